@@ -1,0 +1,312 @@
+// Package postgres is the default event store: the events table in the same
+// PostgreSQL database as the read models.
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/strata-grc/strata/events"
+)
+
+// Store implements events.Store on PostgreSQL.
+type Store struct {
+	pool *pgxpool.Pool
+	// OnAppend, when set, is called after every append that wrote events. It runs on
+	// the appending goroutine and must not block.
+	OnAppend func(events.AppendResult, int)
+
+	wake *Wakeup
+}
+
+// New returns a store over pool.
+func New(pool *pgxpool.Pool) *Store {
+	return &Store{pool: pool, wake: newWakeup()}
+}
+
+// Wakeup is the channel-based signal subscribers wait on.
+func (s *Store) Wakeup() *Wakeup { return s.wake }
+
+// A single statement is its own transaction, so an append costs one round trip. The
+// version check and the insert read the same snapshot; a concurrent appender that
+// slips in between hits the unique (stream_id, stream_version) index instead.
+const appendSQL = `
+with cur as (
+    select coalesce(max(stream_version), 0) as v from events where stream_id = $1
+)
+insert into events (event_id, stream_id, stream_version, type, schema_version, data, metadata)
+select e.id, $1, cur.v + e.ord, e.type, e.sv, e.data, $6::jsonb
+from cur, unnest($2::uuid[], $3::text[], $4::int[], $5::jsonb[]) with ordinality as e(id, type, sv, data, ord)
+where $7::bigint is null or cur.v = $7
+returning stream_version, global_position, transaction_id::text, recorded_at`
+
+// Append implements events.Store.
+func (s *Store) Append(ctx context.Context, streamID string, expected events.ExpectedVersion, meta events.Metadata, evs ...events.NewEvent) (events.AppendResult, error) {
+	if err := meta.Validate(); err != nil {
+		return events.AppendResult{}, err
+	}
+	if len(evs) == 0 {
+		return events.AppendResult{}, errors.New("events: append needs at least one event")
+	}
+	if streamID == "" {
+		return events.AppendResult{}, errors.New("events: append needs a stream id")
+	}
+	metaJSON, err := json.Marshal(meta)
+	if err != nil {
+		return events.AppendResult{}, err
+	}
+	ids := make([]uuid.UUID, len(evs))
+	types := make([]string, len(evs))
+	versions := make([]int32, len(evs))
+	datas := make([]string, len(evs))
+	for i, e := range evs {
+		if e.ID == uuid.Nil || e.Type == "" {
+			return events.AppendResult{}, fmt.Errorf("events: event %d needs an id and a type", i)
+		}
+		ids[i], types[i], versions[i] = e.ID, e.Type, int32(max(e.SchemaVersion, 1))
+		datas[i] = string(e.Data)
+		if len(e.Data) == 0 {
+			datas[i] = "{}"
+		}
+	}
+	var want *int64
+	if !expected.IsAny() {
+		v := expected.Version()
+		want = &v
+	}
+	for attempt := 0; ; attempt++ {
+		res, err := s.insert(ctx, streamID, ids, types, versions, datas, metaJSON, want)
+		if err == nil && res.ToVersion > 0 {
+			if s.OnAppend != nil {
+				s.OnAppend(res, len(evs))
+			}
+			s.wake.Signal()
+			return res, nil
+		}
+		var pgErr *pgconn.PgError
+		if err != nil && !(errors.As(err, &pgErr) && pgErr.Code == "23505") {
+			return events.AppendResult{}, err
+		}
+		// Nothing was written: either the version did not match or a unique index
+		// refused. A retry of an append that already happened is not a conflict.
+		if prior, ok, err := s.already(ctx, streamID, ids); err != nil {
+			return events.AppendResult{}, err
+		} else if ok {
+			return prior, nil
+		}
+		if expected.IsAny() && attempt < 10 {
+			continue // another writer took the next version first; take the one after
+		}
+		actual, err := s.version(ctx, streamID)
+		if err != nil {
+			return events.AppendResult{}, err
+		}
+		return events.AppendResult{}, &events.ConflictError{StreamID: streamID, Expected: expected, Actual: actual}
+	}
+}
+
+func (s *Store) insert(ctx context.Context, streamID string, ids []uuid.UUID, types []string, versions []int32, datas []string, meta []byte, want *int64) (events.AppendResult, error) {
+	rows, err := s.pool.Query(ctx, appendSQL, streamID, ids, types, versions, datas, meta, want)
+	if err != nil {
+		return events.AppendResult{}, err
+	}
+	defer rows.Close()
+	res := events.AppendResult{StreamID: streamID}
+	for rows.Next() {
+		var v, pos int64
+		var xid string
+		var at time.Time
+		if err := rows.Scan(&v, &pos, &xid, &at); err != nil {
+			return events.AppendResult{}, err
+		}
+		tx, err := strconv.ParseUint(xid, 10, 64)
+		if err != nil {
+			return events.AppendResult{}, err
+		}
+		if res.FromVersion == 0 || v < res.FromVersion {
+			res.FromVersion = v
+		}
+		if v >= res.ToVersion {
+			res.ToVersion, res.RecordedAt = v, at
+			res.Position = events.Position{TransactionID: tx, GlobalPosition: pos}
+		}
+	}
+	return res, rows.Err()
+}
+
+// already reports the original result when every id is in the stream, in order.
+func (s *Store) already(ctx context.Context, streamID string, ids []uuid.UUID) (events.AppendResult, bool, error) {
+	rows, err := s.pool.Query(ctx, `
+		select event_id, stream_id, stream_version, global_position, transaction_id::text, recorded_at
+		from events where event_id = any($1) order by stream_version`, ids)
+	if err != nil {
+		return events.AppendResult{}, false, err
+	}
+	type hit struct {
+		id      uuid.UUID
+		stream  string
+		version int64
+		pos     int64
+		xid     string
+		at      time.Time
+	}
+	var hits []hit
+	for rows.Next() {
+		var h hit
+		if err := rows.Scan(&h.id, &h.stream, &h.version, &h.pos, &h.xid, &h.at); err != nil {
+			rows.Close()
+			return events.AppendResult{}, false, err
+		}
+		hits = append(hits, h)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(hits) != len(ids) {
+		return events.AppendResult{}, false, err
+	}
+	for i, h := range hits {
+		if h.id != ids[i] || h.stream != streamID || (i > 0 && h.version != hits[i-1].version+1) {
+			return events.AppendResult{}, false, nil
+		}
+	}
+	last := hits[len(hits)-1]
+	tx, err := strconv.ParseUint(last.xid, 10, 64)
+	if err != nil {
+		return events.AppendResult{}, false, err
+	}
+	return events.AppendResult{
+		StreamID: streamID, FromVersion: hits[0].version, ToVersion: last.version,
+		Position:   events.Position{TransactionID: tx, GlobalPosition: last.pos},
+		RecordedAt: last.at, Idempotent: true,
+	}, true, nil
+}
+
+func (s *Store) version(ctx context.Context, streamID string) (int64, error) {
+	var v int64
+	err := s.pool.QueryRow(ctx, `select coalesce(max(stream_version), 0) from events where stream_id = $1`, streamID).Scan(&v)
+	return v, err
+}
+
+const eventColumns = `event_id, stream_id, stream_version, global_position, transaction_id::text,
+	type, schema_version, data, metadata, recorded_at`
+
+// ReadStream implements events.Store.
+func (s *Store) ReadStream(ctx context.Context, streamID string, opts events.ReadOptions) ([]events.Event, error) {
+	var to *int64
+	if opts.ToVersion > 0 {
+		to = &opts.ToVersion
+	}
+	var asOf *time.Time
+	if !opts.AsOf.IsZero() {
+		asOf = &opts.AsOf
+	}
+	rows, err := s.pool.Query(ctx, `select `+eventColumns+` from events
+		where stream_id = $1 and stream_version >= $2
+		  and ($3::bigint is null or stream_version <= $3)
+		  and ($4::timestamptz is null or recorded_at <= $4)
+		order by stream_version`, streamID, max(opts.FromVersion, 1), to, asOf)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows)
+}
+
+// ReadAll implements events.Store. It reads only below the snapshot horizon: every
+// transaction older than the oldest one still running has ended, so nothing can
+// later appear before the last event returned.
+func (s *Store) ReadAll(ctx context.Context, from events.Position, limit int) ([]events.Event, error) {
+	return ReadAllFrom(ctx, s.pool, from, limit)
+}
+
+// Querier is what ReadAllFrom needs: a pool, a connection or a transaction.
+type Querier interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}
+
+// ReadAllFrom is ReadAll over any querier, so a caller holding a transaction can read
+// the log inside it.
+func ReadAllFrom(ctx context.Context, q Querier, from events.Position, limit int) ([]events.Event, error) {
+	if limit <= 0 {
+		limit = 500
+	}
+	rows, err := q.Query(ctx, `select `+eventColumns+` from events
+		where (transaction_id, global_position) > ($1::text::xid8, $2)
+		  and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+		order by transaction_id, global_position
+		limit $3`, strconv.FormatUint(from.TransactionID, 10), from.GlobalPosition, limit)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows)
+}
+
+// PositionOf implements events.Store.
+func (s *Store) PositionOf(ctx context.Context, globalPosition int64) (events.Position, error) {
+	var xid string
+	err := s.pool.QueryRow(ctx, `select transaction_id::text from events where global_position = $1`, globalPosition).Scan(&xid)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return events.Position{}, events.ErrNotFound
+	}
+	if err != nil {
+		return events.Position{}, err
+	}
+	tx, err := strconv.ParseUint(xid, 10, 64)
+	return events.Position{TransactionID: tx, GlobalPosition: globalPosition}, err
+}
+
+func collect(rows pgx.Rows) ([]events.Event, error) {
+	defer rows.Close()
+	var out []events.Event
+	for rows.Next() {
+		var e events.Event
+		var xid string
+		var data, meta []byte
+		if err := rows.Scan(&e.ID, &e.StreamID, &e.StreamVersion, &e.GlobalPosition, &xid,
+			&e.Type, &e.SchemaVersion, &data, &meta, &e.RecordedAt); err != nil {
+			return nil, err
+		}
+		tx, err := strconv.ParseUint(xid, 10, 64)
+		if err != nil {
+			return nil, err
+		}
+		e.TransactionID = tx
+		e.Data = json.RawMessage(data)
+		if err := json.Unmarshal(meta, &e.Metadata); err != nil {
+			return nil, fmt.Errorf("event %d metadata: %w", e.GlobalPosition, err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Wakeup lets subscribers sleep until something was appended, instead of polling hard.
+type Wakeup struct {
+	mu sync.Mutex
+	ch chan struct{}
+}
+
+func newWakeup() *Wakeup { return &Wakeup{ch: make(chan struct{})} }
+
+// C returns a channel that is closed at the next Signal.
+func (w *Wakeup) C() <-chan struct{} {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.ch
+}
+
+// Signal wakes everyone waiting on a channel from C.
+func (w *Wakeup) Signal() {
+	w.mu.Lock()
+	close(w.ch)
+	w.ch = make(chan struct{})
+	w.mu.Unlock()
+}

@@ -1,0 +1,96 @@
+package events
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Store is the event log. Every backend passes the contract suite in events/storetest.
+type Store interface {
+	// Append writes events to the end of a stream when the stream's version matches
+	// expected, all or nothing. A mismatch is a *ConflictError. Appending event ids
+	// the stream already holds, in the same order, returns the original result with
+	// Idempotent set and writes nothing.
+	Append(ctx context.Context, streamID string, expected ExpectedVersion, meta Metadata, evs ...NewEvent) (AppendResult, error)
+	// ReadStream returns a stream's events in version order; a missing stream is empty.
+	ReadStream(ctx context.Context, streamID string, opts ReadOptions) ([]Event, error)
+	// ReadAll returns up to limit events after from, in subscriber order, never an
+	// event that a transaction still in flight could precede.
+	ReadAll(ctx context.Context, from Position, limit int) ([]Event, error)
+	// PositionOf looks up where the event at a global position stands in subscriber
+	// order, so a client can hand back a plain global position as a read token.
+	PositionOf(ctx context.Context, globalPosition int64) (Position, error)
+}
+
+// ReadOptions narrows a stream read. Zero values mean no bound.
+type ReadOptions struct {
+	FromVersion int64     // first version wanted (inclusive)
+	ToVersion   int64     // last version wanted (inclusive)
+	AsOf        time.Time // only events recorded at or before this instant
+}
+
+// AppendResult tells where an append left the stream and the log.
+type AppendResult struct {
+	StreamID string
+	// FromVersion and ToVersion are the versions of the first and last appended event.
+	FromVersion int64
+	ToVersion   int64
+	// Position is the subscriber-order position of the last appended event.
+	Position   Position
+	RecordedAt time.Time
+	// Idempotent is true when the events were already in the log and nothing was written.
+	Idempotent bool
+}
+
+// ExpectedVersion is the precondition of an append.
+type ExpectedVersion struct {
+	any     bool
+	version int64
+}
+
+// Any accepts whatever version the stream has.
+func Any() ExpectedVersion { return ExpectedVersion{any: true} }
+
+// NoStream requires that the stream has no events yet.
+func NoStream() ExpectedVersion { return ExpectedVersion{} }
+
+// Exact requires the stream's last version to be v (0 means no stream).
+func Exact(v int64) ExpectedVersion { return ExpectedVersion{version: v} }
+
+// IsAny reports whether the append has no precondition.
+func (e ExpectedVersion) IsAny() bool { return e.any }
+
+// Version is the required last version, meaningful when IsAny is false.
+func (e ExpectedVersion) Version() int64 { return e.version }
+
+func (e ExpectedVersion) String() string {
+	switch {
+	case e.any:
+		return "any"
+	case e.version == 0:
+		return "no stream"
+	}
+	return fmt.Sprintf("version %d", e.version)
+}
+
+// ErrConflict matches every *ConflictError with errors.Is.
+var ErrConflict = errors.New("events: concurrency conflict")
+
+// ConflictError says the stream was not at the expected version.
+type ConflictError struct {
+	StreamID string
+	Expected ExpectedVersion
+	Actual   int64
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("events: stream %s expected %s, is at version %d", e.StreamID, e.Expected, e.Actual)
+}
+
+// Is makes errors.Is(err, ErrConflict) true.
+func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
+
+// ErrNotFound is returned by PositionOf for a position the log does not hold.
+var ErrNotFound = errors.New("events: not found")
