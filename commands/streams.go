@@ -1,0 +1,142 @@
+// Package commands holds what every module's command side shares: loading an
+// aggregate from its stream, deciding, and appending with the version it was loaded at.
+package commands
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/events"
+)
+
+// Aggregate is an aggregate's state as rebuilt from its stream.
+type Aggregate[S any] struct {
+	State S
+	// Version is the stream's last version; 0 when the stream does not exist.
+	Version int64
+	// OrgID is the organization that owns the stream, from its first event.
+	OrgID     int64
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Evolve applies one decoded event to a state. It never fails and never validates:
+// the event already happened.
+type Evolve[S any] func(state S, p events.Payload, e events.Event) S
+
+// Streams loads and changes aggregates of one kind.
+type Streams[S any] struct {
+	Store    events.Store
+	Registry *events.Registry
+	// Name maps an entity id to its stream.
+	Name   func(id int64) string
+	Evolve Evolve[S]
+	// Retries is how often a command without If-Match is re-decided after losing a
+	// race to a concurrent change (default 5).
+	Retries int
+}
+
+// Result is where a command left the aggregate.
+type Result struct {
+	ID      int64
+	Version int64
+	// Position is the log position of the last event appended; zero when the command
+	// changed nothing.
+	Position events.Position
+	Changed  bool
+}
+
+// Load rebuilds an aggregate from its stream, optionally only up to opts' bounds.
+func (s *Streams[S]) Load(ctx context.Context, id int64, opts events.ReadOptions) (Aggregate[S], []events.Event, error) {
+	var agg Aggregate[S]
+	evs, err := s.Store.ReadStream(ctx, s.Name(id), opts)
+	if err != nil {
+		return agg, nil, err
+	}
+	for _, e := range evs {
+		p, err := s.Registry.Decode(e)
+		if err != nil {
+			return agg, nil, err
+		}
+		if agg.Version == 0 {
+			agg.OrgID, agg.CreatedAt = e.Metadata.OrgID, e.RecordedAt
+		}
+		agg.State = s.Evolve(agg.State, p, e)
+		agg.Version, agg.UpdatedAt = e.StreamVersion, e.RecordedAt
+	}
+	return agg, evs, nil
+}
+
+// Create appends the first events of a new stream.
+func (s *Streams[S]) Create(ctx context.Context, id int64, meta events.Metadata, payloads ...events.Payload) (Result, error) {
+	res, err := s.append(ctx, id, events.NoStream(), meta, payloads)
+	if errors.Is(err, events.ErrConflict) {
+		return Result{}, strata.Errorf(strata.Conflict, "%s already exists", s.Name(id))
+	}
+	return res, err
+}
+
+// Decide is a command's decision over the current state.
+type Decide[S any] func(agg Aggregate[S]) ([]events.Payload, error)
+
+// Execute loads an aggregate of the caller's organization, decides and appends at the
+// loaded version. ifMatch, when set, is the version the client last saw: a stale one
+// is a CONFLICT. Without it a lost race is decided again on the fresh state.
+func (s *Streams[S]) Execute(ctx context.Context, id int64, ifMatch *int64, meta events.Metadata, decide Decide[S]) (Result, error) {
+	retries := s.Retries
+	if retries <= 0 {
+		retries = 5
+	}
+	for attempt := 0; ; attempt++ {
+		agg, _, err := s.Load(ctx, id, events.ReadOptions{})
+		if err != nil {
+			return Result{}, err
+		}
+		if agg.Version == 0 || agg.OrgID != meta.OrgID {
+			return Result{}, strata.Errorf(strata.NotFound, "not found")
+		}
+		if ifMatch != nil && *ifMatch != agg.Version {
+			return Result{}, staleVersion(*ifMatch, agg.Version)
+		}
+		payloads, err := decide(agg)
+		if err != nil {
+			return Result{}, err
+		}
+		if len(payloads) == 0 {
+			return Result{ID: id, Version: agg.Version}, nil
+		}
+		res, err := s.append(ctx, id, events.Exact(agg.Version), meta, payloads)
+		if errors.Is(err, events.ErrConflict) {
+			if ifMatch != nil {
+				return Result{}, staleVersion(*ifMatch, agg.Version+1)
+			}
+			if attempt < retries {
+				continue
+			}
+			return Result{}, strata.Errorf(strata.Conflict, "the record kept changing while this change was made; try again")
+		}
+		return res, err
+	}
+}
+
+func staleVersion(sent, current int64) error {
+	return strata.Errorf(strata.Conflict, "version %d is stale: the record was changed by someone else (now at version %d or later)", sent, current)
+}
+
+func (s *Streams[S]) append(ctx context.Context, id int64, expected events.ExpectedVersion, meta events.Metadata, payloads []events.Payload) (Result, error) {
+	evs := make([]events.NewEvent, len(payloads))
+	for i, p := range payloads {
+		e, err := s.Registry.Encode(p)
+		if err != nil {
+			return Result{}, err
+		}
+		evs[i] = e
+	}
+	res, err := s.Store.Append(ctx, s.Name(id), expected, meta, evs...)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{ID: id, Version: res.ToVersion, Position: res.Position, Changed: true}, nil
+}

@@ -1,0 +1,127 @@
+// Package projections turns the event log into PostgreSQL read models. Each projector
+// is a watermill handler fed by Subscriber; it writes through the transaction that
+// also moves its checkpoint, so a batch lands completely or not at all.
+package projections
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/strata-grc/strata/events"
+)
+
+// Projector builds one read model.
+type Projector interface {
+	// Name is the projector's durable identity: its checkpoint is stored under it, so
+	// renaming a projector replays the whole log.
+	Name() string
+	// Tables lists the read-model tables the projector owns; a rebuild recreates them.
+	Tables() []string
+	// Handle applies one event. Writes go through w and land with the checkpoint.
+	Handle(ctx context.Context, w *Writer, e events.Event) error
+}
+
+// Writer queues a projector's statements on the batch's transaction and sends them in
+// one round trip when the batch ends. SQL names tables in braces, {risks}, so the same
+// projector can write into a rebuild's fresh tables.
+type Writer struct {
+	tx     pgx.Tx
+	suffix string
+	batch  *pgx.Batch
+	sqls   map[string]string
+}
+
+// NewWriter writes through tx into tables named with suffix appended.
+func NewWriter(tx pgx.Tx, suffix string) *Writer {
+	return &Writer{tx: tx, suffix: suffix, batch: &pgx.Batch{}, sqls: map[string]string{}}
+}
+
+// Exec queues a statement.
+func (w *Writer) Exec(sql string, args ...any) {
+	w.batch.Queue(w.expand(sql), args...)
+}
+
+// Query flushes what is queued and then runs a query, for the rare projector that
+// must read its own read model.
+func (w *Writer) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if err := w.Flush(ctx); err != nil {
+		return nil, err
+	}
+	return w.tx.Query(ctx, w.expand(sql), args...)
+}
+
+// Flush sends the queued statements.
+func (w *Writer) Flush(ctx context.Context) error {
+	if w.batch.Len() == 0 {
+		return nil
+	}
+	err := w.tx.SendBatch(ctx, w.batch).Close()
+	w.batch = &pgx.Batch{}
+	return err
+}
+
+func (w *Writer) expand(sql string) string {
+	if s, ok := w.sqls[sql]; ok {
+		return s
+	}
+	var b strings.Builder
+	rest := sql
+	for {
+		open := strings.IndexByte(rest, '{')
+		if open < 0 {
+			b.WriteString(rest)
+			break
+		}
+		end := strings.IndexByte(rest[open:], '}')
+		if end < 0 {
+			b.WriteString(rest)
+			break
+		}
+		name := rest[open+1 : open+end]
+		b.WriteString(rest[:open])
+		if isTableName(name) {
+			b.WriteString(pgx.Identifier{name + w.suffix}.Sanitize())
+		} else { // an array or JSON literal such as '{}' stays as written
+			b.WriteString(rest[open : open+end+1])
+		}
+		rest = rest[open+end+1:]
+	}
+	w.sqls[sql] = b.String()
+	return w.sqls[sql]
+}
+
+type writerKey struct{}
+type eventKey struct{}
+
+// WriterFrom returns the writer of the batch a message belongs to.
+func WriterFrom(ctx context.Context) (*Writer, error) {
+	w, ok := ctx.Value(writerKey{}).(*Writer)
+	if !ok {
+		return nil, errors.New("projections: message carries no writer; it did not come from a projections.Subscriber")
+	}
+	return w, nil
+}
+
+// EventFrom returns the recorded event a message carries.
+func EventFrom(ctx context.Context) (events.Event, error) {
+	e, ok := ctx.Value(eventKey{}).(*events.Event)
+	if !ok {
+		return events.Event{}, errors.New("projections: message carries no event")
+	}
+	return *e, nil
+}
+
+func isTableName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r == '_' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,170 @@
+package projections
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/strata-grc/strata/events"
+)
+
+// rebuildSuffix names the fresh tables a rebuild fills before it switches over.
+const rebuildSuffix = "_rebuild"
+
+// RebuildResult says what a rebuild did.
+type RebuildResult struct {
+	Events   int
+	Position events.Position
+	Elapsed  time.Duration
+}
+
+// RebuildConfig configures Rebuild.
+type RebuildConfig struct {
+	BatchSize int
+	// Progress, when set, is called after every committed batch.
+	Progress func(applied int, pos events.Position)
+}
+
+// Rebuild replays the whole log into fresh copies of a projector's tables, through the
+// same watermill handler the live projection uses, then switches the copies in and
+// moves the live checkpoint in one short transaction. Queries keep reading the old
+// tables until that transaction commits; the live projector pauses only for it.
+func Rebuild(ctx context.Context, store events.Store, pool *pgxpool.Pool, p Projector, cfg RebuildConfig) (RebuildResult, error) {
+	start := time.Now()
+	name := p.Name()
+	tmpName := name + ".rebuild"
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = 2000
+	}
+	if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		for _, t := range p.Tables() {
+			fresh := pgx.Identifier{t + rebuildSuffix}.Sanitize()
+			if _, err := tx.Exec(ctx, `drop table if exists `+fresh); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `create table `+fresh+` (like `+pgx.Identifier{t}.Sanitize()+` including all)`); err != nil {
+				return err
+			}
+		}
+		_, err := tx.Exec(ctx, `delete from checkpoints where name = $1`, tmpName)
+		return err
+	}); err != nil {
+		return RebuildResult{}, fmt.Errorf("rebuild %s: prepare tables: %w", name, err)
+	}
+
+	total := 0
+	caughtUp := make(chan struct{})
+	var closeOnce bool
+	sub, err := NewSubscriber(store, pool, SubscriberConfig{
+		BatchSize:   cfg.BatchSize,
+		TableSuffix: rebuildSuffix,
+		IdlePoll:    50 * time.Millisecond,
+		OnCommit: func(_ string, pos events.Position, n int) {
+			total += n
+			if cfg.Progress != nil {
+				cfg.Progress(total, pos)
+			}
+		},
+		OnIdle: func(string, events.Position) {
+			if !closeOnce {
+				closeOnce = true
+				close(caughtUp)
+			}
+		},
+	})
+	if err != nil {
+		return RebuildResult{}, err
+	}
+	router, err := message.NewRouter(message.RouterConfig{}, watermill.NopLogger{})
+	if err != nil {
+		return RebuildResult{}, err
+	}
+	router.AddConsumerHandler(tmpName, tmpName, sub, Handler(p))
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- router.Run(runCtx) }()
+	select {
+	case <-caughtUp:
+	case err := <-done:
+		cancel()
+		return RebuildResult{}, fmt.Errorf("rebuild %s: %w", name, err)
+	case <-ctx.Done():
+		cancel()
+		<-done
+		return RebuildResult{}, ctx.Err()
+	}
+	cancel()
+	_ = router.Close()
+	<-done
+
+	pos, n, err := switchOver(ctx, store, pool, p, tmpName)
+	if err != nil {
+		return RebuildResult{}, fmt.Errorf("rebuild %s: switch over: %w", name, err)
+	}
+	return RebuildResult{Events: total + n, Position: pos, Elapsed: time.Since(start)}, nil
+}
+
+// switchOver applies what arrived since the bulk replay, then swaps the tables and
+// the checkpoint, all while holding the live projection's checkpoint lock.
+func switchOver(ctx context.Context, store events.Store, pool *pgxpool.Pool, p Projector, tmpName string) (events.Position, int, error) {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return events.Position{}, 0, err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if _, err := tx.Exec(ctx, `insert into checkpoints (name) values ($1) on conflict do nothing`, p.Name()); err != nil {
+		return events.Position{}, 0, err
+	}
+	if _, err := LockCheckpoint(ctx, tx, p.Name()); err != nil {
+		return events.Position{}, 0, err
+	}
+	pos, err := LockCheckpoint(ctx, tx, tmpName)
+	if err != nil {
+		return events.Position{}, 0, err
+	}
+	w := NewWriter(tx, rebuildSuffix)
+	applied := 0
+	for {
+		evs, err := store.ReadAll(ctx, pos, 1000)
+		if err != nil {
+			return pos, 0, err
+		}
+		if len(evs) == 0 {
+			break
+		}
+		for _, e := range evs {
+			if err := p.Handle(ctx, w, e); err != nil {
+				return pos, 0, err
+			}
+			pos = e.Position()
+		}
+		applied += len(evs)
+		if err := w.Flush(ctx); err != nil {
+			return pos, 0, err
+		}
+	}
+	for _, t := range p.Tables() {
+		live, fresh, old := pgx.Identifier{t}.Sanitize(), pgx.Identifier{t + rebuildSuffix}.Sanitize(), pgx.Identifier{t + "_replaced"}
+		if _, err := tx.Exec(ctx, `alter table `+live+` rename to `+pgx.Identifier{old[0]}.Sanitize()); err != nil {
+			return pos, 0, err
+		}
+		if _, err := tx.Exec(ctx, `alter table `+fresh+` rename to `+pgx.Identifier{t}.Sanitize()); err != nil {
+			return pos, 0, err
+		}
+		if _, err := tx.Exec(ctx, `drop table `+old.Sanitize()); err != nil {
+			return pos, 0, err
+		}
+	}
+	if err := SaveCheckpoint(ctx, tx, p.Name(), pos); err != nil {
+		return pos, 0, err
+	}
+	if _, err := tx.Exec(ctx, `delete from checkpoints where name = $1`, tmpName); err != nil {
+		return pos, 0, err
+	}
+	return pos, applied, tx.Commit(ctx)
+}

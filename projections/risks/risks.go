@@ -1,0 +1,104 @@
+// Package risks projects Risk Management events into the risks, risk_responses and
+// risk_controls read models.
+package risks
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/strata-grc/strata/events"
+	ev "github.com/strata-grc/strata/events/risks"
+	"github.com/strata-grc/strata/projections"
+)
+
+// Name is the projection's durable name.
+const Name = "risks"
+
+// Projector builds the risk read models.
+type Projector struct{ reg *events.Registry }
+
+// New returns the projector; reg decodes events.
+func New(reg *events.Registry) *Projector { return &Projector{reg: reg} }
+
+// Name implements projections.Projector.
+func (*Projector) Name() string { return Name }
+
+// Tables implements projections.Projector.
+func (*Projector) Tables() []string { return []string{"risks", "risk_responses", "risk_controls"} }
+
+// Every event on a risk moves its version, so the list shows what the detail shows.
+const touch = `update {risks} set version = $2, updated_at = $3, updated_by = $4 where id = $1`
+
+// RiskUpdated carries only the changed keys; each column keeps its value unless its key is present.
+const applyRiskUpdate = `update {risks} set
+    title = case when $2::jsonb ? 'title' then $2->>'title' else title end,
+    description = case when $2 ? 'description' then $2->>'description' else description end,
+    category = case when $2 ? 'category' then $2->>'category' else category end,
+    status = case when $2 ? 'status' then $2->>'status' else status end,
+    likelihood = case when $2 ? 'likelihood' then ($2->>'likelihood')::int else likelihood end,
+    impact = case when $2 ? 'impact' then ($2->>'impact')::int else impact end,
+    residual_likelihood = case when $2 ? 'residual_likelihood' then ($2->>'residual_likelihood')::int else residual_likelihood end,
+    residual_impact = case when $2 ? 'residual_impact' then ($2->>'residual_impact')::int else residual_impact end,
+    owner_id = case when $2 ? 'owner_id' then ($2->>'owner_id')::bigint else owner_id end,
+    review_date = case when $2 ? 'review_date' then ($2->>'review_date')::date else review_date end,
+    version = $3, updated_at = $4, updated_by = $5
+  where id = $1`
+
+const applyResponseUpdate = `update {risk_responses} set
+    type = case when $2::jsonb ? 'type' then $2->>'type' else type end,
+    description = case when $2 ? 'description' then $2->>'description' else description end,
+    owner_id = case when $2 ? 'owner_id' then ($2->>'owner_id')::bigint else owner_id end,
+    due_date = case when $2 ? 'due_date' then ($2->>'due_date')::date else due_date end,
+    status = case when $2 ? 'status' then $2->>'status' else status end,
+    completed_at = case when $3::timestamptz is not null then $3
+                        when $2 ? 'status' and $2->>'status' <> 'done' then null
+                        else completed_at end,
+    updated_at = $4
+  where id = $1`
+
+// Handle implements projections.Projector.
+func (p *Projector) Handle(_ context.Context, w *projections.Writer, e events.Event) error {
+	if !p.reg.Known(e.Type) || len(e.StreamID) <= len(ev.StreamPrefix) || e.StreamID[:len(ev.StreamPrefix)] != ev.StreamPrefix {
+		return nil // another module's event
+	}
+	payload, err := p.reg.Decode(e)
+	if err != nil {
+		return err
+	}
+	at, actor := e.RecordedAt, e.Metadata.ActorID
+	switch x := payload.(type) {
+	case ev.RiskCreated:
+		f := x.Fields
+		w.Exec(`insert into {risks} (id, org_id, title, description, category, status, likelihood, impact,
+			residual_likelihood, residual_impact, owner_id, review_date, created_at, created_by, updated_at, updated_by, version)
+			values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::date, $13, $14, $13, $14, $15)`,
+			x.RiskID, e.Metadata.OrgID, f.Title, f.Description, f.Category, f.Status, f.Likelihood, f.Impact,
+			f.ResidualLikelihood, f.ResidualImpact, f.OwnerID, f.ReviewDate, at, actor, e.StreamVersion)
+	case ev.RiskUpdated:
+		w.Exec(applyRiskUpdate, x.RiskID, string(x.Set), e.StreamVersion, at, actor)
+	case ev.RiskDeleted:
+		w.Exec(`update {risks} set deleted_at = $3, version = $2, updated_at = $3, updated_by = $4 where id = $1`,
+			x.RiskID, e.StreamVersion, at, actor)
+	case ev.RiskResponseAdded:
+		r := x.Response
+		w.Exec(`insert into {risk_responses} (id, org_id, risk_id, type, description, owner_id, due_date, status, created_at, updated_at)
+			values ($1, $2, $3, $4, $5, $6, $7::date, $8, $9, $9)`,
+			x.ResponseID, e.Metadata.OrgID, x.RiskID, r.Type, r.Description, r.OwnerID, r.DueDate, r.Status, at)
+		w.Exec(touch, x.RiskID, e.StreamVersion, at, actor)
+	case ev.RiskResponseUpdated:
+		w.Exec(applyResponseUpdate, x.ResponseID, string(x.Set), x.CompletedAt, at)
+		w.Exec(touch, x.RiskID, e.StreamVersion, at, actor)
+	case ev.RiskControlMapped:
+		w.Exec(`insert into {risk_controls} (org_id, risk_id, control_id, mapped_at, mapped_by) values ($1, $2, $3, $4, $5)`,
+			e.Metadata.OrgID, x.RiskID, x.ControlID, at, actor)
+		w.Exec(`update {risks} set control_ids = array_append(control_ids, $2::bigint), version = $3, updated_at = $4, updated_by = $5 where id = $1`,
+			x.RiskID, x.ControlID, e.StreamVersion, at, actor)
+	case ev.RiskControlUnmapped:
+		w.Exec(`delete from {risk_controls} where risk_id = $1 and control_id = $2`, x.RiskID, x.ControlID)
+		w.Exec(`update {risks} set control_ids = array_remove(control_ids, $2::bigint), version = $3, updated_at = $4, updated_by = $5 where id = $1`,
+			x.RiskID, x.ControlID, e.StreamVersion, at, actor)
+	default:
+		return fmt.Errorf("risks projection: no handler for %s", e.Type)
+	}
+	return nil
+}

@@ -1,0 +1,124 @@
+package projections
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/strata-grc/strata/events"
+)
+
+// RunnerConfig configures a Runner.
+type RunnerConfig struct {
+	Store      events.Store
+	Pool       *pgxpool.Pool
+	Projectors []Projector
+	// Subscriber tunes batching and wake-ups; its OnCommit and OnIdle are wrapped so
+	// the tracker always sees checkpoints move.
+	Subscriber SubscriberConfig
+	Logger     *slog.Logger
+}
+
+// Runner runs every projector as a watermill handler and tracks how far each got.
+type Runner struct {
+	router  *message.Router
+	sub     *Subscriber
+	Tracker *Tracker
+	names   []string
+}
+
+// NewRunner wires the projectors into a watermill router.
+func NewRunner(ctx context.Context, cfg RunnerConfig) (*Runner, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	r := &Runner{Tracker: NewTracker()}
+	seen := map[string]bool{}
+	for _, p := range cfg.Projectors {
+		if seen[p.Name()] {
+			return nil, fmt.Errorf("projections: two projectors named %s", p.Name())
+		}
+		seen[p.Name()] = true
+		r.names = append(r.names, p.Name())
+	}
+	states, err := Status(ctx, cfg.Pool, r.names)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range states {
+		r.Tracker.Set(s.Name, s.Position)
+	}
+	sc := cfg.Subscriber
+	onCommit, onIdle, onError := sc.OnCommit, sc.OnIdle, sc.OnError
+	sc.OnCommit = func(name string, pos events.Position, n int) {
+		r.Tracker.Set(name, pos)
+		if onCommit != nil {
+			onCommit(name, pos, n)
+		}
+	}
+	sc.OnIdle = func(name string, pos events.Position) {
+		r.Tracker.Set(name, pos)
+		if onIdle != nil {
+			onIdle(name, pos)
+		}
+	}
+	sc.OnError = func(name string, err error) {
+		cfg.Logger.Error("projection batch failed; retrying", "projection", name, "err", err)
+		if onError != nil {
+			onError(name, err)
+		}
+	}
+	r.sub, err = NewSubscriber(cfg.Store, cfg.Pool, sc)
+	if err != nil {
+		return nil, err
+	}
+	r.router, err = message.NewRouter(message.RouterConfig{}, watermill.NopLogger{})
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range cfg.Projectors {
+		r.router.AddConsumerHandler(p.Name(), p.Name(), r.sub, Handler(p))
+	}
+	return r, nil
+}
+
+// Handler adapts a projector to a watermill handler.
+func Handler(p Projector) message.NoPublishHandlerFunc {
+	return func(msg *message.Message) error {
+		w, err := WriterFrom(msg.Context())
+		if err != nil {
+			return err
+		}
+		e, err := EventFrom(msg.Context())
+		if err != nil {
+			return err
+		}
+		return p.Handle(msg.Context(), w, e)
+	}
+}
+
+// Names lists the projections the runner runs.
+func (r *Runner) Names() []string { return r.names }
+
+// Run blocks until ctx ends or Close is called.
+func (r *Runner) Run(ctx context.Context) error {
+	err := r.router.Run(ctx)
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// Running is closed once every handler has started.
+func (r *Runner) Running() chan struct{} { return r.router.Running() }
+
+// Close stops the router and its subscriber.
+func (r *Runner) Close() error {
+	err := r.router.Close()
+	return errors.Join(err, r.sub.Close())
+}

@@ -1,0 +1,283 @@
+package projections
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/strata-grc/strata/events"
+)
+
+// SubscriberConfig configures a Subscriber. Zero values take the defaults.
+type SubscriberConfig struct {
+	// BatchSize is how many events one transaction applies (default 500).
+	BatchSize int
+	// TableSuffix is appended to every table a projector writes ("" for live tables).
+	TableSuffix string
+	// Wakeup, when set, returns a channel closed at the next append, so an idle
+	// subscriber reacts at once instead of waiting for IdlePoll.
+	Wakeup func() <-chan struct{}
+	// IdlePoll bounds how long an idle subscriber sleeps between reads (default 1s);
+	// it catches appends made by other processes.
+	IdlePoll time.Duration
+	// RetryBackoff is the first wait after a failed batch, doubled up to 5s (default 100ms).
+	RetryBackoff time.Duration
+	// OnCommit is called after each committed batch with the checkpoint reached.
+	OnCommit func(name string, pos events.Position, applied int)
+	// OnIdle is called when a read finds nothing new.
+	OnIdle func(name string, pos events.Position)
+	// OnError is called when a batch fails and will be retried.
+	OnError func(name string, err error)
+}
+
+func (c *SubscriberConfig) setDefaults() {
+	if c.BatchSize <= 0 {
+		c.BatchSize = 500
+	}
+	if c.IdlePoll <= 0 {
+		c.IdlePoll = time.Second
+	}
+	if c.RetryBackoff <= 0 {
+		c.RetryBackoff = 100 * time.Millisecond
+	}
+}
+
+// Subscriber is a watermill subscriber over the event log. The topic is the
+// checkpoint name. Each batch runs in one transaction that first locks the
+// checkpoint row, so two processes never apply the same batch, and a rebuild can
+// pause the live projector while it switches tables.
+//
+// Messages are delivered one at a time; each must be acked before the next is sent.
+// A nack rolls the whole batch back and it is delivered again after a backoff.
+type Subscriber struct {
+	store events.Store
+	pool  *pgxpool.Pool
+	cfg   SubscriberConfig
+
+	closing chan struct{}
+	once    sync.Once
+	wg      sync.WaitGroup
+}
+
+// NewSubscriber returns a subscriber reading store and checkpointing in pool.
+func NewSubscriber(store events.Store, pool *pgxpool.Pool, cfg SubscriberConfig) (*Subscriber, error) {
+	if store == nil || pool == nil {
+		return nil, errors.New("projections: subscriber needs a store and a pool")
+	}
+	cfg.setDefaults()
+	return &Subscriber{store: store, pool: pool, cfg: cfg, closing: make(chan struct{})}, nil
+}
+
+// Subscribe implements message.Subscriber.
+func (s *Subscriber) Subscribe(ctx context.Context, name string) (<-chan *message.Message, error) {
+	if _, err := s.pool.Exec(ctx, `insert into checkpoints (name) values ($1) on conflict do nothing`, name); err != nil {
+		return nil, fmt.Errorf("projections: checkpoint %s: %w", name, err)
+	}
+	out := make(chan *message.Message)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer close(out)
+		s.run(ctx, name, out)
+	}()
+	return out, nil
+}
+
+// Close implements message.Subscriber.
+func (s *Subscriber) Close() error {
+	s.once.Do(func() { close(s.closing) })
+	s.wg.Wait()
+	return nil
+}
+
+// settle are the waits after an empty read that follows activity: a transaction that
+// began before the last one committed may still be open and hold its events back.
+var settle = []time.Duration{2 * time.Millisecond, 5 * time.Millisecond, 10 * time.Millisecond, 25 * time.Millisecond, 50 * time.Millisecond}
+
+func (s *Subscriber) run(ctx context.Context, name string, out chan<- *message.Message) {
+	backoff := s.cfg.RetryBackoff
+	quiet := len(settle) // reads that found nothing since the last activity
+	for {
+		var wake <-chan struct{}
+		if s.cfg.Wakeup != nil {
+			wake = s.cfg.Wakeup()
+		}
+		n, pos, err := s.batch(ctx, name, out)
+		switch {
+		case errors.Is(err, errStopped):
+			return
+		case err != nil:
+			if s.cfg.OnError != nil {
+				s.cfg.OnError(name, err)
+			}
+			if !s.sleep(ctx, backoff, nil) {
+				return
+			}
+			backoff = min(backoff*2, 5*time.Second)
+			continue
+		}
+		backoff = s.cfg.RetryBackoff
+		if n == s.cfg.BatchSize {
+			quiet = 0
+			continue
+		}
+		if n > 0 {
+			quiet = 0
+		} else if s.cfg.OnIdle != nil {
+			s.cfg.OnIdle(name, pos)
+		}
+		wait := s.cfg.IdlePoll
+		if quiet < len(settle) {
+			wait = settle[quiet]
+			quiet++
+		}
+		woken := make(chan struct{}, 1)
+		if !s.sleep(ctx, wait, wake, woken) {
+			return
+		}
+		select {
+		case <-woken:
+			quiet = 0
+		default:
+		}
+	}
+}
+
+// sleep waits d, or until wake closes (reported on woken); false when stopping.
+func (s *Subscriber) sleep(ctx context.Context, d time.Duration, wake <-chan struct{}, woken ...chan struct{}) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-wake:
+		for _, w := range woken {
+			w <- struct{}{}
+		}
+		return true
+	case <-ctx.Done():
+		return false
+	case <-s.closing:
+		return false
+	}
+}
+
+var errStopped = errors.New("projections: subscriber stopped")
+
+// batch applies one batch and commits it with the checkpoint.
+func (s *Subscriber) batch(ctx context.Context, name string, out chan<- *message.Message) (int, events.Position, error) {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return 0, events.Position{}, s.stopped(ctx, err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	from, err := LockCheckpoint(ctx, tx, name)
+	if err != nil {
+		return 0, from, s.stopped(ctx, err)
+	}
+	evs, err := s.store.ReadAll(ctx, from, s.cfg.BatchSize)
+	if err != nil || len(evs) == 0 {
+		return 0, from, s.stopped(ctx, err)
+	}
+	w := NewWriter(tx, s.cfg.TableSuffix)
+	wctx := context.WithValue(ctx, writerKey{}, w)
+	for i := range evs {
+		if err := s.deliver(wctx, out, &evs[i]); err != nil {
+			return 0, from, err
+		}
+	}
+	if err := w.Flush(ctx); err != nil {
+		return 0, from, s.stopped(ctx, err)
+	}
+	to := evs[len(evs)-1].Position()
+	if err := SaveCheckpoint(ctx, tx, name, to); err != nil {
+		return 0, from, s.stopped(ctx, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return 0, from, s.stopped(ctx, err)
+	}
+	if s.cfg.OnCommit != nil {
+		s.cfg.OnCommit(name, to, len(evs))
+	}
+	return len(evs), to, nil
+}
+
+func (s *Subscriber) deliver(ctx context.Context, out chan<- *message.Message, e *events.Event) error {
+	msg := message.NewMessage(e.ID.String(), message.Payload(e.Data))
+	msg.Metadata.Set("type", e.Type)
+	msg.Metadata.Set("stream_id", e.StreamID)
+	msg.Metadata.Set("global_position", strconv.FormatInt(e.GlobalPosition, 10))
+	msg.SetContext(context.WithValue(ctx, eventKey{}, e))
+	select {
+	case out <- msg:
+	case <-ctx.Done():
+		return errStopped
+	case <-s.closing:
+		return errStopped
+	}
+	select {
+	case <-msg.Acked():
+		return nil
+	case <-msg.Nacked():
+		return fmt.Errorf("projections: event %d (%s %s/%d) was not applied", e.GlobalPosition, e.Type, e.StreamID, e.StreamVersion)
+	case <-ctx.Done():
+		return errStopped
+	case <-s.closing:
+		return errStopped
+	}
+}
+
+func (s *Subscriber) stopped(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	select {
+	case <-s.closing:
+		return errStopped
+	default:
+	}
+	if ctx.Err() != nil {
+		return errStopped
+	}
+	return err
+}
+
+// LockCheckpoint reads a checkpoint and locks it until tx ends. The lock is advisory
+// rather than a row lock because a row lock gives the transaction an id at once, and
+// an open transaction id holds back the snapshot horizon that ReadAll reads below.
+func LockCheckpoint(ctx context.Context, tx pgx.Tx, name string) (events.Position, error) {
+	var xid string
+	var pos events.Position
+	// Two statements: the read must take its snapshot after the lock is granted, or it
+	// could see a checkpoint that the lock holder has since moved.
+	if _, err := tx.Exec(ctx, `select pg_advisory_xact_lock(hashtext('strata.checkpoint:' || $1))`, name); err != nil {
+		return pos, err
+	}
+	err := tx.QueryRow(ctx, `select transaction_id::text, position from checkpoints where name = $1`, name).
+		Scan(&xid, &pos.GlobalPosition)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return pos, fmt.Errorf("projections: no checkpoint named %s", name)
+	}
+	if err != nil {
+		return pos, err
+	}
+	pos.TransactionID, err = strconv.ParseUint(xid, 10, 64)
+	return pos, err
+}
+
+// SaveCheckpoint moves a checkpoint.
+func SaveCheckpoint(ctx context.Context, tx pgx.Tx, name string, pos events.Position) error {
+	_, err := tx.Exec(ctx, `insert into checkpoints (name, transaction_id, position, updated_at)
+		values ($1, $2::text::xid8, $3, now())
+		on conflict (name) do update set transaction_id = excluded.transaction_id,
+			position = excluded.position, updated_at = excluded.updated_at`,
+		name, strconv.FormatUint(pos.TransactionID, 10), pos.GlobalPosition)
+	return err
+}

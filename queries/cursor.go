@@ -1,0 +1,47 @@
+package queries
+
+import (
+	"encoding/base64"
+	"encoding/json"
+
+	"github.com/strata-grc/strata"
+)
+
+// Cursor is a keyset position in a sorted list: the sort it belongs to and the last
+// row's sort key and id. It travels as opaque base64 JSON.
+type Cursor struct {
+	Sort string          `json:"s"`
+	Key  json.RawMessage `json:"k,omitempty"`
+	ID   int64           `json:"i"`
+}
+
+// Encode returns the opaque form.
+func (c Cursor) Encode() string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// DecodeCursor parses an opaque cursor made for the given sort.
+func DecodeCursor(s, sort string) (*Cursor, error) {
+	if s == "" {
+		return nil, nil
+	}
+	bad := strata.Errorf(strata.Invalid, "cursor is not valid for this list; start again without it")
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, bad
+	}
+	var c Cursor
+	if json.Unmarshal(b, &c) != nil || c.Sort != sort || c.ID <= 0 {
+		return nil, bad
+	}
+	return &c, nil
+}
+
+// Page is one page of a list.
+type Page[T any] struct {
+	Items      []T
+	Total      int64
+	Limit      int
+	NextCursor *string
+}

@@ -1,0 +1,400 @@
+// Package risks answers Risk Management queries: lists and details from the read
+// models, and as-of views and history replayed from each risk's stream.
+package risks
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/commands"
+	cmd "github.com/strata-grc/strata/commands/risks"
+	"github.com/strata-grc/strata/events"
+	"github.com/strata-grc/strata/queries"
+)
+
+// Projection is the read model these queries read, for read-your-writes waits.
+const Projection = "risks"
+
+// Risk is a risk as clients see it.
+type Risk struct {
+	ID                 int64      `json:"id"`
+	Title              string     `json:"title"`
+	Description        string     `json:"description"`
+	Category           string     `json:"category"`
+	Status             string     `json:"status"`
+	Likelihood         int        `json:"likelihood"`
+	Impact             int        `json:"impact"`
+	InherentScore      int        `json:"inherent_score"`
+	Rating             string     `json:"rating"`
+	ResidualLikelihood *int       `json:"residual_likelihood"`
+	ResidualImpact     *int       `json:"residual_impact"`
+	ResidualScore      *int       `json:"residual_score"`
+	OwnerID            *int64     `json:"owner_id"`
+	ReviewDate         *string    `json:"review_date"`
+	ControlIDs         []int64    `json:"control_ids"`
+	CreatedAt          time.Time  `json:"created_at"`
+	UpdatedAt          time.Time  `json:"updated_at"`
+	Version            int64      `json:"version"`
+	Responses          []Response `json:"responses,omitempty"`
+}
+
+// Response is a planned treatment.
+type Response struct {
+	ID          int64      `json:"id"`
+	RiskID      int64      `json:"risk_id"`
+	Type        string     `json:"type"`
+	Description string     `json:"description"`
+	OwnerID     *int64     `json:"owner_id"`
+	DueDate     *string    `json:"due_date"`
+	Status      string     `json:"status"`
+	CompletedAt *time.Time `json:"completed_at"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+}
+
+// Rating is the band of an inherent score, as docs/api.md defines it.
+func Rating(score int) string {
+	switch {
+	case score >= 20:
+		return "Critical"
+	case score >= 10:
+		return "High"
+	case score >= 5:
+		return "Medium"
+	}
+	return "Low"
+}
+
+// Ratings lists the bands, lowest first.
+var Ratings = []string{"Low", "Medium", "High", "Critical"}
+
+// Sorts a list accepts; "" is by id.
+var Sorts = []string{"score", "-score", "updated_at", "-updated_at"}
+
+// Filter narrows a list. Zero values do not filter.
+type Filter struct {
+	Category string
+	Status   string
+	Rating   string
+	OwnerID  int64
+	Q        string
+	Sort     string
+	Limit    int
+	Cursor   string
+}
+
+// Reader answers risk queries.
+type Reader struct {
+	pool    *pgxpool.Pool
+	streams *commands.Streams[cmd.Risk]
+}
+
+// NewReader reads the read models in pool and replays streams for history.
+func NewReader(pool *pgxpool.Pool, streams *commands.Streams[cmd.Risk]) *Reader {
+	return &Reader{pool: pool, streams: streams}
+}
+
+const columns = `id, title, description, category, status, likelihood, impact, inherent_score, rating,
+	residual_likelihood, residual_impact, residual_score, owner_id, review_date::text, control_ids,
+	created_at, updated_at, version`
+
+func scanRisk(row pgx.CollectableRow) (Risk, error) {
+	var r Risk
+	err := row.Scan(&r.ID, &r.Title, &r.Description, &r.Category, &r.Status, &r.Likelihood, &r.Impact,
+		&r.InherentScore, &r.Rating, &r.ResidualLikelihood, &r.ResidualImpact, &r.ResidualScore, &r.OwnerID,
+		&r.ReviewDate, &r.ControlIDs, &r.CreatedAt, &r.UpdatedAt, &r.Version)
+	return r, err
+}
+
+type sortSpec struct {
+	column string // the key column besides id
+	desc   bool
+}
+
+var sortSpecs = map[string]sortSpec{
+	"": {column: ""}, "score": {column: "inherent_score"}, "-score": {column: "inherent_score", desc: true},
+	"updated_at": {column: "updated_at"}, "-updated_at": {column: "updated_at", desc: true},
+}
+
+// Validate checks a filter's values, so an unknown value is an error, not an empty list.
+func (f *Filter) Validate() error {
+	errs := strata.FieldErrors{}
+	if f.Status != "" && !slices.Contains(cmd.Statuses, f.Status) {
+		errs.Add("status", "must be one of "+strings.Join(cmd.Statuses, ", "))
+	}
+	if f.Rating != "" && !slices.Contains(Ratings, f.Rating) {
+		errs.Add("rating", "must be one of "+strings.Join(Ratings, ", "))
+	}
+	if _, ok := sortSpecs[f.Sort]; !ok {
+		errs.Add("sort", "must be one of "+strings.Join(Sorts, ", "))
+	}
+	if f.OwnerID < 0 {
+		errs.Add("owner_id", "must be a positive integer")
+	}
+	if len(f.Q) > 200 {
+		errs.Add("q", "must be at most 200 characters")
+	}
+	switch {
+	case f.Limit == 0:
+		f.Limit = 50
+	case f.Limit < 1 || f.Limit > 500:
+		errs.Add("limit", "must be from 1 to 500")
+	}
+	return errs.Err()
+}
+
+// List returns one page of an organization's live risks.
+func (r *Reader) List(ctx context.Context, orgID int64, f Filter) (queries.Page[Risk], error) {
+	if err := f.Validate(); err != nil {
+		return queries.Page[Risk]{}, err
+	}
+	cur, err := queries.DecodeCursor(f.Cursor, f.Sort)
+	if err != nil {
+		return queries.Page[Risk]{}, err
+	}
+	where := []string{"org_id = $1", "deleted_at is null"}
+	args := []any{orgID}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
+	}
+	if f.Category != "" {
+		add("category = ?", f.Category)
+	}
+	if f.Status != "" {
+		add("status = ?", f.Status)
+	}
+	if f.Rating != "" {
+		add("rating = ?", f.Rating)
+	}
+	if f.OwnerID > 0 {
+		add("owner_id = ?", f.OwnerID)
+	}
+	if f.Q != "" {
+		add(`(title || ' ' || description) ilike ?`, "%"+likeEscape(f.Q)+"%")
+	}
+	filtered := strings.Join(where, " and ")
+
+	var total int64
+	if err := r.pool.QueryRow(ctx, `select count(*) from risks where `+filtered, args...).Scan(&total); err != nil {
+		return queries.Page[Risk]{}, err
+	}
+
+	spec := sortSpecs[f.Sort]
+	dir, cmp := "asc", ">"
+	if spec.desc {
+		dir, cmp = "desc", "<"
+	}
+	order := "id " + dir
+	if spec.column != "" {
+		order = spec.column + " " + dir + ", id " + dir
+	}
+	if cur != nil {
+		if spec.column == "" {
+			add("id "+cmp+" ?", cur.ID)
+		} else {
+			key, err := cursorKey(spec.column, cur.Key)
+			if err != nil {
+				return queries.Page[Risk]{}, err
+			}
+			args = append(args, key, cur.ID)
+			where = append(where, fmt.Sprintf("(%s, id) %s ($%d, $%d)", spec.column, cmp, len(args)-1, len(args)))
+		}
+	}
+	args = append(args, f.Limit+1)
+	rows, err := r.pool.Query(ctx, `select `+columns+` from risks where `+strings.Join(where, " and ")+
+		` order by `+order+` limit $`+strconv.Itoa(len(args)), args...)
+	if err != nil {
+		return queries.Page[Risk]{}, err
+	}
+	items, err := pgx.CollectRows(rows, scanRisk)
+	if err != nil {
+		return queries.Page[Risk]{}, err
+	}
+	page := queries.Page[Risk]{Items: items, Total: total, Limit: f.Limit}
+	if len(items) > f.Limit {
+		page.Items = items[:f.Limit]
+		last := page.Items[f.Limit-1]
+		c := queries.Cursor{Sort: f.Sort, ID: last.ID}
+		switch spec.column {
+		case "inherent_score":
+			c.Key, _ = json.Marshal(last.InherentScore)
+		case "updated_at":
+			c.Key, _ = json.Marshal(last.UpdatedAt)
+		}
+		s := c.Encode()
+		page.NextCursor = &s
+	}
+	if page.Items == nil {
+		page.Items = []Risk{}
+	}
+	return page, nil
+}
+
+func cursorKey(column string, raw json.RawMessage) (any, error) {
+	bad := strata.Errorf(strata.Invalid, "cursor is not valid for this list; start again without it")
+	switch column {
+	case "inherent_score":
+		var v int
+		if json.Unmarshal(raw, &v) != nil {
+			return nil, bad
+		}
+		return v, nil
+	default:
+		var v time.Time
+		if json.Unmarshal(raw, &v) != nil {
+			return nil, bad
+		}
+		return v, nil
+	}
+}
+
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+var errNotFound = strata.Errorf(strata.NotFound, "risk not found")
+
+// Get returns a live risk of the organization with its responses.
+func (r *Reader) Get(ctx context.Context, orgID, id int64) (Risk, error) {
+	rows, err := r.pool.Query(ctx, `select `+columns+` from risks where id = $1 and org_id = $2 and deleted_at is null`, id, orgID)
+	if err != nil {
+		return Risk{}, err
+	}
+	risk, err := pgx.CollectExactlyOneRow(rows, scanRisk)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Risk{}, errNotFound
+	}
+	if err != nil {
+		return Risk{}, err
+	}
+	rows, err = r.pool.Query(ctx, `select id, risk_id, type, description, owner_id, due_date::text, status,
+		completed_at, created_at, updated_at from risk_responses where risk_id = $1 and org_id = $2 order by id`, id, orgID)
+	if err != nil {
+		return Risk{}, err
+	}
+	risk.Responses, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (Response, error) {
+		var x Response
+		err := row.Scan(&x.ID, &x.RiskID, &x.Type, &x.Description, &x.OwnerID, &x.DueDate, &x.Status,
+			&x.CompletedAt, &x.CreatedAt, &x.UpdatedAt)
+		return x, err
+	})
+	if risk.Responses == nil {
+		risk.Responses = []Response{}
+	}
+	return risk, err
+}
+
+// AsOf replays a risk's stream up to an instant and returns it as it stood then.
+func (r *Reader) AsOf(ctx context.Context, orgID, id int64, at time.Time) (Risk, error) {
+	agg, evs, err := r.streams.Load(ctx, id, events.ReadOptions{AsOf: at})
+	if err != nil {
+		return Risk{}, err
+	}
+	if agg.Version == 0 || agg.OrgID != orgID || agg.State.Deleted {
+		return Risk{}, strata.Errorf(strata.NotFound, "risk not found as of %s", at.UTC().Format(time.RFC3339))
+	}
+	return fromState(agg.State, agg.Version, agg.CreatedAt, agg.UpdatedAt, responseTimes(evs)), nil
+}
+
+// responseTimes recovers when each response was added and last changed.
+func responseTimes(evs []events.Event) map[int64][2]time.Time {
+	out := map[int64][2]time.Time{}
+	for _, e := range evs {
+		var ids struct {
+			ResponseID int64 `json:"response_id"`
+		}
+		if (e.Type == "RiskResponseAdded" || e.Type == "RiskResponseUpdated") && json.Unmarshal(e.Data, &ids) == nil {
+			t := out[ids.ResponseID]
+			if t[0].IsZero() {
+				t[0] = e.RecordedAt
+			}
+			t[1] = e.RecordedAt
+			out[ids.ResponseID] = t
+		}
+	}
+	return out
+}
+
+func fromState(s cmd.Risk, version int64, created, updated time.Time, times map[int64][2]time.Time) Risk {
+	out := Risk{
+		ID: s.ID, Title: s.Title, Description: s.Description, Category: s.Category, Status: s.Status,
+		Likelihood: s.Likelihood, Impact: s.Impact, InherentScore: s.Likelihood * s.Impact,
+		Rating: Rating(s.Likelihood * s.Impact), ResidualLikelihood: s.ResidualLikelihood,
+		ResidualImpact: s.ResidualImpact, OwnerID: s.OwnerID, ReviewDate: s.ReviewDate,
+		ControlIDs: slices.Clone(s.Controls), CreatedAt: created, UpdatedAt: updated, Version: version,
+		Responses: []Response{},
+	}
+	if out.ControlIDs == nil {
+		out.ControlIDs = []int64{}
+	}
+	if s.ResidualLikelihood != nil && s.ResidualImpact != nil {
+		v := *s.ResidualLikelihood * *s.ResidualImpact
+		out.ResidualScore = &v
+	}
+	ids := make([]int64, 0, len(s.Responses))
+	for id := range s.Responses {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		x := s.Responses[id]
+		t := times[id]
+		out.Responses = append(out.Responses, Response{ID: id, RiskID: s.ID, Type: x.Type, Description: x.Description,
+			OwnerID: x.OwnerID, DueDate: x.DueDate, Status: x.Status, CreatedAt: t[0], UpdatedAt: t[1]})
+	}
+	return out
+}
+
+// History is a risk's audit trail, deleted risks included.
+func (r *Reader) History(ctx context.Context, orgID, id int64) ([]queries.Entry, error) {
+	evs, err := r.streams.Store.ReadStream(ctx, r.streams.Name(id), events.ReadOptions{})
+	if err != nil {
+		return nil, err
+	}
+	if len(evs) == 0 || evs[0].Metadata.OrgID != orgID {
+		return nil, errNotFound
+	}
+	views := make([]queries.Flat, len(evs))
+	var state cmd.Risk
+	for i, e := range evs {
+		p, err := r.streams.Registry.Decode(e)
+		if err != nil {
+			return nil, err
+		}
+		state = r.streams.Evolve(state, p, e)
+		views[i] = flatten(state)
+	}
+	return queries.History(evs, views), nil
+}
+
+// flatten is the view history diffs: the risk's fields, its derived scores, each
+// response's fields under responses.<id>., its controls and whether it is deleted.
+func flatten(s cmd.Risk) queries.Flat {
+	f := queries.Flat{}
+	queries.Flatten(f, "", s.Fields)
+	score := s.Likelihood * s.Impact
+	f["inherent_score"], _ = json.Marshal(score)
+	f["rating"], _ = json.Marshal(Rating(score))
+	controls := slices.Clone(s.Controls)
+	slices.Sort(controls)
+	if controls == nil {
+		controls = []int64{}
+	}
+	f["control_ids"], _ = json.Marshal(controls)
+	f["deleted"], _ = json.Marshal(s.Deleted)
+	for id, resp := range s.Responses {
+		queries.Flatten(f, "responses."+strconv.FormatInt(id, 10)+".", resp)
+	}
+	return f
+}
