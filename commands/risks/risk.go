@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -40,17 +42,23 @@ func Evolve(r Risk, p events.Payload, _ events.Event) Risk {
 	case ev.RiskCreated:
 		r.ID, r.Fields = e.RiskID, e.Fields
 	case ev.RiskUpdated:
-		_ = json.Unmarshal(e.Set, &r.Fields) // only the changed keys are present
+		r.Fields, _ = overlay(r.Fields, e.Set) // only the changed keys are present
 	case ev.RiskDeleted:
 		r.Deleted = true
 	case ev.RiskResponseAdded:
+		// Maps are copied on write so a state handed to Evolve is never changed under
+		// whoever still holds it.
+		r.Responses = maps.Clone(r.Responses)
 		if r.Responses == nil {
 			r.Responses = map[int64]ev.Response{}
 		}
 		r.Responses[e.ResponseID] = e.Response
 	case ev.RiskResponseUpdated:
-		resp := r.Responses[e.ResponseID]
-		_ = json.Unmarshal(e.Set, &resp)
+		resp, _ := overlay(r.Responses[e.ResponseID], e.Set)
+		r.Responses = maps.Clone(r.Responses)
+		if r.Responses == nil {
+			r.Responses = map[int64]ev.Response{}
+		}
 		r.Responses[e.ResponseID] = resp
 	case ev.RiskControlMapped:
 		if !slices.Contains(r.Controls, e.ControlID) {
@@ -114,8 +122,8 @@ func Decide(r Risk, exists bool, cmd any, now time.Time) ([]events.Payload, erro
 	}
 	switch c := cmd.(type) {
 	case Update:
-		next := r.Fields
-		if err := applyPatch(&next, c.Patch, riskFields); err != nil {
+		next, err := applyPatch(r.Fields, c.Patch, riskFields)
+		if err != nil {
 			return nil, err
 		}
 		normalize(&next)
@@ -147,8 +155,8 @@ func Decide(r Risk, exists bool, cmd any, now time.Time) ([]events.Payload, erro
 		if !ok {
 			return nil, strata.Errorf(strata.NotFound, "response %d not found on this risk", c.ResponseID)
 		}
-		next := cur
-		if err := applyPatch(&next, c.Patch, responseFields); err != nil {
+		next, err := applyPatch(cur, c.Patch, responseFields)
+		if err != nil {
 			return nil, err
 		}
 		next.Description = strings.TrimSpace(next.Description)
@@ -278,13 +286,15 @@ func fieldError(field, problem string) error {
 	return errs.Err()
 }
 
-// applyPatch sets the patch's keys on target, refusing unknown keys and wrong types.
-func applyPatch(target any, patch json.RawMessage, allowed []string) error {
+// applyPatch returns cur with the patch's keys set, refusing unknown keys and wrong
+// types by name. cur itself is never written to.
+func applyPatch[T any](cur T, patch json.RawMessage, allowed []string) (T, error) {
 	var keys map[string]json.RawMessage
 	if err := json.Unmarshal(patch, &keys); err != nil || keys == nil {
-		return strata.Errorf(strata.Invalid, "the body must be a JSON object")
+		return cur, strata.Errorf(strata.Invalid, "the body must be a JSON object")
 	}
 	errs := strata.FieldErrors{}
+	set := map[string]json.RawMessage{}
 	for k, v := range keys {
 		switch {
 		case slices.Contains(readOnly, k):
@@ -293,25 +303,54 @@ func applyPatch(target any, patch json.RawMessage, allowed []string) error {
 			errs.Add(k, "is not a field that can be changed")
 			continue
 		}
+		var probe T
 		one, _ := json.Marshal(map[string]json.RawMessage{k: v})
-		if err := json.Unmarshal(one, target); err != nil {
+		if err := json.Unmarshal(one, &probe); err != nil {
 			var te *json.UnmarshalTypeError
-			if errors.As(err, &te) {
-				errs.Add(k, "must be a "+jsonKind(te.Type.Kind().String()))
+			if errors.As(err, &te) && te.Type.Kind() == reflect.String {
+				errs.Add(k, "must be a string")
+			} else if errors.As(err, &te) {
+				errs.Add(k, "must be a whole number")
 			} else {
 				errs.Add(k, "is not valid")
 			}
+			continue
 		}
+		set[k] = v
 	}
-	return errs.Err()
+	if err := errs.Err(); err != nil {
+		return cur, err
+	}
+	raw, _ := json.Marshal(set)
+	next, err := overlay(cur, raw)
+	if err != nil {
+		return cur, strata.Errorf(strata.Invalid, "the body is not valid")
+	}
+	return next, nil
 }
 
-func jsonKind(goKind string) string {
-	switch goKind {
-	case "int", "int64", "ptr":
-		return "number"
+// overlay returns a fresh copy of cur with set's keys applied. Unmarshalling into cur
+// directly would write through pointers it shares with earlier states.
+func overlay[T any](cur T, set json.RawMessage) (T, error) {
+	var m map[string]json.RawMessage
+	base, err := json.Marshal(cur)
+	if err == nil {
+		err = json.Unmarshal(base, &m)
 	}
-	return goKind
+	var add map[string]json.RawMessage
+	if err == nil {
+		err = json.Unmarshal(set, &add)
+	}
+	if err != nil {
+		return cur, err
+	}
+	maps.Copy(m, add)
+	merged, _ := json.Marshal(m)
+	var next T
+	if err := json.Unmarshal(merged, &next); err != nil {
+		return cur, err
+	}
+	return next, nil
 }
 
 // diff returns the changed keys with their new and old values, or nil when nothing changed.

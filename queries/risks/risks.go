@@ -297,36 +297,62 @@ func (r *Reader) Get(ctx context.Context, orgID, id int64) (Risk, error) {
 
 // AsOf replays a risk's stream up to an instant and returns it as it stood then.
 func (r *Reader) AsOf(ctx context.Context, orgID, id int64, at time.Time) (Risk, error) {
-	agg, evs, err := r.streams.Load(ctx, id, events.ReadOptions{AsOf: at})
+	risk, err := r.replay(ctx, orgID, id, events.ReadOptions{AsOf: at})
+	if strata.ErrorCode(err) == strata.NotFound {
+		return Risk{}, strata.Errorf(strata.NotFound, "risk not found as of %s", at.UTC().Format(time.RFC3339))
+	}
+	return risk, err
+}
+
+// Current replays a risk's whole stream: what a write just made, without waiting for
+// the projection.
+func (r *Reader) Current(ctx context.Context, orgID, id int64) (Risk, error) {
+	return r.replay(ctx, orgID, id, events.ReadOptions{})
+}
+
+func (r *Reader) replay(ctx context.Context, orgID, id int64, opts events.ReadOptions) (Risk, error) {
+	agg, evs, err := r.streams.Load(ctx, id, opts)
 	if err != nil {
 		return Risk{}, err
 	}
 	if agg.Version == 0 || agg.OrgID != orgID || agg.State.Deleted {
-		return Risk{}, strata.Errorf(strata.NotFound, "risk not found as of %s", at.UTC().Format(time.RFC3339))
+		return Risk{}, errNotFound
 	}
 	return fromState(agg.State, agg.Version, agg.CreatedAt, agg.UpdatedAt, responseTimes(evs)), nil
 }
 
-// responseTimes recovers when each response was added and last changed.
-func responseTimes(evs []events.Event) map[int64][2]time.Time {
-	out := map[int64][2]time.Time{}
+type responseTime struct{ created, updated, completed time.Time }
+
+// responseTimes recovers when each response was added, last changed and completed,
+// which the aggregate does not need and so does not keep.
+func responseTimes(evs []events.Event) map[int64]responseTime {
+	out := map[int64]responseTime{}
 	for _, e := range evs {
-		var ids struct {
-			ResponseID int64 `json:"response_id"`
+		if e.Type != "RiskResponseAdded" && e.Type != "RiskResponseUpdated" {
+			continue
 		}
-		if (e.Type == "RiskResponseAdded" || e.Type == "RiskResponseUpdated") && json.Unmarshal(e.Data, &ids) == nil {
-			t := out[ids.ResponseID]
-			if t[0].IsZero() {
-				t[0] = e.RecordedAt
-			}
-			t[1] = e.RecordedAt
-			out[ids.ResponseID] = t
+		var x struct {
+			ResponseID  int64           `json:"response_id"`
+			CompletedAt *time.Time      `json:"completed_at"`
+			Set         json.RawMessage `json:"set"`
 		}
+		if json.Unmarshal(e.Data, &x) != nil {
+			continue
+		}
+		t := out[x.ResponseID]
+		if t.created.IsZero() {
+			t.created = e.RecordedAt
+		}
+		t.updated = e.RecordedAt
+		if x.CompletedAt != nil {
+			t.completed = *x.CompletedAt
+		}
+		out[x.ResponseID] = t
 	}
 	return out
 }
 
-func fromState(s cmd.Risk, version int64, created, updated time.Time, times map[int64][2]time.Time) Risk {
+func fromState(s cmd.Risk, version int64, created, updated time.Time, times map[int64]responseTime) Risk {
 	out := Risk{
 		ID: s.ID, Title: s.Title, Description: s.Description, Category: s.Category, Status: s.Status,
 		Likelihood: s.Likelihood, Impact: s.Impact, InherentScore: s.Likelihood * s.Impact,
@@ -350,8 +376,12 @@ func fromState(s cmd.Risk, version int64, created, updated time.Time, times map[
 	for _, id := range ids {
 		x := s.Responses[id]
 		t := times[id]
-		out.Responses = append(out.Responses, Response{ID: id, RiskID: s.ID, Type: x.Type, Description: x.Description,
-			OwnerID: x.OwnerID, DueDate: x.DueDate, Status: x.Status, CreatedAt: t[0], UpdatedAt: t[1]})
+		resp := Response{ID: id, RiskID: s.ID, Type: x.Type, Description: x.Description,
+			OwnerID: x.OwnerID, DueDate: x.DueDate, Status: x.Status, CreatedAt: t.created, UpdatedAt: t.updated}
+		if x.Status == "done" && !t.completed.IsZero() {
+			resp.CompletedAt = &t.completed
+		}
+		out.Responses = append(out.Responses, resp)
 	}
 	return out
 }

@@ -1,0 +1,64 @@
+package api
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/strata-grc/strata"
+)
+
+// statusOf is the one place an error code becomes an HTTP status.
+var statusOf = map[strata.Code]int{
+	strata.AuthRequired:     http.StatusUnauthorized,
+	strata.PermissionDenied: http.StatusForbidden,
+	strata.NotFound:         http.StatusNotFound,
+	strata.Invalid:          http.StatusBadRequest,
+	strata.Conflict:         http.StatusConflict,
+	strata.RateLimited:      http.StatusTooManyRequests,
+	strata.PayloadTooLarge:  http.StatusRequestEntityTooLarge,
+	strata.Internal:         http.StatusInternalServerError,
+}
+
+type errorBody struct {
+	Code      strata.Code       `json:"code"`
+	Message   string            `json:"message"`
+	Fields    map[string]string `json:"fields,omitempty"`
+	RequestID string            `json:"request_id"`
+}
+
+type meta struct {
+	Total      int64   `json:"total"`
+	Limit      int     `json:"limit"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+// ok writes a success envelope.
+func ok(c *gin.Context, status int, data any) {
+	c.JSON(status, gin.H{"success": true, "data": data})
+}
+
+// okList writes a list envelope with its paging meta.
+func okList(c *gin.Context, data any, m meta) {
+	c.JSON(http.StatusOK, gin.H{"success": true, "data": data, "meta": m})
+}
+
+// fail writes an error envelope. Errors that are not *strata.Error are internal: the
+// client gets a generic message and the log gets the detail with the request id.
+func fail(c *gin.Context, err error) {
+	var e *strata.Error
+	if !errors.As(err, &e) {
+		slog.ErrorContext(c.Request.Context(), "request failed", "request_id", requestID(c),
+			"method", c.Request.Method, "path", c.FullPath(), "err", err)
+		e = &strata.Error{Code: strata.Internal, Message: "the server could not complete the request; quote the request id when reporting it"}
+	}
+	status, known := statusOf[e.Code]
+	if !known {
+		status = http.StatusInternalServerError
+	}
+	c.AbortWithStatusJSON(status, gin.H{"success": false, "error": errorBody{
+		Code: e.Code, Message: e.Message, Fields: e.Fields, RequestID: requestID(c),
+	}})
+}

@@ -1,0 +1,118 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/events"
+)
+
+const requestIDKey = "strata.request_id"
+
+var safeRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
+
+// withRequestID keeps a caller's X-Request-ID when it is safe to echo, else makes one.
+// It becomes every event's correlation id.
+func withRequestID(c *gin.Context) {
+	id := c.GetHeader("X-Request-ID")
+	if !safeRequestID.MatchString(id) {
+		id = uuid.NewString()
+	}
+	c.Set(requestIDKey, id)
+	c.Header("X-Request-ID", id)
+	c.Next()
+}
+
+func requestID(c *gin.Context) string { return c.GetString(requestIDKey) }
+
+// recovered turns a panic into a SERVER_ERROR envelope; the panic goes to the log.
+func recovered(c *gin.Context, v any) {
+	fail(c, errors.New("panic: "+stringOf(v)))
+}
+
+func stringOf(v any) string {
+	if err, ok := v.(error); ok {
+		return err.Error()
+	}
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return "unknown"
+}
+
+// limitBody refuses bodies over max bytes with PAYLOAD_TOO_LARGE, before reading them
+// when the length is declared and while reading them when it is not.
+func limitBody(max int64) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.ContentLength > max {
+			fail(c, strata.Errorf(strata.PayloadTooLarge, "the body is larger than %d bytes", max))
+			return
+		}
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, max)
+		c.Next()
+	}
+}
+
+// observe records request counts and latencies by route template, never by raw path,
+// so ids do not explode the metric's labels.
+func (s *Server) observe(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	route := c.FullPath()
+	if route == "" {
+		route = "unmatched"
+	}
+	code := strconv.Itoa(c.Writer.Status())
+	s.metrics.requests.WithLabelValues(c.Request.Method, route, code).Inc()
+	s.metrics.latency.WithLabelValues(c.Request.Method, route).Observe(time.Since(start).Seconds())
+}
+
+// Principal is who is acting and for which organization.
+type Principal struct {
+	OrgID  int64
+	UserID int64
+	Name   string
+}
+
+const principalKey = "strata.principal"
+
+// authenticate puts the acting principal on the request. Until sessions carry a
+// logged-in user, every request acts as the configured development principal.
+func (s *Server) authenticate(c *gin.Context) {
+	p := s.cfg.DevPrincipal
+	if p.OrgID <= 0 || p.UserID <= 0 {
+		fail(c, strata.Errorf(strata.AuthRequired, "log in first"))
+		return
+	}
+	c.Set(principalKey, p)
+	c.Next()
+}
+
+func principal(c *gin.Context) Principal {
+	p, _ := c.Get(principalKey)
+	pr, _ := p.(Principal)
+	return pr
+}
+
+// metadata is what every event appended for this request carries.
+func metadata(c *gin.Context) events.Metadata {
+	p := principal(c)
+	return events.Metadata{
+		OrgID: p.OrgID, ActorID: p.UserID, ActorName: p.Name, CorrelationID: requestID(c),
+		IP: c.ClientIP(), UserAgent: truncate(c.Request.UserAgent(), 256),
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}

@@ -1,0 +1,111 @@
+package api
+
+import (
+	"context"
+	_ "embed"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"sigs.k8s.io/yaml"
+
+	"github.com/strata-grc/strata/projections"
+	"github.com/strata-grc/strata/schema"
+)
+
+//go:embed openapi.yaml
+var openAPIYAML []byte
+
+var openAPIJSON = sync.OnceValues(func() ([]byte, error) { return yaml.YAMLToJSON(openAPIYAML) })
+
+// OpenAPIJSON is the API description the server publishes.
+func OpenAPIJSON() ([]byte, error) { return openAPIJSON() }
+
+func (s *Server) openAPI(c *gin.Context) {
+	b, err := openAPIJSON()
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.Data(http.StatusOK, "application/json", b)
+}
+
+type metrics struct {
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+// projectionLag reports each projection's distance from the head of the log at
+// scrape time.
+type projectionLag struct {
+	s      *Server
+	behind *prometheus.Desc
+	age    *prometheus.Desc
+}
+
+func (p projectionLag) Describe(ch chan<- *prometheus.Desc) { ch <- p.behind; ch <- p.age }
+
+func (p projectionLag) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	states, err := projections.Status(ctx, p.s.cfg.Pool, p.s.cfg.Projections)
+	if err != nil {
+		return
+	}
+	for _, st := range states {
+		ch <- prometheus.MustNewConstMetric(p.behind, prometheus.GaugeValue, float64(st.Behind), st.Name)
+		ch <- prometheus.MustNewConstMetric(p.age, prometheus.GaugeValue, st.LagSeconds, st.Name)
+	}
+}
+
+func newMetrics(cfg Config) (*metrics, error) {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "strata_http_requests_total", Help: "HTTP requests by method, route and status.",
+		}, []string{"method", "route", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "strata_http_request_duration_seconds", Help: "HTTP request latency by method and route.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"method", "route"}),
+	}
+	for _, c := range []prometheus.Collector{m.requests, m.latency} {
+		if err := cfg.Registry.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+func (s *Server) mountOps(e *gin.Engine) {
+	lag := projectionLag{s: s,
+		behind: prometheus.NewDesc("strata_projection_lag_events", "Events appended but not yet applied by a projection (upper bound).", []string{"projection"}, nil),
+		age:    prometheus.NewDesc("strata_projection_lag_seconds", "Age of the oldest event a projection has not applied.", []string{"projection"}, nil),
+	}
+	// A second server on the same registry (tests) keeps the first's collectors.
+	_ = s.cfg.Registry.Register(lag)
+	_ = s.cfg.Registry.Register(collectors.NewGoCollector())
+
+	e.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	e.GET("/readyz", s.ready)
+	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{})))
+}
+
+// ready is true when the database answers and carries every embedded migration.
+func (s *Server) ready(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	v, err := schema.Current(ctx, s.cfg.Pool)
+	want := schema.Latest()
+	switch {
+	case err != nil:
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "reason": "database unreachable"})
+	case v < want:
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "reason": "migrations pending", "schema": v, "want": want})
+	default:
+		c.JSON(http.StatusOK, gin.H{"status": "ready", "schema": v})
+	}
+}

@@ -1,0 +1,140 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/strata-grc/strata"
+)
+
+// readBody returns the raw JSON body, mapping an oversized one to PAYLOAD_TOO_LARGE.
+func readBody(c *gin.Context) ([]byte, error) {
+	b, err := io.ReadAll(c.Request.Body)
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return nil, strata.Errorf(strata.PayloadTooLarge, "the body is larger than %d bytes", tooBig.Limit)
+	}
+	if err != nil {
+		return nil, strata.Errorf(strata.Invalid, "the body could not be read")
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil, strata.Errorf(strata.Invalid, "a JSON body is required")
+	}
+	return b, nil
+}
+
+// decodeJSON reads the body into v, refusing unknown fields and wrong types by name.
+func decodeJSON(c *gin.Context, v any) error {
+	b, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	return decodeStrict(b, v)
+}
+
+func decodeStrict(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.More() {
+		err = errors.New("trailing data")
+	}
+	if err == nil {
+		return nil
+	}
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &typeErr) && typeErr.Field != "":
+		return fieldErr(typeErr.Field, "has the wrong type (got "+typeErr.Value+")")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return fieldErr(name, "is not a known field")
+	}
+	return strata.Errorf(strata.Invalid, "the body is not valid JSON: %s", sanitizeJSONError(err))
+}
+
+// sanitizeJSONError keeps the decoder's description of malformed input, which names
+// only positions and characters of the client's own body.
+func sanitizeJSONError(err error) string {
+	return strings.TrimPrefix(err.Error(), "json: ")
+}
+
+func fieldErr(field, problem string) error {
+	errs := strata.FieldErrors{}
+	errs.Add(field, problem)
+	return errs.Err()
+}
+
+// pathID parses a positive integer path parameter.
+func pathID(c *gin.Context, name string) (int64, error) {
+	return positiveID(name, c.Param(name))
+}
+
+func positiveID(name, raw string) (int64, error) {
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fieldErr(name, "must be a positive integer")
+	}
+	return id, nil
+}
+
+// ifMatch reads an optional If-Match version: 3, "3" or W/"3".
+func ifMatch(c *gin.Context) (*int64, error) {
+	h := strings.TrimSpace(c.GetHeader("If-Match"))
+	if h == "" || h == "*" {
+		return nil, nil
+	}
+	v, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(h, "W/"), `"`), 10, 64)
+	if err != nil || v <= 0 {
+		return nil, strata.Errorf(strata.Invalid, "If-Match must be a version number the server sent as ETag")
+	}
+	return &v, nil
+}
+
+// bodyID reads {"id": N} from a body that carries the id instead of the path.
+func bodyID(b []byte) (int64, error) {
+	var x struct {
+		ID json.RawMessage `json:"id"`
+	}
+	if err := json.Unmarshal(b, &x); err != nil {
+		return 0, strata.Errorf(strata.Invalid, "the body must be a JSON object")
+	}
+	if len(x.ID) == 0 {
+		return 0, fieldErr("id", "is required in the body when the path has no id")
+	}
+	return positiveID("id", strings.Trim(string(x.ID), `"`))
+}
+
+// listAction checks the seed's action parameter on a list route: "" or "list" lists,
+// "get" reads one by id, anything else is refused.
+func listAction(c *gin.Context) (get bool, id int64, err error) {
+	switch a := c.Query("action"); a {
+	case "", "list":
+		return false, 0, nil
+	case "get":
+		id, err := positiveID("id", c.Query("id"))
+		return true, id, err
+	default:
+		return false, 0, fieldErr("action", "must be list or get")
+	}
+}
+
+// queryInt reads an optional integer query parameter.
+func queryInt(c *gin.Context, name string) (int64, error) {
+	raw := c.Query(name)
+	if raw == "" {
+		return 0, nil
+	}
+	v, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil {
+		return 0, fieldErr(name, "must be an integer")
+	}
+	return v, nil
+}

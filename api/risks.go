@@ -1,0 +1,318 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/commands"
+	cmdrisks "github.com/strata-grc/strata/commands/risks"
+	ev "github.com/strata-grc/strata/events/risks"
+	qrisks "github.com/strata-grc/strata/queries/risks"
+)
+
+func (s *Server) mountRisks(g *gin.RouterGroup) {
+	read := s.consistent(qrisks.Projection)
+	g.GET("/risks", read, s.listRisks)
+	g.POST("/risks", s.createRisk)
+	g.PUT("/risks", s.updateRisk)
+	g.DELETE("/risks", s.deleteRisk)
+	g.GET("/risks/:id", read, s.getRisk)
+	g.PUT("/risks/:id", s.updateRisk)
+	g.DELETE("/risks/:id", s.deleteRisk)
+	g.GET("/risks/:id/history", s.riskHistory)
+	g.POST("/risks/:id/responses", s.addRiskResponse)
+	g.PUT("/risks/:id/responses/:response_id", s.updateRiskResponse)
+	g.POST("/risks/:id/controls", s.mapRiskControl)
+	g.DELETE("/risks/:id/controls/:control_id", s.unmapRiskControl)
+}
+
+func (s *Server) listRisks(c *gin.Context) {
+	get, id, err := listAction(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if get {
+		s.respondRisk(c, id)
+		return
+	}
+	owner, err := queryInt(c, "owner_id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	limit, err := queryInt(c, "limit")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if c.Query("limit") != "" && limit == 0 {
+		fail(c, fieldErr("limit", "must be from 1 to 500"))
+		return
+	}
+	page, err := s.cfg.RiskReader.List(c.Request.Context(), principal(c).OrgID, qrisks.Filter{
+		Category: c.Query("category"), Status: c.Query("status"), Rating: c.Query("rating"),
+		OwnerID: owner, Q: c.Query("q"), Sort: c.Query("sort"), Limit: int(limit), Cursor: c.Query("cursor"),
+	})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	okList(c, page.Items, meta{Total: page.Total, Limit: page.Limit, NextCursor: page.NextCursor})
+}
+
+func (s *Server) getRisk(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if raw := c.Query("as_of"); raw != "" {
+		at, err := time.Parse(time.RFC3339Nano, raw)
+		if err != nil {
+			fail(c, fieldErr("as_of", "must be an RFC 3339 timestamp such as 2026-01-31T12:00:00Z"))
+			return
+		}
+		risk, err := s.cfg.RiskReader.AsOf(c.Request.Context(), principal(c).OrgID, id, at)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		ok(c, http.StatusOK, risk)
+		return
+	}
+	s.respondRisk(c, id)
+}
+
+func (s *Server) respondRisk(c *gin.Context, id int64) {
+	risk, err := s.cfg.RiskReader.Get(c.Request.Context(), principal(c).OrgID, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.Header("ETag", strconv.Quote(strconv.FormatInt(risk.Version, 10)))
+	ok(c, http.StatusOK, risk)
+}
+
+// riskInput is a create body. Likelihood and impact are pointers so a missing one is
+// reported as missing rather than as out of range.
+type riskInput struct {
+	Title              string  `json:"title"`
+	Description        string  `json:"description"`
+	Category           string  `json:"category"`
+	Status             string  `json:"status"`
+	Likelihood         *int    `json:"likelihood"`
+	Impact             *int    `json:"impact"`
+	ResidualLikelihood *int    `json:"residual_likelihood"`
+	ResidualImpact     *int    `json:"residual_impact"`
+	OwnerID            *int64  `json:"owner_id"`
+	ReviewDate         *string `json:"review_date"`
+}
+
+func (s *Server) createRisk(c *gin.Context) {
+	var in riskInput
+	if err := decodeJSON(c, &in); err != nil {
+		fail(c, err)
+		return
+	}
+	missing := strata.FieldErrors{}
+	if in.Likelihood == nil {
+		missing.Add("likelihood", "is required")
+	}
+	if in.Impact == nil {
+		missing.Add("impact", "is required")
+	}
+	if err := missing.Err(); err != nil {
+		fail(c, err)
+		return
+	}
+	res, err := s.cfg.Risks.Create(c.Request.Context(), metadata(c), ev.Fields{
+		Title: in.Title, Description: in.Description, Category: in.Category, Status: in.Status,
+		Likelihood: *in.Likelihood, Impact: *in.Impact, ResidualLikelihood: in.ResidualLikelihood,
+		ResidualImpact: in.ResidualImpact, OwnerID: in.OwnerID, ReviewDate: in.ReviewDate,
+	})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.Header("Location", "/api/risks/"+strconv.FormatInt(res.ID, 10))
+	s.respondWritten(c, http.StatusCreated, res)
+}
+
+// respondWritten answers a mutation with the risk as its own stream now tells it, so
+// the answer never waits for, or races, the projection.
+func (s *Server) respondWritten(c *gin.Context, status int, res commands.Result) {
+	s.wrote(c, res)
+	risk, err := s.cfg.RiskReader.Current(c.Request.Context(), principal(c).OrgID, res.ID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ok(c, status, risk)
+}
+
+// riskTarget finds the risk a mutation names: in the path, else as "id" in the body.
+func riskTarget(c *gin.Context, body []byte) (int64, error) {
+	if c.Param("id") != "" {
+		return pathID(c, "id")
+	}
+	return bodyID(body)
+}
+
+func (s *Server) updateRisk(c *gin.Context) {
+	body, err := readBody(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	s.runRiskCommand(c, body, http.StatusOK, cmdrisks.Update{Patch: json.RawMessage(body)})
+}
+
+func (s *Server) deleteRisk(c *gin.Context) {
+	var body []byte
+	if c.Param("id") == "" || c.Request.ContentLength > 0 {
+		var err error
+		if body, err = readBody(c); err != nil {
+			fail(c, err)
+			return
+		}
+	}
+	var in struct {
+		ID     json.RawMessage `json:"id"`
+		Reason string          `json:"reason"`
+	}
+	if len(body) > 0 {
+		if err := decodeStrict(body, &in); err != nil {
+			fail(c, err)
+			return
+		}
+	}
+	id, err := riskTarget(c, body)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	expected, err := ifMatch(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	res, err := s.cfg.Risks.Execute(c.Request.Context(), metadata(c), id, expected, cmdrisks.Delete{Reason: in.Reason})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	s.wrote(c, res)
+	ok(c, http.StatusOK, gin.H{"id": id, "deleted": true, "version": res.Version})
+}
+
+func (s *Server) runRiskCommand(c *gin.Context, body []byte, status int, cmd any) {
+	id, err := riskTarget(c, body)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	expected, err := ifMatch(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	res, err := s.cfg.Risks.Execute(c.Request.Context(), metadata(c), id, expected, cmd)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	s.respondWritten(c, status, res)
+}
+
+func (s *Server) riskHistory(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	h, err := s.cfg.RiskReader.History(c.Request.Context(), principal(c).OrgID, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ok(c, http.StatusOK, h)
+}
+
+type responseInput struct {
+	Type        string  `json:"type"`
+	Description string  `json:"description"`
+	OwnerID     *int64  `json:"owner_id"`
+	DueDate     *string `json:"due_date"`
+	Status      string  `json:"status"`
+}
+
+func (s *Server) addRiskResponse(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	var in responseInput
+	if err := decodeJSON(c, &in); err != nil {
+		fail(c, err)
+		return
+	}
+	expected, err := ifMatch(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	respID, res, err := s.cfg.Risks.AddResponse(c.Request.Context(), metadata(c), id, expected, ev.Response{
+		Type: in.Type, Description: in.Description, OwnerID: in.OwnerID, DueDate: in.DueDate, Status: in.Status,
+	})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.Header("Location", "/api/risks/"+strconv.FormatInt(id, 10)+"/responses/"+strconv.FormatInt(respID, 10))
+	s.respondWritten(c, http.StatusCreated, res)
+}
+
+func (s *Server) updateRiskResponse(c *gin.Context) {
+	respID, err := pathID(c, "response_id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	body, err := readBody(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	s.runRiskCommand(c, body, http.StatusOK, cmdrisks.UpdateResponse{ResponseID: respID, Patch: json.RawMessage(body)})
+}
+
+func (s *Server) mapRiskControl(c *gin.Context) {
+	var in struct {
+		ControlID *int64 `json:"control_id"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		fail(c, err)
+		return
+	}
+	if in.ControlID == nil {
+		fail(c, fieldErr("control_id", "is required"))
+		return
+	}
+	s.runRiskCommand(c, nil, http.StatusOK, cmdrisks.MapControl{ControlID: *in.ControlID})
+}
+
+func (s *Server) unmapRiskControl(c *gin.Context) {
+	controlID, err := pathID(c, "control_id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	s.runRiskCommand(c, nil, http.StatusOK, cmdrisks.UnmapControl{ControlID: controlID})
+}

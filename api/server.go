@@ -1,0 +1,116 @@
+// Package api is Strata's HTTP interface: the Gin router, its middleware and one file
+// of handlers per module.
+package api
+
+import (
+	"crypto/rand"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-contrib/sessions"
+	"github.com/gin-contrib/sessions/cookie"
+	"github.com/gin-gonic/gin"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/strata-grc/strata"
+	cmdrisks "github.com/strata-grc/strata/commands/risks"
+	"github.com/strata-grc/strata/events"
+	"github.com/strata-grc/strata/projections"
+	qrisks "github.com/strata-grc/strata/queries/risks"
+)
+
+// Config is everything the server needs. Pool, Store and the module handlers are
+// required; the rest have defaults.
+type Config struct {
+	Pool  *pgxpool.Pool
+	Store events.Store
+	// Tracker, when set, lets reads wait for the projections to apply the caller's
+	// writes (projections run in this process).
+	Tracker *projections.Tracker
+	// Projections names what /metrics reports lag for.
+	Projections []string
+
+	Risks      *cmdrisks.Handler
+	RiskReader *qrisks.Reader
+
+	// DevPrincipal acts for every request until login exists.
+	DevPrincipal Principal
+	// SessionKey signs the session cookie (32 or 64 bytes); random when empty, which
+	// ends every session at restart.
+	SessionKey []byte
+	// SecureCookies marks cookies Secure (set it behind TLS).
+	SecureCookies bool
+	// BodyLimit caps request bodies (default 1 MiB).
+	BodyLimit int64
+	// ConsistencyWait bounds how long a read waits for its session's writes (default 2s).
+	ConsistencyWait time.Duration
+	// Registry receives the server's metrics (default: a new registry).
+	Registry *prometheus.Registry
+	Logger   *slog.Logger
+}
+
+// Server is the HTTP handler.
+type Server struct {
+	cfg     Config
+	engine  *gin.Engine
+	metrics *metrics
+}
+
+// New builds the router.
+func New(cfg Config) (*Server, error) {
+	if cfg.Pool == nil || cfg.Store == nil || cfg.Risks == nil || cfg.RiskReader == nil {
+		return nil, errors.New("api: config needs a pool, a store and the risk handlers")
+	}
+	if cfg.BodyLimit <= 0 {
+		cfg.BodyLimit = 1 << 20
+	}
+	if cfg.ConsistencyWait <= 0 {
+		cfg.ConsistencyWait = 2 * time.Second
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = prometheus.NewRegistry()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if len(cfg.SessionKey) == 0 {
+		cfg.SessionKey = make([]byte, 32)
+		_, _ = rand.Read(cfg.SessionKey)
+	}
+	s := &Server{cfg: cfg}
+	var err error
+	if s.metrics, err = newMetrics(cfg); err != nil {
+		return nil, err
+	}
+
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.ContextWithFallback = true
+	store := cookie.NewStore(cfg.SessionKey)
+	store.Options(sessions.Options{Path: "/", HttpOnly: true, Secure: cfg.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: 12 * 3600})
+	e.Use(withRequestID, s.observe, gin.CustomRecovery(recovered))
+	e.NoRoute(func(c *gin.Context) { fail(c, strata.Errorf(strata.NotFound, "no such route: %s %s", c.Request.Method, c.Request.URL.Path)) })
+	e.NoMethod(func(c *gin.Context) {
+		fail(c, strata.Errorf(strata.NotFound, "%s is not supported on %s", c.Request.Method, c.Request.URL.Path))
+	})
+
+	s.mountOps(e)
+	for _, prefix := range []string{"/api", "/api/v1"} {
+		g := e.Group(prefix, limitBody(cfg.BodyLimit), sessions.Sessions("strata_session", store))
+		g.GET("/openapi.json", s.openAPI)
+		authed := g.Group("", s.authenticate)
+		s.mountRisks(authed)
+	}
+	s.engine = e
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+// Routes lists method and path of every route served, for the OpenAPI check.
+func (s *Server) Routes() []gin.RouteInfo { return s.engine.Routes() }
