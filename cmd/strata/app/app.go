@@ -1,0 +1,128 @@
+// Package app wires Strata together: the one place that lists every module, used by
+// the strata command and by tests that need the real thing end to end.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/strata-grc/strata/api"
+	"github.com/strata-grc/strata/commands"
+	cmdrisks "github.com/strata-grc/strata/commands/risks"
+	"github.com/strata-grc/strata/events"
+	"github.com/strata-grc/strata/events/postgres"
+	evrisks "github.com/strata-grc/strata/events/risks"
+	"github.com/strata-grc/strata/projections"
+	prisks "github.com/strata-grc/strata/projections/risks"
+	qrisks "github.com/strata-grc/strata/queries/risks"
+	"github.com/strata-grc/strata/schema"
+)
+
+// App is Strata wired together.
+type App struct {
+	Pool       *pgxpool.Pool
+	Store      *postgres.Store
+	Registry   *events.Registry
+	Risks      *cmdrisks.Handler
+	RiskReader *qrisks.Reader
+	Projectors []projections.Projector
+	Metrics    *prometheus.Registry
+}
+
+// Open connects to the database (creating and migrating it when needed) and wires
+// the modules.
+func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*App, error) {
+	if err := schema.EnsureDatabase(ctx, databaseURL); err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	pool, err := pgxpool.New(ctx, databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	applied, err := schema.Migrate(ctx, pool)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	if len(applied) > 0 {
+		logger.Info("migrations applied", "versions", applied)
+	}
+	a, err := New(pool)
+	if err != nil {
+		pool.Close()
+	}
+	return a, err
+}
+
+// New wires the modules over a migrated database.
+func New(pool *pgxpool.Pool) (*App, error) {
+	a := &App{Pool: pool, Store: postgres.New(pool), Registry: events.NewRegistry(), Metrics: prometheus.NewRegistry()}
+	evrisks.Register(a.Registry)
+
+	appended := prometheus.NewCounter(prometheus.CounterOpts{Name: "strata_events_appended_total", Help: "Events appended to the log by this process."})
+	a.Metrics.MustRegister(appended)
+	a.Store.OnAppend = func(_ events.AppendResult, n int) { appended.Add(float64(n)) }
+
+	var err error
+	ids := commands.Sequences{Pool: pool}
+	if a.Risks, err = cmdrisks.NewHandler(a.Store, a.Registry, ids, time.Now); err != nil {
+		return nil, err
+	}
+	a.RiskReader = qrisks.NewReader(pool, a.Risks.Streams())
+	a.Projectors = []projections.Projector{prisks.New(a.Registry)}
+	return a, nil
+}
+
+// Projector finds a projector by name.
+func (a *App) Projector(name string) (projections.Projector, bool) {
+	for _, p := range a.Projectors {
+		if p.Name() == name {
+			return p, true
+		}
+	}
+	return nil, false
+}
+
+// ProjectorNames lists the projections.
+func (a *App) ProjectorNames() []string {
+	out := make([]string, len(a.Projectors))
+	for i, p := range a.Projectors {
+		out[i] = p.Name()
+	}
+	return out
+}
+
+// Runner starts nothing yet: it returns the projection runner for this app.
+func (a *App) Runner(ctx context.Context, logger *slog.Logger) (*projections.Runner, error) {
+	applied := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "strata_projection_events_applied_total", Help: "Events applied by each projection in this process.",
+	}, []string{"projection"})
+	if err := a.Metrics.Register(applied); err != nil {
+		return nil, err
+	}
+	return projections.NewRunner(ctx, projections.RunnerConfig{
+		Store: a.Store, Pool: a.Pool, Projectors: a.Projectors, Logger: logger,
+		Subscriber: projections.SubscriberConfig{
+			Wakeup: a.Store.Wakeup().C,
+			OnCommit: func(name string, _ events.Position, n int) {
+				applied.WithLabelValues(name).Add(float64(n))
+			},
+		},
+	})
+}
+
+// Server builds the HTTP handler.
+func (a *App) Server(cfg api.Config) (*api.Server, error) {
+	cfg.Pool, cfg.Store, cfg.Registry = a.Pool, a.Store, a.Metrics
+	cfg.Risks, cfg.RiskReader = a.Risks, a.RiskReader
+	cfg.Projections = a.ProjectorNames()
+	return api.New(cfg)
+}
+
+// Close releases the database.
+func (a *App) Close() { a.Pool.Close() }

@@ -1,0 +1,224 @@
+// Command strata runs the Strata GRC server and its maintenance tasks.
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/strata-grc/strata/api"
+	"github.com/strata-grc/strata/cmd/strata/app"
+	"github.com/strata-grc/strata/events"
+	"github.com/strata-grc/strata/projections"
+)
+
+const usage = `strata — governance, risk and compliance on an event log
+
+Usage:
+  strata serve [--addr 127.0.0.1:8080]      run the server (migrates first)
+  strata migrate                            apply database migrations
+  strata projections status                 each projection's checkpoint and lag
+  strata projections rebuild NAME           replay the log into fresh tables and switch over
+  strata seed [--risks 300]                 create the demo organization's data
+
+Every command takes --database-url (env STRATA_DATABASE_URL or DATABASE_URL,
+default postgres://localhost:5432/strata); the database is created when missing.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := Run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "strata:", err)
+		os.Exit(1)
+	}
+}
+
+// env returns the first set environment variable of names, else def.
+func env(def string, names ...string) string {
+	for _, n := range names {
+		if v := os.Getenv(n); v != "" {
+			return v
+		}
+	}
+	return def
+}
+
+// Run executes one command line; tests call it with their own arguments.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel()}))
+	slog.SetDefault(logger)
+
+	fs := flag.NewFlagSet("strata "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dbURL := fs.String("database-url", env("postgres://localhost:5432/strata", "STRATA_DATABASE_URL", "DATABASE_URL"), "PostgreSQL connection URL")
+	switch args[0] {
+	case "serve":
+		addr := fs.String("addr", env("127.0.0.1:8080", "STRATA_ADDR"), "listen address")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		return serve(ctx, *dbURL, *addr, stdout, logger)
+	case "migrate":
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		a, err := app.Open(ctx, *dbURL, logger)
+		if err != nil {
+			return err
+		}
+		a.Close()
+		fmt.Fprintln(stdout, "database is up to date")
+		return nil
+	case "projections":
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		return projectionsCmd(ctx, *dbURL, fs.Args(), stdout, logger)
+	case "seed":
+		n := fs.Int("risks", 300, "how many demo risks to create")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		a, err := app.Open(ctx, *dbURL, logger)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		return Seed(ctx, a, *n, stdout)
+	}
+	return fmt.Errorf("unknown command %q\n\n%s", args[0], usage)
+}
+
+func logLevel() slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(env("info", "STRATA_LOG_LEVEL"))); err != nil {
+		return slog.LevelInfo
+	}
+	return l
+}
+
+func serve(ctx context.Context, dbURL, addr string, stdout io.Writer, logger *slog.Logger) error {
+	a, err := app.Open(ctx, dbURL, logger)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	runner, err := a.Runner(ctx, logger)
+	if err != nil {
+		return err
+	}
+	cfg := api.Config{
+		Tracker:       runner.Tracker,
+		SecureCookies: os.Getenv("STRATA_SECURE_COOKIES") == "true",
+		Logger:        logger,
+		DevPrincipal:  api.Principal{OrgID: DemoOrgID, UserID: DemoUserID, Name: DemoUserName},
+	}
+	if k := os.Getenv("STRATA_SESSION_KEY"); k != "" {
+		if cfg.SessionKey, err = hex.DecodeString(k); err != nil || (len(cfg.SessionKey) != 32 && len(cfg.SessionKey) != 64) {
+			return errors.New("STRATA_SESSION_KEY must be 32 or 64 bytes, hex encoded")
+		}
+	}
+	srv, err := a.Server(cfg)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	runnerDone := make(chan error, 1)
+	go func() { runnerDone <- runner.Run(runCtx) }()
+	serveDone := make(chan error, 1)
+	go func() { serveDone <- httpSrv.Serve(ln) }()
+	fmt.Fprintf(stdout, "Strata is serving on http://%s (projections: %s)\n", ln.Addr(), strings.Join(a.ProjectorNames(), ", "))
+
+	select {
+	case <-ctx.Done():
+	case err := <-serveDone:
+		return err
+	case err := <-runnerDone:
+		return fmt.Errorf("projections stopped: %w", err)
+	}
+	logger.Info("shutting down")
+	shutdownCtx, done := context.WithTimeout(context.Background(), 10*time.Second)
+	defer done()
+	err = httpSrv.Shutdown(shutdownCtx)
+	cancel()
+	_ = runner.Close()
+	return err
+}
+
+func projectionsCmd(ctx context.Context, dbURL string, args []string, stdout io.Writer, logger *slog.Logger) error {
+	if len(args) == 0 {
+		return errors.New("projections needs a subcommand: status or rebuild NAME")
+	}
+	a, err := app.Open(ctx, dbURL, logger)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	switch args[0] {
+	case "status":
+		states, err := projections.Status(ctx, a.Pool, a.ProjectorNames())
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "PROJECTION\tPOSITION\tTRANSACTION\tHEAD\tBEHIND\tLAG\tUPDATED")
+		for _, s := range states {
+			updated := "never"
+			if s.UpdatedAt != nil {
+				updated = s.UpdatedAt.UTC().Format(time.RFC3339)
+			}
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%.1fs\t%s\n", s.Name, s.Position.GlobalPosition, s.Position.TransactionID,
+				s.Head, s.Behind, s.LagSeconds, updated)
+		}
+		return tw.Flush()
+	case "rebuild":
+		if len(args) != 2 {
+			return fmt.Errorf("usage: strata projections rebuild NAME (one of: %s)", strings.Join(a.ProjectorNames(), ", "))
+		}
+		p, ok := a.Projector(args[1])
+		if !ok {
+			return fmt.Errorf("no projection named %q (there are: %s)", args[1], strings.Join(a.ProjectorNames(), ", "))
+		}
+		last := time.Now()
+		res, err := projections.Rebuild(ctx, a.Store, a.Pool, p, projections.RebuildConfig{
+			Progress: func(n int, pos events.Position) {
+				if time.Since(last) > time.Second {
+					last = time.Now()
+					fmt.Fprintf(stdout, "  %d events replayed (position %d)\n", n, pos.GlobalPosition)
+				}
+			},
+		})
+		if err != nil {
+			return err
+		}
+		rate := float64(res.Events) / max(res.Elapsed.Seconds(), 1e-9)
+		fmt.Fprintf(stdout, "rebuilt %s: %d events in %s (%.0f events/s), now at position %d\n",
+			p.Name(), res.Events, res.Elapsed.Round(time.Millisecond), rate, res.Position.GlobalPosition)
+		return nil
+	}
+	return fmt.Errorf("unknown projections subcommand %q", args[0])
+}
