@@ -21,6 +21,7 @@ import (
 	"github.com/strata-grc/strata/api"
 	"github.com/strata-grc/strata/cmd/strata/app"
 	"github.com/strata-grc/strata/events"
+	"github.com/strata-grc/strata/events/postgres"
 	"github.com/strata-grc/strata/projections"
 )
 
@@ -101,6 +102,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer a.Close()
+		// A running server hears about the seeded events at once.
+		a.Store.StartNotifying(ctx)
 		return Seed(ctx, a, *n, stdout)
 	}
 	return fmt.Errorf("unknown command %q\n\n%s", args[0], usage)
@@ -147,6 +150,8 @@ func serve(ctx context.Context, dbURL, addr string, stdout io.Writer, logger *sl
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	a.Store.StartNotifying(runCtx)
+	go postgres.Listen(runCtx, a.Pool, a.Store.Wakeup())
 	runnerDone := make(chan error, 1)
 	go func() { runnerDone <- runner.Run(runCtx) }()
 	serveDone := make(chan error, 1)

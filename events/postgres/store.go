@@ -27,6 +27,9 @@ type Store struct {
 	OnAppend func(events.AppendResult, int)
 
 	wake *Wakeup
+
+	notifyMu sync.Mutex
+	pending  chan struct{} // set by StartNotifying
 }
 
 // New returns a store over pool.
@@ -91,6 +94,7 @@ func (s *Store) Append(ctx context.Context, streamID string, expected events.Exp
 				s.OnAppend(res, len(evs))
 			}
 			s.wake.Signal()
+			s.announce()
 			return res, nil
 		}
 		var pgErr *pgconn.PgError
