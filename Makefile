@@ -1,0 +1,37 @@
+# Strata: `make run` starts the server with demo data, `make test` runs every test.
+GO        ?= go
+BIN       := bin/strata
+PG_VERSION = $(shell ls /etc/postgresql 2>/dev/null | sort -n | tail -1)
+
+.PHONY: run build test vet fmt-check bench db clean
+
+run: build db
+	$(BIN) seed
+	$(BIN) serve
+
+build:
+	$(GO) build -o $(BIN) ./cmd/strata
+
+# Starts the local PostgreSQL cluster when it is installed but not running.
+db:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || { \
+	  echo "starting PostgreSQL $(PG_VERSION)"; \
+	  pg_ctlcluster --skip-systemctl-redirect $(PG_VERSION) main start; \
+	  for i in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; }
+
+test: db fmt-check vet
+	$(GO) test -race -count=1 -timeout 15m ./...
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+# Prints throughput, lag, rebuild and list-latency figures; takes a few minutes.
+bench: db
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./api ./projections/risks
+
+clean:
+	rm -rf bin test-output
