@@ -88,10 +88,11 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "database is up to date")
 		return nil
 	case "projections":
-		if err := fs.Parse(args[1:]); err != nil {
+		positional, err := parseInterspersed(fs, args[1:])
+		if err != nil {
 			return err
 		}
-		return projectionsCmd(ctx, *dbURL, fs.Args(), stdout, logger)
+		return projectionsCmd(ctx, *dbURL, positional, stdout, logger)
 	case "seed":
 		n := fs.Int("risks", 300, "how many demo risks to create")
 		if err := fs.Parse(args[1:]); err != nil {
@@ -107,6 +108,22 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return Seed(ctx, a, *n, stdout)
 	}
 	return fmt.Errorf("unknown command %q\n\n%s", args[0], usage)
+}
+
+// parseInterspersed parses flags wherever they stand among the positional arguments,
+// so "projections status --database-url X" works as well as the flag-first form.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return positional, nil
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
 }
 
 func logLevel() slog.Level {
