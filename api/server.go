@@ -93,7 +93,9 @@ func New(cfg Config) (*Server, error) {
 	store := cookie.NewStore(cfg.SessionKey)
 	store.Options(sessions.Options{Path: "/", HttpOnly: true, Secure: cfg.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: 12 * 3600})
 	e.Use(withRequestID, s.observe, gin.CustomRecovery(recovered))
-	e.NoRoute(func(c *gin.Context) { fail(c, strata.Errorf(strata.NotFound, "no such route: %s %s", c.Request.Method, c.Request.URL.Path)) })
+	e.NoRoute(func(c *gin.Context) {
+		fail(c, strata.Errorf(strata.NotFound, "no such route: %s %s", c.Request.Method, c.Request.URL.Path))
+	})
 	e.NoMethod(func(c *gin.Context) {
 		fail(c, strata.Errorf(strata.NotFound, "%s is not supported on %s", c.Request.Method, c.Request.URL.Path))
 	})

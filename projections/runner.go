@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -77,7 +78,8 @@ func NewRunner(ctx context.Context, cfg RunnerConfig) (*Runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.router, err = message.NewRouter(message.RouterConfig{}, watermill.NopLogger{})
+	// A handler in flight finishes within one batch; waiting longer only delays shutdown.
+	r.router, err = message.NewRouter(message.RouterConfig{CloseTimeout: 5 * time.Second}, watermill.NopLogger{})
 	if err != nil {
 		return nil, err
 	}
@@ -117,8 +119,9 @@ func (r *Runner) Run(ctx context.Context) error {
 // Running is closed once every handler has started.
 func (r *Runner) Running() chan struct{} { return r.router.Running() }
 
-// Close stops the router and its subscriber.
+// Close stops the subscriber first, which ends its message channels, so the router's
+// handlers return at once instead of waiting out the router's close timeout.
 func (r *Runner) Close() error {
-	err := r.router.Close()
-	return errors.Join(err, r.sub.Close())
+	err := r.sub.Close()
+	return errors.Join(err, r.router.Close())
 }

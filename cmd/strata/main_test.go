@@ -83,7 +83,9 @@ func TestServe(t *testing.T) {
 	defer cancel()
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
-	go func() { done <- Run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--database-url=" + schemaURL(db)}, pw, io.Discard) }()
+	go func() {
+		done <- Run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--database-url=" + schemaURL(db)}, pw, io.Discard)
+	}()
 
 	line, err := bufio.NewReader(pr).ReadString('\n')
 	if err != nil {
