@@ -57,9 +57,22 @@ func Rebuild(ctx context.Context, store events.Store, pool *pgxpool.Pool, p Proj
 		return RebuildResult{}, fmt.Errorf("rebuild %s: prepare tables: %w", name, err)
 	}
 
+	// The bulk phase ends once it passed what the log held when the rebuild began (or
+	// found nothing more); under steady writes a read that finds nothing may never
+	// come. What arrives later is applied during the switch-over.
+	var startHead int64
+	if err := pool.QueryRow(ctx, `select coalesce(max(global_position), 0) from events`).Scan(&startHead); err != nil {
+		return RebuildResult{}, err
+	}
 	total := 0
 	caughtUp := make(chan struct{})
 	var closeOnce bool
+	markCaughtUp := func() {
+		if !closeOnce {
+			closeOnce = true
+			close(caughtUp)
+		}
+	}
 	sub, err := NewSubscriber(store, pool, SubscriberConfig{
 		BatchSize:   cfg.BatchSize,
 		TableSuffix: rebuildSuffix,
@@ -69,13 +82,11 @@ func Rebuild(ctx context.Context, store events.Store, pool *pgxpool.Pool, p Proj
 			if cfg.Progress != nil {
 				cfg.Progress(total, pos)
 			}
-		},
-		OnIdle: func(string, events.Position) {
-			if !closeOnce {
-				closeOnce = true
-				close(caughtUp)
+			if pos.GlobalPosition >= startHead {
+				markCaughtUp()
 			}
 		},
+		OnIdle: func(string, events.Position) { markCaughtUp() },
 	})
 	if err != nil {
 		return RebuildResult{}, err
@@ -149,14 +160,14 @@ func switchOver(ctx context.Context, store events.Store, pool *pgxpool.Pool, p P
 		}
 	}
 	for _, t := range p.Tables() {
-		live, fresh, old := pgx.Identifier{t}.Sanitize(), pgx.Identifier{t + rebuildSuffix}.Sanitize(), pgx.Identifier{t + "_replaced"}
-		if _, err := tx.Exec(ctx, `alter table `+live+` rename to `+pgx.Identifier{old[0]}.Sanitize()); err != nil {
+		live, fresh, old := pgx.Identifier{t}.Sanitize(), pgx.Identifier{t + rebuildSuffix}.Sanitize(), t+"_replaced"
+		if _, err := tx.Exec(ctx, `alter table `+live+` rename to `+pgx.Identifier{old}.Sanitize()); err != nil {
 			return pos, 0, err
 		}
 		if _, err := tx.Exec(ctx, `alter table `+fresh+` rename to `+pgx.Identifier{t}.Sanitize()); err != nil {
 			return pos, 0, err
 		}
-		if _, err := tx.Exec(ctx, `drop table `+old.Sanitize()); err != nil {
+		if _, err := tx.Exec(ctx, `drop table `+pgx.Identifier{old}.Sanitize()); err != nil {
 			return pos, 0, err
 		}
 	}

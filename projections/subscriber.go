@@ -222,15 +222,14 @@ func (s *Subscriber) deliver(ctx context.Context, out chan<- *message.Message, e
 	case <-s.closing:
 		return errStopped
 	}
+	// Once a handler has the message it is using the batch's transaction, so the
+	// batch may not roll back under it: wait for its verdict even when stopping. The
+	// router lets running handlers finish, so the verdict comes.
 	select {
 	case <-msg.Acked():
 		return nil
 	case <-msg.Nacked():
 		return fmt.Errorf("projections: event %d (%s %s/%d) was not applied", e.GlobalPosition, e.Type, e.StreamID, e.StreamVersion)
-	case <-ctx.Done():
-		return errStopped
-	case <-s.closing:
-		return errStopped
 	}
 }
 
@@ -257,7 +256,9 @@ func LockCheckpoint(ctx context.Context, tx pgx.Tx, name string) (events.Positio
 	var pos events.Position
 	// Two statements: the read must take its snapshot after the lock is granted, or it
 	// could see a checkpoint that the lock holder has since moved.
-	if _, err := tx.Exec(ctx, `select pg_advisory_xact_lock(hashtext('strata.checkpoint:' || $1))`, name); err != nil {
+	// Advisory locks are per database, so the key includes this schema's checkpoints
+	// table: projections of the same name in other schemas do not wait on each other.
+	if _, err := tx.Exec(ctx, `select pg_advisory_xact_lock('checkpoints'::regclass::oid::int, hashtext($1))`, name); err != nil {
 		return pos, err
 	}
 	err := tx.QueryRow(ctx, `select transaction_id::text, position from checkpoints where name = $1`, name).

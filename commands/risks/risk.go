@@ -149,7 +149,12 @@ func Decide(r Risk, exists bool, cmd any, now time.Time) ([]events.Payload, erro
 		if len(r.Responses) >= maxResponses {
 			return nil, strata.Errorf(strata.Invalid, "a risk may have at most %d responses", maxResponses)
 		}
-		return []events.Payload{ev.RiskResponseAdded{RiskID: r.ID, ResponseID: c.ResponseID, Response: resp}}, nil
+		e := ev.RiskResponseAdded{RiskID: r.ID, ResponseID: c.ResponseID, Response: resp}
+		if resp.Status == "done" {
+			at := now.UTC().Format(time.RFC3339)
+			e.CompletedAt = &at
+		}
+		return []events.Payload{e}, nil
 	case UpdateResponse:
 		cur, ok := r.Responses[c.ResponseID]
 		if !ok {

@@ -901,3 +901,17 @@ func TestDecideChangesPointerFields(t *testing.T) {
 		})
 	}
 }
+
+// A response planned as already done is completed at the decision's time.
+func TestAddResponseAlreadyDone(t *testing.T) {
+	t.Parallel()
+	state := Evolve(Risk{}, created(), events.Event{})
+	got, err := Decide(state, true, AddResponse{ResponseID: 3, Response: ev.Response{Type: "accept", Description: "Risk accepted by the board", Status: "done"}}, frozenNow)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("got %v, %v", got, err)
+	}
+	added := got[0].(ev.RiskResponseAdded)
+	if added.CompletedAt == nil || *added.CompletedAt != frozenNowRFC3339 {
+		t.Fatalf("completed_at %v, want %s", added.CompletedAt, frozenNowRFC3339)
+	}
+}

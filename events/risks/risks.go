@@ -63,6 +63,7 @@ type RiskResponseAdded struct {
 	RiskID     int64 `json:"risk_id"`
 	ResponseID int64 `json:"response_id"`
 	Response
+	CompletedAt *string `json:"completed_at,omitempty"` // RFC 3339, when added as done
 }
 
 // RiskResponseUpdated: a treatment changed; Set and Previous as in RiskUpdated.

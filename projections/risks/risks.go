@@ -81,9 +81,9 @@ func (p *Projector) Handle(_ context.Context, w *projections.Writer, e events.Ev
 			x.RiskID, e.StreamVersion, at, actor)
 	case ev.RiskResponseAdded:
 		r := x.Response
-		w.Exec(`insert into {risk_responses} (id, org_id, risk_id, type, description, owner_id, due_date, status, created_at, updated_at)
-			values ($1, $2, $3, $4, $5, $6, $7::date, $8, $9, $9)`,
-			x.ResponseID, e.Metadata.OrgID, x.RiskID, r.Type, r.Description, r.OwnerID, r.DueDate, r.Status, at)
+		w.Exec(`insert into {risk_responses} (id, org_id, risk_id, type, description, owner_id, due_date, status, completed_at, created_at, updated_at)
+			values ($1, $2, $3, $4, $5, $6, $7::date, $8, $9::timestamptz, $10, $10)`,
+			x.ResponseID, e.Metadata.OrgID, x.RiskID, r.Type, r.Description, r.OwnerID, r.DueDate, r.Status, x.CompletedAt, at)
 		w.Exec(touch, x.RiskID, e.StreamVersion, at, actor)
 	case ev.RiskResponseUpdated:
 		w.Exec(applyResponseUpdate, x.ResponseID, string(x.Set), x.CompletedAt, at)
