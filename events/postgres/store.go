@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"sync"
 	"time"
@@ -108,8 +109,11 @@ func (s *Store) Append(ctx context.Context, streamID string, expected events.Exp
 		} else if ok {
 			return prior, nil
 		}
-		if expected.IsAny() && attempt < 10 {
-			continue // another writer took the next version first; take the one after
+		if expected.IsAny() && attempt < 50 {
+			// Another writer took the next version first; take the one after, backing
+			// off a little so a crowd of writers on one stream spreads out.
+			time.Sleep(time.Duration(rand.Int64N(int64(attempt+1) * int64(200*time.Microsecond))))
+			continue
 		}
 		actual, err := s.version(ctx, streamID)
 		if err != nil {
