@@ -36,6 +36,10 @@ type Streams[S any] struct {
 	// Retries is how often a command without If-Match is re-decided after losing a
 	// race to a concurrent change (default 5).
 	Retries int
+	// SharedAcrossOrgs marks streams that belong to no single organization (a user
+	// acts in several): Execute skips its organization check and the caller checks
+	// access instead. Each event is still filed under the organization in its metadata.
+	SharedAcrossOrgs bool
 }
 
 // Result is where a command left the aggregate.
@@ -94,7 +98,7 @@ func (s *Streams[S]) Execute(ctx context.Context, id int64, ifMatch *int64, meta
 		if err != nil {
 			return Result{}, err
 		}
-		if agg.Version == 0 || agg.OrgID != meta.OrgID {
+		if agg.Version == 0 || (agg.OrgID != meta.OrgID && !s.SharedAcrossOrgs) {
 			return Result{}, strata.Errorf(strata.NotFound, "not found")
 		}
 		if ifMatch != nil && *ifMatch != agg.Version {

@@ -26,9 +26,18 @@ type Metadata struct {
 // correlation id is missing.
 var ErrMissingMetadata = errors.New("events: metadata needs org_id, actor_id, actor_name and correlation_id")
 
+// Actors without a user id: Anonymous is someone not logged in (a failed login, say),
+// System is an operator at the command line (bootstrapping the first admin). Only
+// these may have actor id 0.
+const (
+	Anonymous = "anonymous"
+	System    = "system"
+)
+
 // Validate reports whether the metadata can be stored.
 func (m Metadata) Validate() error {
-	if m.OrgID <= 0 || m.ActorID <= 0 || m.ActorName == "" || m.CorrelationID == "" {
+	anonymous := m.ActorID == 0 && (m.ActorName == Anonymous || m.ActorName == System)
+	if m.OrgID <= 0 || (m.ActorID <= 0 && !anonymous) || m.ActorName == "" || m.CorrelationID == "" {
 		return ErrMissingMetadata
 	}
 	return nil

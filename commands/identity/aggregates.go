@@ -1,0 +1,139 @@
+package identity
+
+import (
+	"maps"
+	"net/mail"
+	"strings"
+
+	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/events"
+	ev "github.com/strata-grc/strata/events/identity"
+)
+
+// User is the user aggregate's state.
+type User struct {
+	ID       int64
+	Email    string
+	Name     string
+	Disabled bool
+	// HomeOrgID is the organization the account was registered in; security events of
+	// an account with no membership left are filed there.
+	HomeOrgID int64
+}
+
+// EvolveUser applies an event to a user.
+func EvolveUser(u User, p events.Payload, e events.Event) User {
+	switch x := p.(type) {
+	case ev.UserRegistered:
+		u.ID, u.Email, u.Name, u.HomeOrgID = x.UserID, x.Email, x.Name, e.Metadata.OrgID
+	case ev.UserDisabled:
+		u.Disabled = true
+	case ev.UserEnabled:
+		u.Disabled = false
+	}
+	return u
+}
+
+// Organization is the organization aggregate's state.
+type Organization struct {
+	ID      int64
+	Name    string
+	Members map[int64]string // user id -> role
+}
+
+// EvolveOrganization applies an event to an organization. Maps are copied on write
+// so earlier states stay as they were.
+func EvolveOrganization(o Organization, p events.Payload, _ events.Event) Organization {
+	switch x := p.(type) {
+	case ev.OrganizationCreated:
+		o.ID, o.Name = x.OrgID, x.Name
+	case ev.MemberAdded:
+		o.Members = withMember(o.Members, x.UserID, x.Role)
+	case ev.MemberRoleChanged:
+		o.Members = withMember(o.Members, x.UserID, x.To)
+	case ev.MemberRemoved:
+		o.Members = maps.Clone(o.Members)
+		delete(o.Members, x.UserID)
+	}
+	return o
+}
+
+func withMember(m map[int64]string, user int64, role string) map[int64]string {
+	m = maps.Clone(m)
+	if m == nil {
+		m = map[int64]string{}
+	}
+	m[user] = role
+	return m
+}
+
+func (o Organization) admins() int {
+	n := 0
+	for _, r := range o.Members {
+		if r == Admin {
+			n++
+		}
+	}
+	return n
+}
+
+// DecideMember returns the events of a membership change, or why it is refused.
+// role is "" for a removal.
+func DecideMember(o Organization, userID int64, role string) ([]events.Payload, error) {
+	current, member := o.Members[userID]
+	switch {
+	case role == "" && !member:
+		return nil, strata.Errorf(strata.NotFound, "user %d is not a member", userID)
+	case role == "":
+		if current == Admin && o.admins() == 1 {
+			return nil, strata.Errorf(strata.Invalid, "the last admin of an organization cannot be removed")
+		}
+		return []events.Payload{ev.MemberRemoved{OrgID: o.ID, UserID: userID}}, nil
+	case !ValidRole(role):
+		return nil, fieldError("role", "must be one of "+strings.Join(Roles, ", "))
+	case !member:
+		return []events.Payload{ev.MemberAdded{OrgID: o.ID, UserID: userID, Role: role}}, nil
+	case current == role:
+		return nil, nil
+	case current == Admin && o.admins() == 1:
+		return nil, strata.Errorf(strata.Invalid, "the last admin of an organization cannot lose the admin role")
+	}
+	return []events.Payload{ev.MemberRoleChanged{OrgID: o.ID, UserID: userID, From: current, To: role}}, nil
+}
+
+// validateAccount checks what a new account needs.
+func validateAccount(email, name, password string) error {
+	errs := strata.FieldErrors{}
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 254 {
+		errs.Add("email", "must be an email address such as name@example.com")
+	}
+	if n := len([]rune(name)); n == 0 || n > 200 {
+		errs.Add("name", "is required (at most 200 characters)")
+	}
+	if err := validatePassword(password); err != nil {
+		errs.Add("password", err.Error())
+	}
+	return errs.Err()
+}
+
+type passwordProblem string
+
+func (p passwordProblem) Error() string { return string(p) }
+
+// validatePassword follows NIST SP 800-63B: length matters, composition rules do not.
+func validatePassword(pw string) error {
+	n := len([]rune(pw))
+	switch {
+	case n < 12:
+		return passwordProblem("must be at least 12 characters")
+	case len(pw) > 1024:
+		return passwordProblem("must be at most 1024 bytes")
+	}
+	return nil
+}
+
+func fieldError(field, problem string) error {
+	errs := strata.FieldErrors{}
+	errs.Add(field, problem)
+	return errs.Err()
+}

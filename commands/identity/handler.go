@@ -1,0 +1,236 @@
+package identity
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/commands"
+	"github.com/strata-grc/strata/events"
+	ev "github.com/strata-grc/strata/events/identity"
+)
+
+// IDs hands out new entity ids.
+type IDs interface {
+	Next(ctx context.Context, kind string) (int64, error)
+}
+
+// Handler runs identity commands. Besides the event log it owns two small tables the
+// log must not hold: password hashes and organization-name reservations.
+type Handler struct {
+	pool   *pgxpool.Pool
+	users  *commands.Streams[User]
+	orgs   *commands.Streams[Organization]
+	ids    IDs
+	hasher Hasher
+
+	dummyOnce sync.Once
+	dummy     string
+}
+
+// NewHandler refuses missing dependencies.
+func NewHandler(pool *pgxpool.Pool, store events.Store, reg *events.Registry, ids IDs, hasher Hasher) (*Handler, error) {
+	if pool == nil || store == nil || reg == nil || ids == nil {
+		return nil, errors.New("identity: handler needs a pool, a store, a registry and an id source")
+	}
+	if hasher.Memory == 0 {
+		hasher = DefaultHasher
+	}
+	return &Handler{
+		pool:   pool,
+		users:  &commands.Streams[User]{Store: store, Registry: reg, Name: ev.UserStream, Evolve: EvolveUser, SharedAcrossOrgs: true},
+		orgs:   &commands.Streams[Organization]{Store: store, Registry: reg, Name: ev.OrganizationStream, Evolve: EvolveOrganization},
+		ids:    ids,
+		hasher: hasher,
+	}, nil
+}
+
+// Users exposes user streams for replay.
+func (h *Handler) Users() *commands.Streams[User] { return h.users }
+
+// Organizations exposes organization streams for replay.
+func (h *Handler) Organizations() *commands.Streams[Organization] { return h.orgs }
+
+// RegisterUser creates an account. The email is reserved first (it is unique), then
+// the event is appended; a failed append releases the reservation.
+func (h *Handler) RegisterUser(ctx context.Context, meta events.Metadata, email, name, password string) (commands.Result, error) {
+	email, name = strings.TrimSpace(email), strings.TrimSpace(name)
+	if err := validateAccount(email, name, password); err != nil {
+		return commands.Result{}, err
+	}
+	hash, err := h.hasher.Hash(password)
+	if err != nil {
+		return commands.Result{}, err
+	}
+	id, err := h.ids.Next(ctx, "user")
+	if err != nil {
+		return commands.Result{}, err
+	}
+	_, err = h.pool.Exec(ctx, `insert into credentials (user_id, email, password_hash) values ($1, $2, $3)`, id, email, hash)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return commands.Result{}, fieldError("email", "is already registered")
+	}
+	if err != nil {
+		return commands.Result{}, err
+	}
+	res, err := h.users.Create(ctx, id, meta, ev.UserRegistered{UserID: id, Email: email, Name: name})
+	if err != nil {
+		_, _ = h.pool.Exec(context.WithoutCancel(ctx), `delete from credentials where user_id = $1`, id)
+		return commands.Result{}, err
+	}
+	return res, nil
+}
+
+// ChangePassword sets a new password; the event records only that it changed.
+func (h *Handler) ChangePassword(ctx context.Context, meta events.Metadata, userID int64, password string) (commands.Result, error) {
+	if err := validatePassword(password); err != nil {
+		return commands.Result{}, fieldError("password", err.Error())
+	}
+	hash, err := h.hasher.Hash(password)
+	if err != nil {
+		return commands.Result{}, err
+	}
+	return h.executeUser(ctx, meta, userID, func(u User) ([]events.Payload, error) {
+		tag, err := h.pool.Exec(ctx, `update credentials set password_hash = $2, updated_at = now() where user_id = $1`, userID, hash)
+		if err != nil {
+			return nil, err
+		}
+		if tag.RowsAffected() == 0 {
+			return nil, strata.Errorf(strata.NotFound, "user not found")
+		}
+		return []events.Payload{ev.PasswordChanged{UserID: userID}}, nil
+	})
+}
+
+// SetDisabled disables or re-enables an account.
+func (h *Handler) SetDisabled(ctx context.Context, meta events.Metadata, userID int64, disabled bool, reason string) (commands.Result, error) {
+	return h.executeUser(ctx, meta, userID, func(u User) ([]events.Payload, error) {
+		switch {
+		case disabled == u.Disabled:
+			return nil, nil
+		case disabled:
+			return []events.Payload{ev.UserDisabled{UserID: userID, Reason: strings.TrimSpace(reason)}}, nil
+		}
+		return []events.Payload{ev.UserEnabled{UserID: userID}}, nil
+	})
+}
+
+// RecordSecurityEvent appends a login, logout or switch to the user's stream. The
+// user's stream is not organization-scoped: users belong to several organizations.
+func (h *Handler) RecordSecurityEvent(ctx context.Context, meta events.Metadata, userID int64, p events.Payload) (commands.Result, error) {
+	return h.executeUser(ctx, meta, userID, func(User) ([]events.Payload, error) { return []events.Payload{p}, nil })
+}
+
+func (h *Handler) executeUser(ctx context.Context, meta events.Metadata, userID int64, decide func(User) ([]events.Payload, error)) (commands.Result, error) {
+	res, err := h.users.Execute(ctx, userID, nil, meta, func(a commands.Aggregate[User]) ([]events.Payload, error) {
+		return decide(a.State)
+	})
+	if strata.ErrorCode(err) == strata.NotFound {
+		return res, strata.Errorf(strata.NotFound, "user not found")
+	}
+	return res, err
+}
+
+// LoadUser replays a user's stream.
+func (h *Handler) LoadUser(ctx context.Context, userID int64) (User, bool, error) {
+	agg, _, err := h.users.Load(ctx, userID, events.ReadOptions{})
+	return agg.State, agg.Version > 0, err
+}
+
+// Authenticate checks an email and password. It takes as long for an unknown email
+// as for a wrong password, so timing does not reveal which accounts exist.
+func (h *Handler) Authenticate(ctx context.Context, email, password string) (userID int64, ok bool, err error) {
+	var hash string
+	err = h.pool.QueryRow(ctx, `select user_id, password_hash from credentials where lower(email) = lower($1)`,
+		strings.TrimSpace(email)).Scan(&userID, &hash)
+	if errors.Is(err, pgx.ErrNoRows) {
+		h.dummyOnce.Do(func() { h.dummy, _ = h.hasher.Hash("not a real password, only spends time") })
+		_, _ = Verify(h.dummy, password)
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	ok, err = Verify(hash, password)
+	if err != nil || !ok {
+		return userID, false, err
+	}
+	return userID, true, nil
+}
+
+// UserIDByEmail finds an account by email (0 when there is none).
+func (h *Handler) UserIDByEmail(ctx context.Context, email string) (int64, error) {
+	var id int64
+	err := h.pool.QueryRow(ctx, `select user_id from credentials where lower(email) = lower($1)`, strings.TrimSpace(email)).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	return id, err
+}
+
+// CreateOrganization creates a tenant with a unique name (case-insensitive).
+func (h *Handler) CreateOrganization(ctx context.Context, meta events.Metadata, name string) (commands.Result, error) {
+	name = strings.TrimSpace(name)
+	if n := len([]rune(name)); n == 0 || n > 200 {
+		return commands.Result{}, fieldError("name", "is required (at most 200 characters)")
+	}
+	id, err := h.ids.Next(ctx, "organization")
+	if err != nil {
+		return commands.Result{}, err
+	}
+	_, err = h.pool.Exec(ctx, `insert into organization_names (name_key, org_id) values (lower($1), $2)`, name, id)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return commands.Result{}, fieldError("name", "is already taken")
+	}
+	if err != nil {
+		return commands.Result{}, err
+	}
+	orgMeta := meta
+	orgMeta.OrgID = id // an organization's own stream belongs to it
+	res, err := h.orgs.Create(ctx, id, orgMeta, ev.OrganizationCreated{OrgID: id, Name: name})
+	if err != nil {
+		_, _ = h.pool.Exec(context.WithoutCancel(ctx), `delete from organization_names where org_id = $1`, id)
+	}
+	return res, err
+}
+
+// OrganizationByName finds an organization id by name (0 when there is none).
+func (h *Handler) OrganizationByName(ctx context.Context, name string) (int64, error) {
+	var id int64
+	err := h.pool.QueryRow(ctx, `select org_id from organization_names where name_key = lower($1)`, strings.TrimSpace(name)).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	return id, err
+}
+
+// SetMembership adds a user to meta's organization, changes their role, or (role "")
+// removes them. The user must exist.
+func (h *Handler) SetMembership(ctx context.Context, meta events.Metadata, userID int64, role string) (commands.Result, error) {
+	if _, found, err := h.LoadUser(ctx, userID); err != nil {
+		return commands.Result{}, err
+	} else if !found {
+		return commands.Result{}, strata.Errorf(strata.NotFound, "user not found")
+	}
+	return h.orgs.Execute(ctx, meta.OrgID, nil, meta, func(a commands.Aggregate[Organization]) ([]events.Payload, error) {
+		return DecideMember(a.State, userID, role)
+	})
+}
+
+// Membership returns a user's role in an organization, replayed from its stream.
+func (h *Handler) Membership(ctx context.Context, orgID, userID int64) (string, bool, error) {
+	agg, _, err := h.orgs.Load(ctx, orgID, events.ReadOptions{})
+	if err != nil || agg.Version == 0 {
+		return "", false, err
+	}
+	role, ok := agg.State.Members[userID]
+	return role, ok, nil
+}
