@@ -73,7 +73,9 @@ func (s *Server) consistent(projections ...string) gin.HandlerFunc {
 	}
 }
 
+// readToken is the later of the session's last write and the client's X-Min-Position.
 func (s *Server) readToken(c *gin.Context) (events.Position, error) {
+	session, _ := parsePosition(sessions.Default(c).Get(sessionPosition))
 	if h := c.GetHeader(minPositionHeader); h != "" {
 		g, err := strconv.ParseInt(h, 10, 64)
 		if err != nil || g <= 0 {
@@ -83,8 +85,10 @@ func (s *Server) readToken(c *gin.Context) (events.Position, error) {
 		if errors.Is(err, events.ErrNotFound) {
 			return events.Position{}, strata.Errorf(strata.Invalid, "%s %d is not a position in the log", minPositionHeader, g)
 		}
-		return pos, err
+		if err != nil || pos.Compare(session) < 0 {
+			return session, err
+		}
+		return pos, nil
 	}
-	pos, _ := parsePosition(sessions.Default(c).Get(sessionPosition))
-	return pos, nil
+	return session, nil
 }

@@ -53,6 +53,8 @@ func decodeStrict(b []byte, v any) error {
 	switch {
 	case errors.As(err, &typeErr) && typeErr.Field != "":
 		return fieldErr(typeErr.Field, "has the wrong type (got "+typeErr.Value+")")
+	case errors.As(err, &typeErr):
+		return strata.Errorf(strata.Invalid, "the body must be a JSON object")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return fieldErr(name, "is not a known field")

@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -120,22 +121,28 @@ func (s *Server) createRisk(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	missing := strata.FieldErrors{}
-	if in.Likelihood == nil {
-		missing.Add("likelihood", "is required")
-	}
-	if in.Impact == nil {
-		missing.Add("impact", "is required")
-	}
-	if err := missing.Err(); err != nil {
-		fail(c, err)
-		return
+	// A missing score goes to validation as 0 so every problem is reported at once,
+	// then is named as missing rather than out of range.
+	score := func(v *int) int {
+		if v == nil {
+			return 0
+		}
+		return *v
 	}
 	res, err := s.cfg.Risks.Create(c.Request.Context(), metadata(c), ev.Fields{
 		Title: in.Title, Description: in.Description, Category: in.Category, Status: in.Status,
-		Likelihood: *in.Likelihood, Impact: *in.Impact, ResidualLikelihood: in.ResidualLikelihood,
+		Likelihood: score(in.Likelihood), Impact: score(in.Impact), ResidualLikelihood: in.ResidualLikelihood,
 		ResidualImpact: in.ResidualImpact, OwnerID: in.OwnerID, ReviewDate: in.ReviewDate,
 	})
+	var fieldsErr *strata.Error
+	if errors.As(err, &fieldsErr) && fieldsErr.Fields != nil {
+		if in.Likelihood == nil {
+			fieldsErr.Fields["likelihood"] = "is required"
+		}
+		if in.Impact == nil {
+			fieldsErr.Fields["impact"] = "is required"
+		}
+	}
 	if err != nil {
 		fail(c, err)
 		return
@@ -175,7 +182,7 @@ func (s *Server) updateRisk(c *gin.Context) {
 
 func (s *Server) deleteRisk(c *gin.Context) {
 	var body []byte
-	if c.Param("id") == "" || c.Request.ContentLength > 0 {
+	if c.Param("id") == "" || c.Request.ContentLength != 0 {
 		var err error
 		if body, err = readBody(c); err != nil {
 			fail(c, err)

@@ -101,9 +101,17 @@ func (s *Subscriber) Close() error {
 // began before the last one committed may still be open and hold its events back.
 var settle = []time.Duration{2 * time.Millisecond, 5 * time.Millisecond, 10 * time.Millisecond, 25 * time.Millisecond, 50 * time.Millisecond}
 
+// After the settle steps, a subscriber that was active within busyFor polls every
+// busyPoll before falling back to IdlePoll.
+const (
+	busyFor  = 5 * time.Second
+	busyPoll = 50 * time.Millisecond
+)
+
 func (s *Subscriber) run(ctx context.Context, name string, out chan<- *message.Message) {
 	backoff := s.cfg.RetryBackoff
 	quiet := len(settle) // reads that found nothing since the last activity
+	var active time.Time // last wake-up or applied batch
 	for {
 		var wake <-chan struct{}
 		if s.cfg.Wakeup != nil {
@@ -129,14 +137,19 @@ func (s *Subscriber) run(ctx context.Context, name string, out chan<- *message.M
 			continue
 		}
 		if n > 0 {
-			quiet = 0
+			quiet, active = 0, time.Now()
 		} else if s.cfg.OnIdle != nil {
 			s.cfg.OnIdle(name, pos)
 		}
 		wait := s.cfg.IdlePoll
-		if quiet < len(settle) {
+		switch {
+		case quiet < len(settle):
 			wait = settle[quiet]
 			quiet++
+		case time.Since(active) < busyFor:
+			// Recently busy: another transaction may hold events back for longer than
+			// the settle steps, so keep looking often for a while before idling.
+			wait = min(busyPoll, wait)
 		}
 		woken := make(chan struct{}, 1)
 		if !s.sleep(ctx, wait, wake, woken) {
@@ -144,7 +157,7 @@ func (s *Subscriber) run(ctx context.Context, name string, out chan<- *message.M
 		}
 		select {
 		case <-woken:
-			quiet = 0
+			quiet, active = 0, time.Now()
 		default:
 		}
 	}

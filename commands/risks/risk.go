@@ -265,6 +265,8 @@ func text(errs strata.FieldErrors, name, v string, required bool, maxLen int) {
 	switch {
 	case required && v == "":
 		errs.Add(name, "is required")
+	case strings.ContainsRune(v, 0):
+		errs.Add(name, "must not contain NUL characters")
 	case len([]rune(v)) > maxLen:
 		errs.Add(name, fmt.Sprintf("must be at most %d characters", maxLen))
 	}
@@ -280,7 +282,9 @@ func date(errs strata.FieldErrors, name string, v *string) {
 	if v == nil {
 		return
 	}
-	if _, err := time.Parse(time.DateOnly, *v); err != nil {
+	// PostgreSQL has no year 0, so such a date would be accepted here and then stop
+	// the projection that stores it.
+	if t, err := time.Parse(time.DateOnly, *v); err != nil || t.Year() < 1 {
 		errs.Add(name, "must be a date as YYYY-MM-DD")
 	}
 }

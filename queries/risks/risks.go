@@ -144,6 +144,11 @@ func (f *Filter) Validate() error {
 	if len(f.Q) > 200 {
 		errs.Add("q", "must be at most 200 characters")
 	}
+	for name, v := range map[string]string{"q": f.Q, "category": f.Category} {
+		if strings.ContainsRune(v, 0) {
+			errs.Add(name, "must not contain NUL characters")
+		}
+	}
 	switch {
 	case f.Limit == 0:
 		f.Limit = 50
