@@ -1,14 +1,9 @@
 package api_test
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"math/rand/v2"
 	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strconv"
@@ -18,7 +13,6 @@ import (
 	"time"
 
 	"github.com/strata-grc/strata/api"
-	"github.com/strata-grc/strata/cmd/strata/app"
 	"github.com/strata-grc/strata/schema/testdb"
 )
 
@@ -27,8 +21,7 @@ import (
 func TestReadYourWrites(t *testing.T) {
 	t.Parallel()
 	e := newLiveEnv(t)
-	fresh := *e
-	fresh.Client = &http.Client{} // no cookie jar: no session
+	fresh := e.otherSession() // logged in as the same user, but without the writes' session
 
 	for i := range 20 {
 		title := fmt.Sprintf("Written %02d", i)
@@ -82,38 +75,22 @@ func TestReadYourWrites(t *testing.T) {
 	})
 }
 
-// newPausedEnv is newEnv with the projections not yet running: start runs them.
+// newPausedEnv is newEnv whose projections stop after login: start runs them again.
 // Holding a projection back this way stalls no other test, where a lock in the
 // database would (every subscriber reads below the same snapshot horizon).
 func newPausedEnv(t *testing.T) (e *env, start func()) {
 	t.Helper()
 	db := testdb.New(t)
-	a, err := app.New(db.Pool)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	runner, err := a.Runner(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := a.Server(api.Config{Tracker: runner.Tracker, DevPrincipal: api.Principal{OrgID: 1, UserID: 1, Name: "Test User"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	jar, _ := cookiejar.New(nil)
-	done := make(chan struct{})
-	var once sync.Once
-	start = func() { once.Do(func() { go func() { defer close(done); _ = runner.Run(ctx) }() }) }
-	t.Cleanup(func() {
-		hs.Close()
-		start() // so done closes
-		cancel()
-		_ = runner.Close()
-		<-done
-	})
-	return &env{t: t, App: a, DB: db, URL: hs.URL, Client: &http.Client{Jar: jar}, Server: srv}, start
+	login, startLogin, stopLogin := newStoppedEnv(t, db)
+	startLogin()
+	login.loginAs(api.Principal{OrgID: 1, Name: "Test User"})
+	stopLogin()
+
+	// A second server on the same schema accepts the session (sessions live in the
+	// database, and cookies ignore the port) but runs its projections only when told.
+	e, start, _ = newStoppedEnv(t, db)
+	e.Client, e.Email = login.Client, login.Email
+	return e, start
 }
 
 // TestReadWaitsForProjection holds the projection back to show that reads really
@@ -121,8 +98,7 @@ func newPausedEnv(t *testing.T) (e *env, start func()) {
 func TestReadWaitsForProjection(t *testing.T) {
 	t.Parallel()
 	e, startProjections := newPausedEnv(t)
-	fresh := *e
-	fresh.Client = &http.Client{}
+	fresh := e.otherSession()
 
 	r := e.do("POST", "/api/risks", map[string]any{"title": "Held back", "category": "C", "likelihood": 2, "impact": 2})
 	wantOK(t, r, http.StatusCreated)
@@ -177,7 +153,7 @@ func TestReadWaitsForProjection(t *testing.T) {
 	}{
 		{"session list", e, "/api/risks", nil},
 		{"session get", e, "/api/risks?action=get&id=" + strconv.FormatInt(created.ID, 10), nil},
-		{"position get", &fresh, riskPath(created.ID), []string{"X-Min-Position", pos}},
+		{"position get", fresh, riskPath(created.ID), []string{"X-Min-Position", pos}},
 	}
 	for _, w := range waiting {
 		req, err := http.NewRequest("GET", w.env.URL+w.path, nil)

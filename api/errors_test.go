@@ -263,7 +263,7 @@ func TestPayloadTooLarge(t *testing.T) {
 				t.Fatalf("content length %d", req.ContentLength)
 			}
 			req.Header.Set("Content-Type", "application/json")
-			r := send(t, &http.Client{}, req)
+			r := send(t, e.Client, req)
 			wantErr(t, r, http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE")
 		})
 	}

@@ -74,33 +74,6 @@ func (s *Server) observe(c *gin.Context) {
 	s.metrics.latency.WithLabelValues(c.Request.Method, route).Observe(time.Since(start).Seconds())
 }
 
-// Principal is who is acting and for which organization.
-type Principal struct {
-	OrgID  int64
-	UserID int64
-	Name   string
-}
-
-const principalKey = "strata.principal"
-
-// authenticate puts the acting principal on the request. Until sessions carry a
-// logged-in user, every request acts as the configured development principal.
-func (s *Server) authenticate(c *gin.Context) {
-	p := s.cfg.DevPrincipal
-	if p.OrgID <= 0 || p.UserID <= 0 {
-		fail(c, strata.Errorf(strata.AuthRequired, "log in first"))
-		return
-	}
-	c.Set(principalKey, p)
-	c.Next()
-}
-
-func principal(c *gin.Context) Principal {
-	p, _ := c.Get(principalKey)
-	pr, _ := p.(Principal)
-	return pr
-}
-
 // metadata is what every event appended for this request carries.
 func metadata(c *gin.Context) events.Metadata {
 	p := principal(c)

@@ -11,25 +11,27 @@ import (
 
 	"github.com/strata-grc/strata"
 	"github.com/strata-grc/strata/commands"
+	"github.com/strata-grc/strata/commands/identity"
 	cmdrisks "github.com/strata-grc/strata/commands/risks"
 	ev "github.com/strata-grc/strata/events/risks"
 	qrisks "github.com/strata-grc/strata/queries/risks"
 )
 
 func (s *Server) mountRisks(g *gin.RouterGroup) {
-	read := s.consistent(qrisks.Projection)
-	g.GET("/risks", read, s.listRisks)
-	g.POST("/risks", s.createRisk)
-	g.PUT("/risks", s.updateRisk)
-	g.DELETE("/risks", s.deleteRisk)
-	g.GET("/risks/:id", read, s.getRisk)
-	g.PUT("/risks/:id", s.updateRisk)
-	g.DELETE("/risks/:id", s.deleteRisk)
-	g.GET("/risks/:id/history", s.riskHistory)
-	g.POST("/risks/:id/responses", s.addRiskResponse)
-	g.PUT("/risks/:id/responses/:response_id", s.updateRiskResponse)
-	g.POST("/risks/:id/controls", s.mapRiskControl)
-	g.DELETE("/risks/:id/controls/:control_id", s.unmapRiskControl)
+	read, write := s.allow(identity.RisksRead), s.allow(identity.RisksWrite)
+	fresh := s.consistent(qrisks.Projection)
+	g.GET("/risks", read, fresh, s.listRisks)
+	g.POST("/risks", write, s.createRisk)
+	g.PUT("/risks", write, s.updateRisk)
+	g.DELETE("/risks", write, s.deleteRisk)
+	g.GET("/risks/:id", read, fresh, s.getRisk)
+	g.PUT("/risks/:id", write, s.updateRisk)
+	g.DELETE("/risks/:id", write, s.deleteRisk)
+	g.GET("/risks/:id/history", read, s.riskHistory)
+	g.POST("/risks/:id/responses", write, s.addRiskResponse)
+	g.PUT("/risks/:id/responses/:response_id", write, s.updateRiskResponse)
+	g.POST("/risks/:id/controls", write, s.mapRiskControl)
+	g.DELETE("/risks/:id/controls/:control_id", write, s.unmapRiskControl)
 }
 
 func (s *Server) listRisks(c *gin.Context) {

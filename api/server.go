@@ -3,27 +3,28 @@
 package api
 
 import (
-	"crypto/rand"
 	"errors"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/gin-contrib/sessions"
-	"github.com/gin-contrib/sessions/cookie"
 	"github.com/gin-gonic/gin"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/api/sessionstore"
+	cmdidentity "github.com/strata-grc/strata/commands/identity"
 	cmdrisks "github.com/strata-grc/strata/commands/risks"
 	"github.com/strata-grc/strata/events"
 	"github.com/strata-grc/strata/projections"
+	qidentity "github.com/strata-grc/strata/queries/identity"
 	qrisks "github.com/strata-grc/strata/queries/risks"
 )
 
-// Config is everything the server needs. Pool, Store and the module handlers are
-// required; the rest have defaults.
+// Config is everything the server needs. Pool, Store, the session store and the
+// module handlers are required; the rest have defaults.
 type Config struct {
 	Pool  *pgxpool.Pool
 	Store events.Store
@@ -33,16 +34,15 @@ type Config struct {
 	// Projections names what /metrics reports lag for.
 	Projections []string
 
-	Risks      *cmdrisks.Handler
-	RiskReader *qrisks.Reader
+	Sessions       *sessionstore.Store
+	Identity       *cmdidentity.Handler
+	IdentityReader *qidentity.Reader
+	Risks          *cmdrisks.Handler
+	RiskReader     *qrisks.Reader
 
-	// DevPrincipal acts for every request until login exists.
-	DevPrincipal Principal
-	// SessionKey signs the session cookie (32 or 64 bytes); random when empty, which
-	// ends every session at restart.
-	SessionKey []byte
-	// SecureCookies marks cookies Secure (set it behind TLS).
-	SecureCookies bool
+	// Throttle limits failed logins; RateLimit limits each session's requests.
+	Throttle  ThrottlePolicy
+	RateLimit RateLimit
 	// BodyLimit caps request bodies (default 1 MiB).
 	BodyLimit int64
 	// ConsistencyWait bounds how long a read waits for its session's writes (default 2s).
@@ -54,15 +54,19 @@ type Config struct {
 
 // Server is the HTTP handler.
 type Server struct {
-	cfg     Config
-	engine  *gin.Engine
-	metrics *metrics
+	cfg      Config
+	engine   *gin.Engine
+	metrics  *metrics
+	throttle *throttle
+	limiter  *limiter
+	csrf     *http.CrossOriginProtection
 }
 
 // New builds the router.
 func New(cfg Config) (*Server, error) {
-	if cfg.Pool == nil || cfg.Store == nil || cfg.Risks == nil || cfg.RiskReader == nil {
-		return nil, errors.New("api: config needs a pool, a store and the risk handlers")
+	if cfg.Pool == nil || cfg.Store == nil || cfg.Sessions == nil || cfg.Identity == nil || cfg.IdentityReader == nil ||
+		cfg.Risks == nil || cfg.RiskReader == nil {
+		return nil, errors.New("api: config needs a pool, a store, a session store and the module handlers")
 	}
 	if cfg.BodyLimit <= 0 {
 		cfg.BodyLimit = 1 << 20
@@ -76,11 +80,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	if len(cfg.SessionKey) == 0 {
-		cfg.SessionKey = make([]byte, 32)
-		_, _ = rand.Read(cfg.SessionKey)
-	}
-	s := &Server{cfg: cfg}
+	cfg.Throttle.setDefaults()
+	s := &Server{cfg: cfg, throttle: &throttle{pool: cfg.Pool, policy: cfg.Throttle},
+		limiter: newLimiter(cfg.RateLimit), csrf: http.NewCrossOriginProtection()}
 	var err error
 	if s.metrics, err = newMetrics(cfg); err != nil {
 		return nil, err
@@ -90,8 +92,6 @@ func New(cfg Config) (*Server, error) {
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
-	store := cookie.NewStore(cfg.SessionKey)
-	store.Options(sessions.Options{Path: "/", HttpOnly: true, Secure: cfg.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: 12 * 3600})
 	e.Use(withRequestID, s.observe, gin.CustomRecovery(recovered))
 	e.NoRoute(func(c *gin.Context) {
 		fail(c, strata.Errorf(strata.NotFound, "no such route: %s %s", c.Request.Method, c.Request.URL.Path))
@@ -102,9 +102,11 @@ func New(cfg Config) (*Server, error) {
 
 	s.mountOps(e)
 	for _, prefix := range []string{"/api", "/api/v1"} {
-		g := e.Group(prefix, limitBody(cfg.BodyLimit), sessions.Sessions("strata_session", store))
+		g := e.Group(prefix, s.refuseCrossOrigin, limitBody(cfg.BodyLimit), sessions.Sessions(sessionName, cfg.Sessions))
 		g.GET("/openapi.json", s.openAPI)
 		authed := g.Group("", s.authenticate)
+		s.mountAuth(g, authed)
+		s.mountMembers(authed)
 		s.mountRisks(authed)
 	}
 	s.engine = e

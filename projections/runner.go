@@ -23,6 +23,9 @@ type RunnerConfig struct {
 	// the tracker always sees checkpoints move.
 	Subscriber SubscriberConfig
 	Logger     *slog.Logger
+	// Tracker, when set, is shared with whoever else reads checkpoints (a server, an
+	// earlier runner); nil makes a new one.
+	Tracker *Tracker
 }
 
 // Runner runs every projector as a watermill handler and tracks how far each got.
@@ -38,7 +41,10 @@ func NewRunner(ctx context.Context, cfg RunnerConfig) (*Runner, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	r := &Runner{Tracker: NewTracker()}
+	r := &Runner{Tracker: cfg.Tracker}
+	if r.Tracker == nil {
+		r.Tracker = NewTracker()
+	}
 	seen := map[string]bool{}
 	for _, p := range cfg.Projectors {
 		if seen[p.Name()] {

@@ -3,7 +3,6 @@ package main
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -32,7 +31,10 @@ Usage:
   strata migrate                            apply database migrations
   strata projections status                 each projection's checkpoint and lag
   strata projections rebuild NAME           replay the log into fresh tables and switch over
-  strata seed [--risks 300]                 create the demo organization's data
+  strata seed [--risks 300]                 create the demo organization, its users and data
+  strata admin create-user --email E --name N --org ORG --role ROLE
+                                            create (or add) a user; the password comes from
+                                            standard input, or is generated and printed once
 
 Every command takes --database-url (env STRATA_DATABASE_URL or DATABASE_URL,
 default postgres://localhost:5432/strata); the database is created when missing.
@@ -41,7 +43,12 @@ default postgres://localhost:5432/strata); the database is created when missing.
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := Run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	// A password is read from standard input only when it is not a terminal.
+	var stdin io.Reader
+	if fi, err := os.Stdin.Stat(); err == nil && fi.Mode()&os.ModeCharDevice == 0 {
+		stdin = os.Stdin
+	}
+	if err := Run(ctx, os.Args[1:], stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "strata:", err)
 		os.Exit(1)
 	}
@@ -57,8 +64,9 @@ func env(def string, names ...string) string {
 	return def
 }
 
-// Run executes one command line; tests call it with their own arguments.
-func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// Run executes one command line; tests call it with their own arguments. stdin is
+// nil when it is a terminal.
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -76,11 +84,13 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		return serve(ctx, *dbURL, *addr, stdout, logger)
+	case "admin":
+		return adminCmd(ctx, fs, dbURL, args[1:], stdin, stdout, logger)
 	case "migrate":
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
-		a, err := app.Open(ctx, *dbURL, logger)
+		a, err := app.Open(ctx, *dbURL, logger, options())
 		if err != nil {
 			return err
 		}
@@ -98,7 +108,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
-		a, err := app.Open(ctx, *dbURL, logger)
+		a, err := app.Open(ctx, *dbURL, logger, options())
 		if err != nil {
 			return err
 		}
@@ -126,6 +136,26 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// options reads the session settings from the environment.
+func options() app.Options {
+	var o app.Options
+	o.Sessions.Idle = duration("STRATA_SESSION_IDLE")
+	o.Sessions.Lifetime = duration("STRATA_SESSION_LIFETIME")
+	o.Sessions.Secure = os.Getenv("STRATA_SECURE_COOKIES") == "true"
+	o.Sessions.TrustProxy = os.Getenv("STRATA_TRUST_PROXY") == "true"
+	return o
+}
+
+// duration parses an environment variable such as "30m"; unset or invalid is zero,
+// which means the default.
+func duration(name string) time.Duration {
+	d, err := time.ParseDuration(os.Getenv(name))
+	if err != nil {
+		return 0
+	}
+	return d
+}
+
 func logLevel() slog.Level {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(env("info", "STRATA_LOG_LEVEL"))); err != nil {
@@ -135,26 +165,16 @@ func logLevel() slog.Level {
 }
 
 func serve(ctx context.Context, dbURL, addr string, stdout io.Writer, logger *slog.Logger) error {
-	a, err := app.Open(ctx, dbURL, logger)
+	a, err := app.Open(ctx, dbURL, logger, options())
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	runner, err := a.Runner(ctx, logger)
+	runner, err := a.Runner(ctx, logger, nil)
 	if err != nil {
 		return err
 	}
-	cfg := api.Config{
-		Tracker:       runner.Tracker,
-		SecureCookies: os.Getenv("STRATA_SECURE_COOKIES") == "true",
-		Logger:        logger,
-		DevPrincipal:  api.Principal{OrgID: DemoOrgID, UserID: DemoUserID, Name: DemoUserName},
-	}
-	if k := os.Getenv("STRATA_SESSION_KEY"); k != "" {
-		if cfg.SessionKey, err = hex.DecodeString(k); err != nil || (len(cfg.SessionKey) != 32 && len(cfg.SessionKey) != 64) {
-			return errors.New("STRATA_SESSION_KEY must be 32 or 64 bytes, hex encoded")
-		}
-	}
+	cfg := api.Config{Tracker: runner.Tracker, Logger: logger}
 	srv, err := a.Server(cfg)
 	if err != nil {
 		return err
@@ -195,7 +215,7 @@ func projectionsCmd(ctx context.Context, dbURL string, args []string, stdout io.
 	if len(args) == 0 {
 		return errors.New("projections needs a subcommand: status or rebuild NAME")
 	}
-	a, err := app.Open(ctx, dbURL, logger)
+	a, err := app.Open(ctx, dbURL, logger, options())
 	if err != nil {
 		return err
 	}

@@ -5,30 +5,41 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strconv"
 	"time"
 
 	"github.com/strata-grc/strata/cmd/strata/app"
+	"github.com/strata-grc/strata/commands/identity"
 	cmdrisks "github.com/strata-grc/strata/commands/risks"
 	"github.com/strata-grc/strata/events"
 	evrisks "github.com/strata-grc/strata/events/risks"
 )
 
-// The demo organization and the person the server acts as until login exists.
-const (
-	DemoOrgID    = 1
-	DemoUserID   = 1
-	DemoUserName = "Dana Whitfield"
-)
+// DemoOrganization is the organization the seed creates.
+const DemoOrganization = "Northwind Holdings"
 
-// demoPeople act in the seeded history, so the audit trail shows several hands.
+// demoPeople are the demo organization's users, one per role, with passwords a
+// newcomer can type; `make run` prints them. They are for a local demo only.
 var demoPeople = []struct {
-	id   int64
-	name string
+	email, name, role, password string
 }{
-	{1, "Dana Whitfield"}, {2, "Marcus Obi"}, {3, "Priya Raman"}, {4, "Tomás Ferreira"}, {5, "Helen Park"},
+	{"admin@northwind.example", "Dana Whitfield", identity.Admin, "demo-admin-pass"},
+	{"risk@northwind.example", "Marcus Obi", identity.RiskManager, "demo-risk-pass"},
+	{"compliance@northwind.example", "Priya Raman", identity.ComplianceManager, "demo-compliance-pass"},
+	{"auditor@northwind.example", "Tomás Ferreira", identity.Auditor, "demo-auditor-pass"},
+	{"investigator@northwind.example", "Helen Park", identity.Investigator, "demo-investigator-pass"},
+	{"viewer@northwind.example", "Sam Okafor", identity.Viewer, "demo-viewer-pass"},
+}
+
+// printLogins tells a newcomer how to get in.
+func printLogins(out io.Writer) {
+	fmt.Fprintf(out, "demo logins for %s (role: email / password):\n", DemoOrganization)
+	for _, p := range demoPeople {
+		fmt.Fprintf(out, "  %-18s %-32s %s\n", p.role, p.email, p.password)
+	}
 }
 
 var demoCategories = map[string][]string{
@@ -51,42 +62,55 @@ var demoCategories = map[string][]string{
 
 var demoSites = []string{"London", "Lisbon", "Singapore", "Toronto", "Frankfurt", "Austin", "the head office", "the EU region"}
 
-// Seed creates the demo organization's risks through the same commands users run, so
-// the demo has a real history. It does nothing when the organization has risks.
+// Seed creates the demo organization, its users and its risks through the same
+// commands users run, so the demo has a real history. It creates nothing when the
+// organization exists.
 func Seed(ctx context.Context, a *app.App, n int, out io.Writer) error {
-	var existing int64
-	if err := a.Pool.QueryRow(ctx, `select count(*) from events where org_id = $1`, DemoOrgID).Scan(&existing); err != nil {
+	defer printLogins(out)
+	if id, err := a.Identity.OrganizationByName(ctx, DemoOrganization); err != nil {
 		return err
-	}
-	if existing > 0 {
-		fmt.Fprintf(out, "demo organization already has %d events; nothing seeded\n", existing)
+	} else if id != 0 {
+		fmt.Fprintf(out, "%s already exists; nothing seeded\n", DemoOrganization)
 		return nil
 	}
-	rng := rand.New(rand.NewPCG(42, 7))
-	cats := make([]string, 0, len(demoCategories))
-	for c := range demoCategories {
-		cats = append(cats, c)
+	type person struct {
+		id   int64
+		name string
 	}
-	// Map iteration order is random; sort for a repeatable demo.
-	slices.Sort(cats)
+	var people []person
+	for _, p := range demoPeople {
+		id, err := addMember(ctx, a, DemoOrganization, p.email, p.name, p.password, p.role)
+		if err != nil {
+			return fmt.Errorf("demo user %s: %w", p.email, err)
+		}
+		people = append(people, person{id, p.name})
+	}
+	orgID, err := a.Identity.OrganizationByName(ctx, DemoOrganization)
+	if err != nil {
+		return err
+	}
+	// Risk work is done by the admin, the risk manager and the compliance manager.
+	actors := people[:3]
+	rng := rand.New(rand.NewPCG(42, 7))
+	cats := slices.Sorted(maps.Keys(demoCategories))
 	start := time.Now()
 	meta := func(i int) events.Metadata {
-		p := demoPeople[i%len(demoPeople)]
-		return events.Metadata{OrgID: DemoOrgID, ActorID: p.id, ActorName: p.name,
+		p := actors[i%len(actors)]
+		return events.Metadata{OrgID: orgID, ActorID: p.id, ActorName: p.name,
 			CorrelationID: "seed-" + strconv.Itoa(i), UserAgent: "strata seed"}
 	}
+	owner := func() *int64 { id := people[rng.IntN(len(people))].id; return &id }
 	var ids []int64
 	for i := range n {
 		cat := cats[rng.IntN(len(cats))]
 		titles := demoCategories[cat]
 		title := titles[rng.IntN(len(titles))] + " (" + demoSites[rng.IntN(len(demoSites))] + ")"
-		owner := demoPeople[rng.IntN(len(demoPeople))].id
 		review := time.Now().AddDate(0, rng.IntN(12), rng.IntN(28)).Format(time.DateOnly)
 		f := evrisks.Fields{
 			Title: title, Category: cat, Status: "Identified",
 			Description: "Identified during the " + []string{"annual risk assessment", "quarterly review", "internal audit", "incident post-mortem"}[rng.IntN(4)] + ". " +
 				"Owner to confirm scoring and treatment.",
-			Likelihood: 1 + rng.IntN(5), Impact: 1 + rng.IntN(5), OwnerID: &owner, ReviewDate: &review,
+			Likelihood: 1 + rng.IntN(5), Impact: 1 + rng.IntN(5), OwnerID: owner(), ReviewDate: &review,
 		}
 		res, err := a.Risks.Create(ctx, meta(i), f)
 		if err != nil {
@@ -106,10 +130,9 @@ func Seed(ctx context.Context, a *app.App, n int, out io.Writer) error {
 		}
 		if rng.IntN(2) == 0 {
 			due := time.Now().AddDate(0, 1+rng.IntN(6), 0).Format(time.DateOnly)
-			owner := demoPeople[rng.IntN(len(demoPeople))].id
 			respID, _, err := a.Risks.AddResponse(ctx, m, id, nil, evrisks.Response{
 				Type: cmdrisks.ResponseTypes[rng.IntN(4)], Description: "Agree a treatment plan and track it to closure.",
-				OwnerID: &owner, DueDate: &due,
+				OwnerID: owner(), DueDate: &due,
 			})
 			if err != nil {
 				return err

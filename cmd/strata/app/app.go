@@ -4,6 +4,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -12,31 +13,45 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/strata-grc/strata/api"
+	"github.com/strata-grc/strata/api/sessionstore"
 	"github.com/strata-grc/strata/commands"
+	cmdidentity "github.com/strata-grc/strata/commands/identity"
 	cmdrisks "github.com/strata-grc/strata/commands/risks"
 	"github.com/strata-grc/strata/events"
+	evidentity "github.com/strata-grc/strata/events/identity"
 	"github.com/strata-grc/strata/events/postgres"
 	evrisks "github.com/strata-grc/strata/events/risks"
 	"github.com/strata-grc/strata/projections"
+	pidentity "github.com/strata-grc/strata/projections/identity"
 	prisks "github.com/strata-grc/strata/projections/risks"
+	qidentity "github.com/strata-grc/strata/queries/identity"
 	qrisks "github.com/strata-grc/strata/queries/risks"
 	"github.com/strata-grc/strata/schema"
 )
 
 // App is Strata wired together.
 type App struct {
-	Pool       *pgxpool.Pool
-	Store      *postgres.Store
-	Registry   *events.Registry
-	Risks      *cmdrisks.Handler
-	RiskReader *qrisks.Reader
-	Projectors []projections.Projector
-	Metrics    *prometheus.Registry
+	Pool           *pgxpool.Pool
+	Store          *postgres.Store
+	Registry       *events.Registry
+	Sessions       *sessionstore.Store
+	Identity       *cmdidentity.Handler
+	IdentityReader *qidentity.Reader
+	Risks          *cmdrisks.Handler
+	RiskReader     *qrisks.Reader
+	Projectors     []projections.Projector
+	Metrics        *prometheus.Registry
+}
+
+// Options tune what the defaults do not fit: tests use a cheap password hasher.
+type Options struct {
+	Hasher   cmdidentity.Hasher
+	Sessions sessionstore.Config
 }
 
 // Open connects to the database (creating and migrating it when needed) and wires
 // the modules.
-func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*App, error) {
+func Open(ctx context.Context, databaseURL string, logger *slog.Logger, opts Options) (*App, error) {
 	if err := schema.EnsureDatabase(ctx, databaseURL); err != nil {
 		return nil, fmt.Errorf("database: %w", err)
 	}
@@ -52,7 +67,7 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*App, e
 	if len(applied) > 0 {
 		logger.Info("migrations applied", "versions", applied)
 	}
-	a, err := New(pool)
+	a, err := New(pool, opts)
 	if err != nil {
 		pool.Close()
 	}
@@ -60,8 +75,10 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*App, e
 }
 
 // New wires the modules over a migrated database.
-func New(pool *pgxpool.Pool) (*App, error) {
-	a := &App{Pool: pool, Store: postgres.New(pool), Registry: events.NewRegistry(), Metrics: prometheus.NewRegistry()}
+func New(pool *pgxpool.Pool, opts Options) (*App, error) {
+	a := &App{Pool: pool, Store: postgres.New(pool), Registry: events.NewRegistry(), Metrics: prometheus.NewRegistry(),
+		Sessions: sessionstore.New(pool, opts.Sessions)}
+	evidentity.Register(a.Registry)
 	evrisks.Register(a.Registry)
 
 	appended := prometheus.NewCounter(prometheus.CounterOpts{Name: "strata_events_appended_total", Help: "Events appended to the log by this process."})
@@ -70,11 +87,15 @@ func New(pool *pgxpool.Pool) (*App, error) {
 
 	var err error
 	ids := commands.Sequences{Pool: pool}
+	if a.Identity, err = cmdidentity.NewHandler(pool, a.Store, a.Registry, ids, opts.Hasher); err != nil {
+		return nil, err
+	}
+	a.IdentityReader = qidentity.NewReader(pool)
 	if a.Risks, err = cmdrisks.NewHandler(a.Store, a.Registry, ids, time.Now); err != nil {
 		return nil, err
 	}
 	a.RiskReader = qrisks.NewReader(pool, a.Risks.Streams())
-	a.Projectors = []projections.Projector{prisks.New(a.Registry)}
+	a.Projectors = []projections.Projector{pidentity.New(a.Registry), prisks.New(a.Registry)}
 	return a, nil
 }
 
@@ -97,16 +118,20 @@ func (a *App) ProjectorNames() []string {
 	return out
 }
 
-// Runner starts nothing yet: it returns the projection runner for this app.
-func (a *App) Runner(ctx context.Context, logger *slog.Logger) (*projections.Runner, error) {
+// Runner returns the projection runner for this app, not yet running. tracker may be
+// shared with an earlier runner; nil makes a new one.
+func (a *App) Runner(ctx context.Context, logger *slog.Logger, tracker *projections.Tracker) (*projections.Runner, error) {
 	applied := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "strata_projection_events_applied_total", Help: "Events applied by each projection in this process.",
 	}, []string{"projection"})
-	if err := a.Metrics.Register(applied); err != nil {
+	var already prometheus.AlreadyRegisteredError
+	if err := a.Metrics.Register(applied); errors.As(err, &already) {
+		applied = already.ExistingCollector.(*prometheus.CounterVec)
+	} else if err != nil {
 		return nil, err
 	}
 	return projections.NewRunner(ctx, projections.RunnerConfig{
-		Store: a.Store, Pool: a.Pool, Projectors: a.Projectors, Logger: logger,
+		Store: a.Store, Pool: a.Pool, Projectors: a.Projectors, Logger: logger, Tracker: tracker,
 		Subscriber: projections.SubscriberConfig{
 			Wakeup: a.Store.Wakeup().C,
 			OnCommit: func(name string, _ events.Position, n int) {
@@ -118,7 +143,8 @@ func (a *App) Runner(ctx context.Context, logger *slog.Logger) (*projections.Run
 
 // Server builds the HTTP handler.
 func (a *App) Server(cfg api.Config) (*api.Server, error) {
-	cfg.Pool, cfg.Store, cfg.Registry = a.Pool, a.Store, a.Metrics
+	cfg.Pool, cfg.Store, cfg.Registry, cfg.Sessions = a.Pool, a.Store, a.Metrics, a.Sessions
+	cfg.Identity, cfg.IdentityReader = a.Identity, a.IdentityReader
 	cfg.Risks, cfg.RiskReader = a.Risks, a.RiskReader
 	cfg.Projections = a.ProjectorNames()
 	return api.New(cfg)

@@ -1,0 +1,104 @@
+package api
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/gin-contrib/sessions"
+	"github.com/gin-gonic/gin"
+
+	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/api/sessionstore"
+	"github.com/strata-grc/strata/commands/identity"
+)
+
+const sessionName = "strata_session"
+
+// Principal is who is acting, for which organization, with which role.
+type Principal struct {
+	OrgID       int64
+	OrgName     string
+	UserID      int64
+	Name        string
+	Email       string
+	Role        string
+	Permissions []identity.Permission
+}
+
+const principalKey = "strata.principal"
+
+func principal(c *gin.Context) Principal {
+	p, _ := c.Get(principalKey)
+	pr, _ := p.(Principal)
+	return pr
+}
+
+// sessionIDs reads the user and organization a session is logged in as.
+func sessionIDs(sess sessions.Session) (user, org int64, ok bool) {
+	u, _ := sess.Get(sessionstore.UserIDKey).(string)
+	o, _ := sess.Get(sessionstore.OrgIDKey).(string)
+	user, err1 := strconv.ParseInt(u, 10, 64)
+	org, err2 := strconv.ParseInt(o, 10, 64)
+	return user, org, err1 == nil && err2 == nil && user > 0 && org > 0
+}
+
+// authenticate admits requests of a live session whose user is enabled and still a
+// member of the session's organization, checked on every request so a removal or a
+// disabled account takes effect at once. It also spends the caller's rate budget.
+func (s *Server) authenticate(c *gin.Context) {
+	sess := sessions.Default(c)
+	userID, orgID, ok := sessionIDs(sess)
+	if !ok {
+		fail(c, strata.Errorf(strata.AuthRequired, "log in first"))
+		return
+	}
+	if allowed, wait := s.limiter.take("session:"+sess.ID(), time.Now()); !allowed {
+		limited(c, wait, "too many requests from this session")
+		return
+	}
+	access, err := s.cfg.IdentityReader.Access(c.Request.Context(), userID, orgID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if access.User.Disabled || access.Org.Role == "" {
+		s.endSession(c, sess)
+		fail(c, strata.Errorf(strata.AuthRequired, "the session is no longer valid; log in again"))
+		return
+	}
+	c.Set(principalKey, Principal{
+		OrgID: orgID, OrgName: access.Org.Name, UserID: userID, Name: access.User.Name, Email: access.User.Email,
+		Role: access.Org.Role, Permissions: identity.Permissions(access.Org.Role),
+	})
+	c.Next()
+}
+
+// allow declares the permission a route needs; it stands beside the handler in each
+// module's route list.
+func (s *Server) allow(p identity.Permission) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !identity.Allows(principal(c).Role, p) {
+			fail(c, strata.Errorf(strata.PermissionDenied, "your role does not allow %s", p))
+			return
+		}
+		c.Next()
+	}
+}
+
+// endSession forgets a session server-side and tells the browser to drop its cookie.
+func (s *Server) endSession(c *gin.Context, sess sessions.Session) {
+	sess.Clear()
+	sess.Options(sessions.Options{Path: "/", MaxAge: -1})
+	_ = sess.Save()
+}
+
+// refuseCrossOrigin stops state-changing requests that a browser sent from another
+// origin (cross-site request forgery), using the browser's Sec-Fetch-Site and Origin
+// headers; clients that are not browsers send neither and pass.
+func (s *Server) refuseCrossOrigin(c *gin.Context) {
+	if err := s.csrf.Check(c.Request); err != nil {
+		fail(c, strata.Errorf(strata.PermissionDenied, "cross-origin request refused"))
+		return
+	}
+	c.Next()
+}

@@ -1,0 +1,359 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/gin-contrib/sessions"
+	"github.com/gin-gonic/gin"
+
+	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/api/sessionstore"
+	"github.com/strata-grc/strata/commands/identity"
+	"github.com/strata-grc/strata/events"
+	evidentity "github.com/strata-grc/strata/events/identity"
+	qidentity "github.com/strata-grc/strata/queries/identity"
+)
+
+func (s *Server) mountAuth(public, authed *gin.RouterGroup) {
+	public.POST("/auth/login", s.login)
+	public.POST("/auth/logout", s.logout)
+	public.GET("/auth/status", s.authStatus)
+	authed.POST("/auth/organization", s.switchOrganization)
+	authed.PUT("/auth/password", s.changePassword)
+	authed.GET("/auth/sessions", s.listSessions)
+	authed.DELETE("/auth/sessions/:session_id", s.revokeSession)
+}
+
+// badCredentials is the one answer to every failed login, so the reply does not tell
+// which accounts exist or which part was wrong.
+var badCredentials = strata.Errorf(strata.AuthRequired, "the email or password is not correct")
+
+// anonymousMeta files an event caused by someone not (yet) logged in.
+func anonymousMeta(c *gin.Context, orgID int64) events.Metadata {
+	return events.Metadata{OrgID: orgID, ActorName: events.Anonymous, CorrelationID: requestID(c),
+		IP: c.ClientIP(), UserAgent: truncate(c.Request.UserAgent(), 256)}
+}
+
+func (s *Server) login(c *gin.Context) {
+	var in struct {
+		Email          string `json:"email"`
+		Password       string `json:"password"`
+		OrganizationID int64  `json:"organization_id"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		fail(c, err)
+		return
+	}
+	if in.Email == "" || in.Password == "" {
+		errs := strata.FieldErrors{}
+		if in.Email == "" {
+			errs.Add("email", "is required")
+		}
+		if in.Password == "" {
+			errs.Add("password", "is required")
+		}
+		fail(c, errs.Err())
+		return
+	}
+	ctx, ip := c.Request.Context(), c.ClientIP()
+	if wait, err := s.throttle.blocked(ctx, in.Email, ip); err != nil {
+		fail(c, err)
+		return
+	} else if wait > 0 {
+		limited(c, wait, "too many failed logins")
+		return
+	}
+	userID, valid, err := s.cfg.Identity.Authenticate(ctx, in.Email, in.Password)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if !valid {
+		s.loginFailed(c, in.Email, userID, "bad_password")
+		return
+	}
+	user, _, err := s.cfg.Identity.LoadUser(ctx, userID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if user.Disabled {
+		s.loginFailed(c, in.Email, userID, "disabled")
+		return
+	}
+	orgs, err := s.organizationsOf(ctx, userID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if len(orgs) == 0 {
+		s.loginFailed(c, in.Email, userID, "no_membership")
+		return
+	}
+	org := orgs[0]
+	if in.OrganizationID != 0 {
+		i := slices.IndexFunc(orgs, func(o qidentity.Organization) bool { return o.ID == in.OrganizationID })
+		if i < 0 {
+			fail(c, strata.Errorf(strata.NotFound, "organization not found"))
+			return
+		}
+		org = orgs[i]
+	}
+
+	// A new session id at login: whatever id the browser had before (perhaps planted
+	// by someone else) is worthless afterwards.
+	raw, err := s.cfg.Sessions.Get(c.Request, sessionName)
+	if err == nil {
+		err = s.cfg.Sessions.Regenerate(ctx, raw)
+	}
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	sess := sessions.Default(c)
+	sess.Clear()
+	sess.Set(sessionstore.UserIDKey, strconv.FormatInt(userID, 10))
+	sess.Set(sessionstore.OrgIDKey, strconv.FormatInt(org.ID, 10))
+	if err := sess.Save(); err != nil {
+		fail(c, err)
+		return
+	}
+	meta := events.Metadata{OrgID: org.ID, ActorID: userID, ActorName: user.Name, CorrelationID: requestID(c),
+		IP: ip, UserAgent: truncate(c.Request.UserAgent(), 256)}
+	if _, err := s.cfg.Identity.RecordSecurityEvent(ctx, meta, userID,
+		evidentity.LoginSucceeded{UserID: userID, OrgID: org.ID, Session: sessionstore.PublicID(raw.ID)}); err != nil {
+		fail(c, err)
+		return
+	}
+	if err := s.throttle.succeeded(ctx, in.Email, ip); err != nil {
+		fail(c, err)
+		return
+	}
+	me := qidentity.User{ID: userID, Email: user.Email, Name: user.Name}
+	ok(c, http.StatusOK, gin.H{"user": me, "organization": org, "organizations": orgs, "permissions": identity.Permissions(org.Role)})
+}
+
+// loginFailed counts the failure and, for an existing account, files it in the
+// account's audit trail. Unknown emails are counted but not filed: there is no
+// organization to file them under, and an attacker must not be able to grow the log.
+func (s *Server) loginFailed(c *gin.Context, email string, userID int64, reason string) {
+	ctx := c.Request.Context()
+	if err := s.throttle.failed(ctx, email, c.ClientIP()); err != nil {
+		fail(c, err)
+		return
+	}
+	if userID > 0 {
+		user, found, err := s.cfg.Identity.LoadUser(ctx, userID)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		if found {
+			org := user.HomeOrgID
+			if orgs, err := s.cfg.IdentityReader.Organizations(ctx, userID); err == nil && len(orgs) > 0 {
+				org = orgs[0].ID
+			}
+			if _, err := s.cfg.Identity.RecordSecurityEvent(ctx, anonymousMeta(c, org), userID,
+				evidentity.LoginFailed{UserID: userID, Reason: reason}); err != nil {
+				fail(c, err)
+				return
+			}
+		}
+	}
+	fail(c, badCredentials)
+}
+
+// organizationsOf reads a user's memberships; a user registered a moment ago may not
+// be in the read model yet, so an empty answer waits for the identity projection to
+// reach the head of the log once.
+func (s *Server) organizationsOf(ctx context.Context, userID int64) ([]qidentity.Organization, error) {
+	orgs, err := s.cfg.IdentityReader.Organizations(ctx, userID)
+	if err != nil || len(orgs) > 0 || s.cfg.Tracker == nil {
+		return orgs, err
+	}
+	var head int64
+	if err := s.cfg.Pool.QueryRow(ctx, `select coalesce(max(global_position), 0) from events`).Scan(&head); err != nil || head == 0 {
+		return orgs, err
+	}
+	pos, err := s.cfg.Store.PositionOf(ctx, head)
+	if err != nil {
+		return orgs, err
+	}
+	wctx, cancel := context.WithTimeout(ctx, s.cfg.ConsistencyWait)
+	defer cancel()
+	s.cfg.Tracker.Wait(wctx, []string{qidentity.Projection}, pos)
+	return s.cfg.IdentityReader.Organizations(ctx, userID)
+}
+
+func (s *Server) logout(c *gin.Context) {
+	sess := sessions.Default(c)
+	if userID, orgID, ok := sessionIDs(sess); ok {
+		meta := events.Metadata{OrgID: orgID, ActorID: userID, ActorName: "", CorrelationID: requestID(c),
+			IP: c.ClientIP(), UserAgent: truncate(c.Request.UserAgent(), 256)}
+		if u, found, err := s.cfg.Identity.LoadUser(c.Request.Context(), userID); err == nil && found {
+			meta.ActorName = u.Name
+			if _, err := s.cfg.Identity.RecordSecurityEvent(c.Request.Context(), meta, userID,
+				evidentity.LoggedOut{UserID: userID, Session: sessionstore.PublicID(sess.ID()), Reason: "logout"}); err != nil {
+				fail(c, err)
+				return
+			}
+		}
+	}
+	s.endSession(c, sess)
+	ok(c, http.StatusOK, gin.H{})
+}
+
+func (s *Server) authStatus(c *gin.Context) {
+	sess := sessions.Default(c)
+	userID, orgID, found := sessionIDs(sess)
+	if !found {
+		ok(c, http.StatusOK, gin.H{"authenticated": false})
+		return
+	}
+	ctx := c.Request.Context()
+	access, err := s.cfg.IdentityReader.Access(ctx, userID, orgID)
+	if strata.ErrorCode(err) == strata.AuthRequired || (err == nil && (access.User.Disabled || access.Org.Role == "")) {
+		ok(c, http.StatusOK, gin.H{"authenticated": false})
+		return
+	}
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	orgs, err := s.cfg.IdentityReader.Organizations(ctx, userID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ok(c, http.StatusOK, gin.H{"authenticated": true, "user": access.User, "organization": access.Org,
+		"organizations": orgs, "permissions": identity.Permissions(access.Org.Role)})
+}
+
+func (s *Server) switchOrganization(c *gin.Context) {
+	var in struct {
+		OrganizationID *int64 `json:"organization_id"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		fail(c, err)
+		return
+	}
+	if in.OrganizationID == nil || *in.OrganizationID <= 0 {
+		fail(c, fieldErr("organization_id", "must be a positive integer"))
+		return
+	}
+	p := principal(c)
+	access, err := s.cfg.IdentityReader.Access(c.Request.Context(), p.UserID, *in.OrganizationID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if access.Org.Role == "" {
+		fail(c, strata.Errorf(strata.NotFound, "organization not found"))
+		return
+	}
+	if *in.OrganizationID != p.OrgID {
+		meta := metadata(c)
+		meta.OrgID = *in.OrganizationID
+		if _, err := s.cfg.Identity.RecordSecurityEvent(c.Request.Context(), meta, p.UserID,
+			evidentity.OrganizationSwitched{UserID: p.UserID, From: p.OrgID, To: *in.OrganizationID}); err != nil {
+			fail(c, err)
+			return
+		}
+		sess := sessions.Default(c)
+		sess.Set(sessionstore.OrgIDKey, strconv.FormatInt(*in.OrganizationID, 10))
+		if err := sess.Save(); err != nil {
+			fail(c, err)
+			return
+		}
+	}
+	ok(c, http.StatusOK, gin.H{"organization": access.Org, "permissions": identity.Permissions(access.Org.Role)})
+}
+
+func (s *Server) changePassword(c *gin.Context) {
+	var in struct {
+		CurrentPassword string `json:"current_password"`
+		NewPassword     string `json:"new_password"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		fail(c, err)
+		return
+	}
+	p := principal(c)
+	ctx := c.Request.Context()
+	if _, valid, err := s.cfg.Identity.Authenticate(ctx, p.Email, in.CurrentPassword); err != nil {
+		fail(c, err)
+		return
+	} else if !valid {
+		fail(c, fieldErr("current_password", "is not correct"))
+		return
+	}
+	if _, err := s.cfg.Identity.ChangePassword(ctx, metadata(c), p.UserID, in.NewPassword); err != nil {
+		fail(c, err)
+		return
+	}
+	// Other sessions may belong to whoever learned the old password.
+	current := sessionstore.PublicID(sessions.Default(c).ID())
+	infos, err := s.cfg.Sessions.ListForUser(ctx, p.UserID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ended := 0
+	for _, info := range infos {
+		if info.ID != current {
+			if gone, err := s.cfg.Sessions.RevokeForUser(ctx, p.UserID, info.ID); err == nil && gone {
+				ended++
+			}
+		}
+	}
+	ok(c, http.StatusOK, gin.H{"other_sessions_ended": ended})
+}
+
+type sessionView struct {
+	ID         string    `json:"id"`
+	Current    bool      `json:"current"`
+	CreatedAt  time.Time `json:"created_at"`
+	LastSeenAt time.Time `json:"last_seen_at"`
+	ExpiresAt  time.Time `json:"expires_at"`
+	IP         string    `json:"ip"`
+	UserAgent  string    `json:"user_agent"`
+}
+
+func (s *Server) listSessions(c *gin.Context) {
+	infos, err := s.cfg.Sessions.ListForUser(c.Request.Context(), principal(c).UserID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	current := sessionstore.PublicID(sessions.Default(c).ID())
+	out := make([]sessionView, len(infos))
+	for i, in := range infos {
+		out[i] = sessionView{ID: in.ID, Current: in.ID == current, CreatedAt: in.CreatedAt, LastSeenAt: in.LastSeenAt,
+			ExpiresAt: in.ExpiresAt, IP: in.IP, UserAgent: in.UserAgent}
+	}
+	ok(c, http.StatusOK, out)
+}
+
+func (s *Server) revokeSession(c *gin.Context) {
+	p := principal(c)
+	id := c.Param("session_id")
+	gone, err := s.cfg.Sessions.RevokeForUser(c.Request.Context(), p.UserID, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if !gone {
+		fail(c, strata.Errorf(strata.NotFound, "session not found"))
+		return
+	}
+	if _, err := s.cfg.Identity.RecordSecurityEvent(c.Request.Context(), metadata(c), p.UserID,
+		evidentity.LoggedOut{UserID: p.UserID, Session: id, Reason: "revoked"}); err != nil {
+		fail(c, err)
+		return
+	}
+	ok(c, http.StatusOK, gin.H{"id": id, "revoked": true})
+}

@@ -1,0 +1,199 @@
+package identity_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/commands"
+	"github.com/strata-grc/strata/commands/identity"
+	"github.com/strata-grc/strata/events"
+	ev "github.com/strata-grc/strata/events/identity"
+	"github.com/strata-grc/strata/events/postgres"
+	"github.com/strata-grc/strata/schema/testdb"
+)
+
+func TestPermissions(t *testing.T) {
+	t.Parallel()
+	for _, role := range identity.Roles {
+		if !identity.Allows(role, identity.RisksRead) {
+			t.Errorf("%s cannot read risks", role)
+		}
+	}
+	cases := []struct {
+		role string
+		perm identity.Permission
+		want bool
+	}{
+		{identity.Admin, identity.MembersManage, true},
+		{identity.RiskManager, identity.RisksWrite, true},
+		{identity.RiskManager, identity.MembersManage, false},
+		{identity.Viewer, identity.RisksWrite, false},
+		{identity.Auditor, identity.FindingsWrite, true},
+		{identity.Auditor, identity.RisksWrite, false},
+		{identity.ComplianceManager, identity.ControlsWrite, true},
+		{identity.Investigator, identity.CasesRead, true},
+		{identity.Viewer, identity.CasesRead, false}, // investigations are need-to-know
+		{identity.RiskManager, identity.CasesRead, false},
+		{"overlord", identity.RisksRead, false},
+	}
+	for _, c := range cases {
+		if got := identity.Allows(c.role, c.perm); got != c.want {
+			t.Errorf("Allows(%s, %s) = %v, want %v", c.role, c.perm, got, c.want)
+		}
+	}
+}
+
+func TestPasswordHashes(t *testing.T) {
+	t.Parallel()
+	h := identity.Hasher{Memory: 64, Time: 1, Threads: 1}
+	a, err := h.Hash("correct horse battery staple")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := h.Hash("correct horse battery staple")
+	if a == b || !strings.HasPrefix(a, "$argon2id$v=19$m=64,t=1,p=1$") {
+		t.Fatalf("hashes must be salted PHC strings: %s / %s", a, b)
+	}
+	if ok, err := identity.Verify(a, "correct horse battery staple"); !ok || err != nil {
+		t.Fatalf("right password: %v %v", ok, err)
+	}
+	if ok, _ := identity.Verify(a, "correct horse battery stapler"); ok {
+		t.Fatal("wrong password accepted")
+	}
+	// A hash made with other parameters still verifies: they travel with it.
+	strong, _ := identity.DefaultHasher.Hash("another password here")
+	if ok, _ := identity.Verify(strong, "another password here"); !ok {
+		t.Fatal("default-parameter hash did not verify")
+	}
+	for _, bad := range []string{"", "$argon2i$v=19$m=64,t=1,p=1$c2FsdA$aGFzaA", "$argon2id$v=19$m=x$a$b", "plain"} {
+		if _, err := identity.Verify(bad, "x"); err == nil {
+			t.Errorf("malformed hash %q accepted", bad)
+		}
+	}
+}
+
+func TestDecideMember(t *testing.T) {
+	t.Parallel()
+	org := func(members map[int64]string) identity.Organization {
+		return identity.Organization{ID: 9, Name: "Acme", Members: members}
+	}
+	cases := []struct {
+		name    string
+		org     identity.Organization
+		user    int64
+		role    string
+		want    events.Payload
+		wantErr strata.Code
+	}{
+		{"add", org(map[int64]string{1: identity.Admin}), 2, identity.Viewer, ev.MemberAdded{OrgID: 9, UserID: 2, Role: identity.Viewer}, ""},
+		{"change", org(map[int64]string{1: identity.Admin, 2: identity.Viewer}), 2, identity.Auditor,
+			ev.MemberRoleChanged{OrgID: 9, UserID: 2, From: identity.Viewer, To: identity.Auditor}, ""},
+		{"same role", org(map[int64]string{1: identity.Admin, 2: identity.Viewer}), 2, identity.Viewer, nil, ""},
+		{"remove", org(map[int64]string{1: identity.Admin, 2: identity.Viewer}), 2, "", ev.MemberRemoved{OrgID: 9, UserID: 2}, ""},
+		{"remove a stranger", org(map[int64]string{1: identity.Admin}), 2, "", nil, strata.NotFound},
+		{"remove the last admin", org(map[int64]string{1: identity.Admin, 2: identity.Viewer}), 1, "", nil, strata.Invalid},
+		{"demote the last admin", org(map[int64]string{1: identity.Admin}), 1, identity.Viewer, nil, strata.Invalid},
+		{"demote one of two admins", org(map[int64]string{1: identity.Admin, 2: identity.Admin}), 1, identity.Viewer,
+			ev.MemberRoleChanged{OrgID: 9, UserID: 1, From: identity.Admin, To: identity.Viewer}, ""},
+		{"unknown role", org(map[int64]string{1: identity.Admin}), 2, "overlord", nil, strata.Invalid},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := identity.DecideMember(c.org, c.user, c.role)
+			if c.wantErr != "" {
+				if strata.ErrorCode(err) != c.wantErr {
+					t.Fatalf("error %v, want %s", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case c.want == nil && len(got) != 0:
+				t.Fatalf("got %v, want nothing", got)
+			case c.want != nil && (len(got) != 1 || got[0] != c.want):
+				t.Fatalf("got %v, want %v", got, c.want)
+			}
+		})
+	}
+	// Evolve never changes the state it was given.
+	before := identity.EvolveOrganization(identity.Organization{}, ev.MemberAdded{OrgID: 9, UserID: 1, Role: identity.Admin}, events.Event{})
+	_ = identity.EvolveOrganization(before, ev.MemberRoleChanged{OrgID: 9, UserID: 1, From: identity.Admin, To: identity.Viewer}, events.Event{})
+	if before.Members[1] != identity.Admin {
+		t.Fatal("EvolveOrganization wrote into the earlier state")
+	}
+}
+
+func TestHandler(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := testdb.New(t)
+	reg := events.NewRegistry()
+	ev.Register(reg)
+	h, err := identity.NewHandler(db.Pool, postgres.New(db.Pool), reg, commands.Sequences{Pool: db.Pool}, identity.Hasher{Memory: 64, Time: 1, Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta := events.Metadata{OrgID: 1, ActorName: events.System, CorrelationID: "test"}
+	org, err := h.CreateOrganization(ctx, meta, "Acme Corp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.CreateOrganization(ctx, meta, "  acme corp "); strata.ErrorCode(err) != strata.Invalid {
+		t.Fatalf("duplicate organization name (any case): %v", err)
+	}
+	meta.OrgID = org.ID
+	u, err := h.RegisterUser(ctx, meta, "ana@example.com", "Ana", "a very good password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.RegisterUser(ctx, meta, "ANA@example.com", "Ana Again", "another good password"); strata.ErrorCode(err) != strata.Invalid {
+		t.Fatalf("duplicate email (any case): %v", err)
+	}
+	for _, bad := range [][3]string{{"not-an-email", "X", "long enough password"}, {"x@example.com", "", "long enough password"}, {"y@example.com", "Y", "short"}} {
+		if _, err := h.RegisterUser(ctx, meta, bad[0], bad[1], bad[2]); strata.ErrorCode(err) != strata.Invalid {
+			t.Errorf("register %v: %v", bad, err)
+		}
+	}
+	if id, ok, err := h.Authenticate(ctx, "Ana@Example.com", "a very good password"); !ok || err != nil || id != u.ID {
+		t.Fatalf("authenticate: %d %v %v", id, ok, err)
+	}
+	if _, ok, _ := h.Authenticate(ctx, "ana@example.com", "wrong password"); ok {
+		t.Fatal("wrong password accepted")
+	}
+	if _, ok, _ := h.Authenticate(ctx, "nobody@example.com", "a very good password"); ok {
+		t.Fatal("unknown email accepted")
+	}
+	if _, err := h.ChangePassword(ctx, meta, u.ID, "a brand new password"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := h.Authenticate(ctx, "ana@example.com", "a very good password"); ok {
+		t.Fatal("old password still works")
+	}
+	if _, err := h.SetMembership(ctx, meta, u.ID, identity.Admin); err != nil {
+		t.Fatal(err)
+	}
+	if role, member, err := h.Membership(ctx, org.ID, u.ID); err != nil || !member || role != identity.Admin {
+		t.Fatalf("membership: %s %v %v", role, member, err)
+	}
+	if _, err := h.SetMembership(ctx, meta, 999, identity.Viewer); strata.ErrorCode(err) != strata.NotFound {
+		t.Fatalf("membership of a missing user: %v", err)
+	}
+	var leaked int
+	if err := db.Pool.QueryRow(ctx, `select count(*) from events where data::text ~ '(very good|brand new) password|argon2'`).Scan(&leaked); err != nil || leaked != 0 {
+		t.Fatalf("passwords or hashes in the log: %d %v", leaked, err)
+	}
+	var types []string
+	rows, _ := db.Pool.Query(ctx, `select type from events where stream_id = $1 order by stream_version`, ev.UserStream(u.ID))
+	for rows.Next() {
+		var s string
+		_ = rows.Scan(&s)
+		types = append(types, s)
+	}
+	if strings.Join(types, ",") != "UserRegistered,PasswordChanged" {
+		t.Fatalf("user stream: %v", types)
+	}
+}
