@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -189,21 +190,27 @@ func (s *Server) organizationsOf(ctx context.Context, userID int64) ([]qidentity
 	return s.cfg.IdentityReader.Organizations(ctx, userID)
 }
 
+// logout ends the session first and records it after, so a failure to record never
+// leaves the session alive.
 func (s *Server) logout(c *gin.Context) {
 	sess := sessions.Default(c)
-	if userID, orgID, ok := sessionIDs(sess); ok {
-		meta := events.Metadata{OrgID: orgID, ActorID: userID, ActorName: "", CorrelationID: requestID(c),
-			IP: c.ClientIP(), UserAgent: truncate(c.Request.UserAgent(), 256)}
-		if u, found, err := s.cfg.Identity.LoadUser(c.Request.Context(), userID); err == nil && found {
-			meta.ActorName = u.Name
-			if _, err := s.cfg.Identity.RecordSecurityEvent(c.Request.Context(), meta, userID,
-				evidentity.LoggedOut{UserID: userID, Session: sessionstore.PublicID(sess.ID()), Reason: "logout"}); err != nil {
-				fail(c, err)
-				return
-			}
+	userID, orgID, loggedIn := sessionIDs(sess)
+	public := sessionstore.PublicID(sess.ID())
+	s.endSession(c, sess)
+	if loggedIn {
+		ctx := c.Request.Context()
+		u, found, err := s.cfg.Identity.LoadUser(ctx, userID)
+		if err == nil && found {
+			meta := events.Metadata{OrgID: orgID, ActorID: userID, ActorName: u.Name, CorrelationID: requestID(c),
+				IP: c.ClientIP(), UserAgent: truncate(c.Request.UserAgent(), 256)}
+			_, err = s.cfg.Identity.RecordSecurityEvent(ctx, meta, userID,
+				evidentity.LoggedOut{UserID: userID, Session: public, Reason: "logout"})
+		}
+		if err != nil {
+			fail(c, err)
+			return
 		}
 	}
-	s.endSession(c, sess)
 	ok(c, http.StatusOK, gin.H{})
 }
 
@@ -284,14 +291,31 @@ func (s *Server) changePassword(c *gin.Context) {
 	}
 	p := principal(c)
 	ctx := c.Request.Context()
+	// Guesses at the current password count like failed logins, so a stolen session
+	// cannot be used to find the password out.
+	if wait, err := s.throttle.blocked(ctx, p.Email, c.ClientIP()); err != nil {
+		fail(c, err)
+		return
+	} else if wait > 0 {
+		limited(c, wait, "too many wrong passwords")
+		return
+	}
 	if _, valid, err := s.cfg.Identity.Authenticate(ctx, p.Email, in.CurrentPassword); err != nil {
 		fail(c, err)
 		return
 	} else if !valid {
+		if err := s.throttle.failed(ctx, p.Email, c.ClientIP()); err != nil {
+			fail(c, err)
+			return
+		}
 		fail(c, fieldErr("current_password", "is not correct"))
 		return
 	}
 	if _, err := s.cfg.Identity.ChangePassword(ctx, metadata(c), p.UserID, in.NewPassword); err != nil {
+		var e *strata.Error
+		if errors.As(err, &e) && e.Fields["password"] != "" {
+			err = fieldErr("new_password", e.Fields["password"])
+		}
 		fail(c, err)
 		return
 	}
@@ -304,10 +328,16 @@ func (s *Server) changePassword(c *gin.Context) {
 	}
 	ended := 0
 	for _, info := range infos {
-		if info.ID != current {
-			if gone, err := s.cfg.Sessions.RevokeForUser(ctx, p.UserID, info.ID); err == nil && gone {
-				ended++
-			}
+		if info.ID == current {
+			continue
+		}
+		gone, err := s.cfg.Sessions.RevokeForUser(ctx, p.UserID, info.ID)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		if gone {
+			ended++
 		}
 	}
 	ok(c, http.StatusOK, gin.H{"other_sessions_ended": ended})

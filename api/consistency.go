@@ -24,6 +24,12 @@ const (
 // the same session's next reads wait for the projections to catch up.
 func (s *Server) wrote(c *gin.Context, res commands.Result) {
 	c.Header("ETag", strconv.Quote(strconv.FormatInt(res.Version, 10)))
+	s.wrotePosition(c, res)
+}
+
+// wrotePosition is wrote without the ETag, for writes whose stream version is not the
+// version of what the client addressed (a membership lives in its organization's stream).
+func (s *Server) wrotePosition(c *gin.Context, res commands.Result) {
 	if !res.Changed {
 		return
 	}

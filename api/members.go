@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -50,6 +49,15 @@ func (s *Server) addMember(c *gin.Context) {
 		return
 	}
 	status := http.StatusOK
+	if userID != 0 {
+		if _, member, err := s.cfg.Identity.Membership(ctx, principal(c).OrgID, userID); err != nil {
+			fail(c, err)
+			return
+		} else if member {
+			fail(c, fieldErr("email", "is already a member; change the role with PUT /api/members/{user_id}"))
+			return
+		}
+	}
 	if userID == 0 {
 		if in.Name == "" && in.Password == "" {
 			fail(c, fieldErr("email", "has no account yet; send name and password to create one"))
@@ -67,8 +75,7 @@ func (s *Server) addMember(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	s.wrote(c, res)
-	c.Header("Location", "/api/members/"+strconv.FormatInt(userID, 10))
+	s.wrotePosition(c, res)
 	ok(c, status, gin.H{"user_id": userID, "role": in.Role})
 }
 
@@ -117,7 +124,7 @@ func (s *Server) setMembership(c *gin.Context, userID int64, role string) {
 		fail(c, err)
 		return
 	}
-	s.wrote(c, res)
+	s.wrotePosition(c, res)
 	if role == "" {
 		ok(c, http.StatusOK, gin.H{"user_id": userID, "removed": true})
 		return

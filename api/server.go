@@ -4,6 +4,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -40,6 +41,10 @@ type Config struct {
 	Risks          *cmdrisks.Handler
 	RiskReader     *qrisks.Reader
 
+	// TrustedProxies lists the proxies whose X-Forwarded-For names the client; with
+	// none, the client is the connection's peer, so a caller cannot pick the address
+	// that login throttling and the audit trail record.
+	TrustedProxies []string
 	// Throttle limits failed logins; RateLimit limits each session's requests.
 	Throttle  ThrottlePolicy
 	RateLimit RateLimit
@@ -92,6 +97,9 @@ func New(cfg Config) (*Server, error) {
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
+	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("api: trusted proxies: %w", err)
+	}
 	e.Use(withRequestID, s.observe, gin.CustomRecovery(recovered))
 	e.NoRoute(func(c *gin.Context) {
 		fail(c, strata.Errorf(strata.NotFound, "no such route: %s %s", c.Request.Method, c.Request.URL.Path))

@@ -175,6 +175,9 @@ func serve(ctx context.Context, dbURL, addr string, stdout io.Writer, logger *sl
 		return err
 	}
 	cfg := api.Config{Tracker: runner.Tracker, Logger: logger}
+	if proxies := os.Getenv("STRATA_TRUSTED_PROXIES"); proxies != "" {
+		cfg.TrustedProxies = strings.Split(proxies, ",")
+	}
 	srv, err := a.Server(cfg)
 	if err != nil {
 		return err
