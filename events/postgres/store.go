@@ -241,7 +241,9 @@ type Querier interface {
 }
 
 // ReadAllFrom is ReadAll over any querier, so a caller holding a transaction can read
-// the log inside it.
+// the log inside it. The order names the table's columns: the select list has a text
+// column called transaction_id, and ordering by that would sort "1000000" before
+// "999999" and bypass the index.
 func ReadAllFrom(ctx context.Context, q Querier, from events.Position, limit int) ([]events.Event, error) {
 	if limit <= 0 {
 		limit = 500
@@ -249,7 +251,7 @@ func ReadAllFrom(ctx context.Context, q Querier, from events.Position, limit int
 	rows, err := q.Query(ctx, `select `+eventColumns+` from events
 		where (transaction_id, global_position) > ($1::text::xid8, $2)
 		  and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-		order by transaction_id, global_position
+		order by events.transaction_id, events.global_position
 		limit $3`, strconv.FormatUint(from.TransactionID, 10), from.GlobalPosition, limit)
 	if err != nil {
 		return nil, err
