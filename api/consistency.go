@@ -4,23 +4,67 @@ import (
 	"context"
 	"errors"
 	"strconv"
-	"strings"
+	"sync"
+	"time"
 
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
 
 	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/api/sessionstore"
 	"github.com/strata-grc/strata/commands"
 	"github.com/strata-grc/strata/events"
 )
 
-const (
-	sessionPosition = "last_write" // "transaction_id:global_position"
-	// minPositionHeader lets a client without a session ask for its own writes.
-	minPositionHeader = "X-Min-Position"
-)
+// minPositionHeader lets a client name a write its session does not know about.
+const minPositionHeader = "X-Min-Position"
 
-// wrote answers a mutation's headers and remembers its position in the session, so
+// lastWrites remembers each session's last write position in memory. It only needs to
+// live as long as this process: the projections a read waits for run here too, and
+// keeping it out of the session row saves a database write on every mutation.
+type lastWrites struct {
+	mu  sync.Mutex
+	pos map[string]lastWrite
+}
+
+type lastWrite struct {
+	pos events.Position
+	at  time.Time
+}
+
+// lastWriteTTL bounds how long a position is kept; a read that comes later than this
+// finds every projection long past it anyway.
+const lastWriteTTL = 5 * time.Minute
+
+func newLastWrites() *lastWrites { return &lastWrites{pos: map[string]lastWrite{}} }
+
+func (l *lastWrites) remember(session string, pos events.Position, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if prev, ok := l.pos[session]; ok && prev.pos.Compare(pos) >= 0 {
+		return
+	}
+	if len(l.pos) > 10000 { // forget stale entries before growing further
+		for k, v := range l.pos {
+			if now.Sub(v.at) > lastWriteTTL {
+				delete(l.pos, k)
+			}
+		}
+	}
+	l.pos[session] = lastWrite{pos: pos, at: now}
+}
+
+func (l *lastWrites) get(session string, now time.Time) events.Position {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	w, ok := l.pos[session]
+	if !ok || now.Sub(w.at) > lastWriteTTL {
+		return events.Position{}
+	}
+	return w.pos
+}
+
+// wrote answers a mutation's headers and remembers its position for the session, so
 // the same session's next reads wait for the projections to catch up.
 func (s *Server) wrote(c *gin.Context, res commands.Result) {
 	c.Header("ETag", strconv.Quote(strconv.FormatInt(res.Version, 10)))
@@ -34,23 +78,9 @@ func (s *Server) wrotePosition(c *gin.Context, res commands.Result) {
 		return
 	}
 	c.Header("X-Event-Position", strconv.FormatInt(res.Position.GlobalPosition, 10))
-	sess := sessions.Default(c)
-	if prev, ok := parsePosition(sess.Get(sessionPosition)); ok && prev.Compare(res.Position) >= 0 {
-		return
+	if id := sessions.Default(c).ID(); id != "" {
+		s.lastWrites.remember(sessionstore.PublicID(id), res.Position, time.Now())
 	}
-	sess.Set(sessionPosition, strconv.FormatUint(res.Position.TransactionID, 10)+":"+strconv.FormatInt(res.Position.GlobalPosition, 10))
-	_ = sess.Save()
-}
-
-func parsePosition(v any) (events.Position, bool) {
-	str, _ := v.(string)
-	tx, g, found := strings.Cut(str, ":")
-	if !found {
-		return events.Position{}, false
-	}
-	t, err1 := strconv.ParseUint(tx, 10, 64)
-	p, err2 := strconv.ParseInt(g, 10, 64)
-	return events.Position{TransactionID: t, GlobalPosition: p}, err1 == nil && err2 == nil
 }
 
 // consistent makes a read wait, bounded, until the named projections have applied the
@@ -81,7 +111,10 @@ func (s *Server) consistent(projections ...string) gin.HandlerFunc {
 
 // readToken is the later of the session's last write and the client's X-Min-Position.
 func (s *Server) readToken(c *gin.Context) (events.Position, error) {
-	session, _ := parsePosition(sessions.Default(c).Get(sessionPosition))
+	var session events.Position
+	if id := sessions.Default(c).ID(); id != "" {
+		session = s.lastWrites.get(sessionstore.PublicID(id), time.Now())
+	}
 	if h := c.GetHeader(minPositionHeader); h != "" {
 		g, err := strconv.ParseInt(h, 10, 64)
 		if err != nil || g <= 0 {

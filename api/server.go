@@ -65,6 +65,8 @@ type Server struct {
 	throttle *throttle
 	limiter  *limiter
 	csrf     *http.CrossOriginProtection
+	// lastWrites holds each session's last write for read-your-writes.
+	lastWrites *lastWrites
 }
 
 // New builds the router.
@@ -87,7 +89,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	cfg.Throttle.setDefaults()
 	s := &Server{cfg: cfg, throttle: &throttle{pool: cfg.Pool, policy: cfg.Throttle},
-		limiter: newLimiter(cfg.RateLimit), csrf: http.NewCrossOriginProtection()}
+		limiter: newLimiter(cfg.RateLimit), csrf: http.NewCrossOriginProtection(), lastWrites: newLastWrites()}
 	var err error
 	if s.metrics, err = newMetrics(cfg); err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package projections
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
@@ -41,14 +42,31 @@ func Rebuild(ctx context.Context, store events.Store, pool *pgxpool.Pool, p Proj
 	if cfg.BatchSize <= 0 {
 		cfg.BatchSize = 2000
 	}
+	// The fresh tables start with their primary and unique keys only, which the
+	// projector's writes need; every other index is built once, after the replay,
+	// instead of being updated a million times during it.
+	var deferred []string
 	if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		for _, t := range p.Tables() {
 			fresh := pgx.Identifier{t + rebuildSuffix}.Sanitize()
 			if _, err := tx.Exec(ctx, `drop table if exists `+fresh); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, `create table `+fresh+` (like `+pgx.Identifier{t}.Sanitize()+` including all)`); err != nil {
+			if _, err := tx.Exec(ctx, `create table `+fresh+` (like `+pgx.Identifier{t}.Sanitize()+` including all excluding indexes)`); err != nil {
 				return err
+			}
+			defs, err := indexDefinitions(ctx, tx, t)
+			if err != nil {
+				return err
+			}
+			for _, d := range defs {
+				if d.key {
+					if _, err := tx.Exec(ctx, d.sql); err != nil {
+						return fmt.Errorf("index on %s: %w", t, err)
+					}
+				} else {
+					deferred = append(deferred, d.sql)
+				}
 			}
 		}
 		_, err := tx.Exec(ctx, `delete from checkpoints where name = $1`, tmpName)
@@ -113,6 +131,11 @@ func Rebuild(ctx context.Context, store events.Store, pool *pgxpool.Pool, p Proj
 	_ = router.Close()
 	<-done
 
+	for _, sql := range deferred {
+		if _, err := pool.Exec(ctx, sql); err != nil {
+			return RebuildResult{}, fmt.Errorf("rebuild %s: build index: %w", name, err)
+		}
+	}
 	pos, n, err := switchOver(ctx, store, pool, p, tmpName)
 	if err != nil {
 		return RebuildResult{}, fmt.Errorf("rebuild %s: switch over: %w", name, err)
@@ -178,4 +201,47 @@ func switchOver(ctx context.Context, store events.Store, pool *pgxpool.Pool, p P
 		return pos, 0, err
 	}
 	return pos, applied, tx.Commit(ctx)
+}
+
+type indexDefinition struct {
+	sql string
+	key bool // primary key or unique: needed while the projector writes
+}
+
+// indexDefinitions returns statements that create, on table+rebuildSuffix, the
+// indexes the live table has.
+func indexDefinitions(ctx context.Context, tx pgx.Tx, table string) ([]indexDefinition, error) {
+	rows, err := tx.Query(ctx, `select i.indisprimary, i.indisunique, c.relname,
+			pg_get_indexdef(i.indexrelid), pg_get_constraintdef(k.oid)
+		from pg_index i
+		join pg_class c on c.oid = i.indexrelid
+		left join pg_constraint k on k.conindid = i.indexrelid and k.contype = 'p'
+		where i.indrelid = $1::regclass`, pgx.Identifier{table}.Sanitize())
+	if err != nil {
+		return nil, err
+	}
+	fresh := pgx.Identifier{table + rebuildSuffix}.Sanitize()
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (indexDefinition, error) {
+		var primary, unique bool
+		var name, def string
+		var constraint *string
+		if err := row.Scan(&primary, &unique, &name, &def, &constraint); err != nil {
+			return indexDefinition{}, err
+		}
+		if primary && constraint != nil {
+			return indexDefinition{sql: `alter table ` + fresh + ` add ` + *constraint, key: true}, nil
+		}
+		// "CREATE [UNIQUE] INDEX name ON schema.table USING ..." -> a fresh name on the
+		// fresh table; PostgreSQL picks the name when it is left out.
+		on := strings.Index(def, " ON ")
+		using := strings.Index(def, " USING ")
+		if on < 0 || using < on {
+			return indexDefinition{}, fmt.Errorf("unexpected index definition %q", def)
+		}
+		head := "create index"
+		if unique {
+			head = "create unique index"
+		}
+		return indexDefinition{sql: head + " on " + fresh + def[using:], key: unique}, nil
+	})
 }

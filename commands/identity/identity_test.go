@@ -133,7 +133,7 @@ func TestHandler(t *testing.T) {
 	db := testdb.New(t)
 	reg := events.NewRegistry()
 	ev.Register(reg)
-	h, err := identity.NewHandler(db.Pool, postgres.New(db.Pool), reg, commands.Sequences{Pool: db.Pool}, identity.Hasher{Memory: 64, Time: 1, Threads: 1})
+	h, err := identity.NewHandler(db.Pool, postgres.New(db.Pool), reg, commands.NewSequences(db.Pool), identity.Hasher{Memory: 64, Time: 1, Threads: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -86,7 +86,7 @@ func New(pool *pgxpool.Pool, opts Options) (*App, error) {
 	a.Store.OnAppend = func(_ events.AppendResult, n int) { appended.Add(float64(n)) }
 
 	var err error
-	ids := commands.Sequences{Pool: pool}
+	ids := commands.NewSequences(pool)
 	if a.Identity, err = cmdidentity.NewHandler(pool, a.Store, a.Registry, ids, opts.Hasher); err != nil {
 		return nil, err
 	}
