@@ -61,7 +61,7 @@ func (s *Server) login(c *gin.Context) {
 		return
 	}
 	ctx, ip := c.Request.Context(), c.ClientIP()
-	if wait, err := s.throttle.blocked(ctx, in.Email, ip); err != nil {
+	if wait, err := s.throttle.attempt(ctx, in.Email, ip); err != nil {
 		fail(c, err)
 		return
 	} else if wait > 0 {
@@ -74,7 +74,7 @@ func (s *Server) login(c *gin.Context) {
 		return
 	}
 	if !valid {
-		s.loginFailed(c, in.Email, userID, "bad_password")
+		s.loginFailed(c, userID, "bad_password")
 		return
 	}
 	user, _, err := s.cfg.Identity.LoadUser(ctx, userID)
@@ -83,7 +83,7 @@ func (s *Server) login(c *gin.Context) {
 		return
 	}
 	if user.Disabled {
-		s.loginFailed(c, in.Email, userID, "disabled")
+		s.loginFailed(c, userID, "disabled")
 		return
 	}
 	orgs, err := s.organizationsOf(ctx, userID)
@@ -92,7 +92,7 @@ func (s *Server) login(c *gin.Context) {
 		return
 	}
 	if len(orgs) == 0 {
-		s.loginFailed(c, in.Email, userID, "no_membership")
+		s.loginFailed(c, userID, "no_membership")
 		return
 	}
 	org := orgs[0]
@@ -138,15 +138,12 @@ func (s *Server) login(c *gin.Context) {
 	ok(c, http.StatusOK, gin.H{"user": me, "organization": org, "organizations": orgs, "permissions": identity.Permissions(org.Role)})
 }
 
-// loginFailed counts the failure and, for an existing account, files it in the
-// account's audit trail. Unknown emails are counted but not filed: there is no
-// organization to file them under, and an attacker must not be able to grow the log.
-func (s *Server) loginFailed(c *gin.Context, email string, userID int64, reason string) {
+// loginFailed files a failure of an existing account in its audit trail (the attempt
+// was counted before the password was checked). Unknown emails are counted but not
+// filed: there is no organization to file them under, and an attacker must not be able
+// to grow the log.
+func (s *Server) loginFailed(c *gin.Context, userID int64, reason string) {
 	ctx := c.Request.Context()
-	if err := s.throttle.failed(ctx, email, c.ClientIP()); err != nil {
-		fail(c, err)
-		return
-	}
 	if userID > 0 {
 		user, found, err := s.cfg.Identity.LoadUser(ctx, userID)
 		if err != nil {
@@ -293,7 +290,7 @@ func (s *Server) changePassword(c *gin.Context) {
 	ctx := c.Request.Context()
 	// Guesses at the current password count like failed logins, so a stolen session
 	// cannot be used to find the password out.
-	if wait, err := s.throttle.blocked(ctx, p.Email, c.ClientIP()); err != nil {
+	if wait, err := s.throttle.attempt(ctx, p.Email, c.ClientIP()); err != nil {
 		fail(c, err)
 		return
 	} else if wait > 0 {
@@ -304,11 +301,11 @@ func (s *Server) changePassword(c *gin.Context) {
 		fail(c, err)
 		return
 	} else if !valid {
-		if err := s.throttle.failed(ctx, p.Email, c.ClientIP()); err != nil {
-			fail(c, err)
-			return
-		}
 		fail(c, fieldErr("current_password", "is not correct"))
+		return
+	}
+	if err := s.throttle.succeeded(ctx, p.Email, c.ClientIP()); err != nil {
+		fail(c, err)
 		return
 	}
 	if _, err := s.cfg.Identity.ChangePassword(ctx, metadata(c), p.UserID, in.NewPassword); err != nil {

@@ -50,7 +50,11 @@ func okList(c *gin.Context, data any, m meta) {
 func fail(c *gin.Context, err error) {
 	var e *strata.Error
 	if !errors.As(err, &e) {
-		slog.ErrorContext(c.Request.Context(), "request failed", "request_id", requestID(c),
+		logger, _ := c.Value(loggerKey).(*slog.Logger)
+		if logger == nil {
+			logger = slog.Default()
+		}
+		logger.ErrorContext(c.Request.Context(), "request failed", "request_id", requestID(c),
 			"method", c.Request.Method, "path", c.FullPath(), "err", err)
 		e = &strata.Error{Code: strata.Internal, Message: "the server could not complete the request; quote the request id when reporting it"}
 	}
@@ -62,3 +66,5 @@ func fail(c *gin.Context, err error) {
 		Code: e.Code, Message: e.Message, Fields: e.Fields, RequestID: requestID(c),
 	}})
 }
+
+const loggerKey = "strata.logger"

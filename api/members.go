@@ -1,12 +1,15 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/commands"
 	"github.com/strata-grc/strata/commands/identity"
+	qidentity "github.com/strata-grc/strata/queries/identity"
 )
 
 func (s *Server) mountMembers(g *gin.RouterGroup) {
@@ -25,8 +28,7 @@ func (s *Server) listMembers(c *gin.Context) {
 	ok(c, http.StatusOK, members)
 }
 
-// addMember adds an existing account by email, or creates the account first when a
-// name and password come with it.
+// addMember creates an account and makes it a member of the caller's organization.
 func (s *Server) addMember(c *gin.Context) {
 	var in struct {
 		Email    string `json:"email"`
@@ -48,35 +50,41 @@ func (s *Server) addMember(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	status := http.StatusOK
+	// An organization's admin sets the password of the accounts it creates, so it may
+	// not attach an account that exists already: whoever created that account would
+	// then hold a login into this organization. Existing accounts join another
+	// organization through an operator (strata admin create-user).
 	if userID != 0 {
-		if _, member, err := s.cfg.Identity.Membership(ctx, principal(c).OrgID, userID); err != nil {
-			fail(c, err)
-			return
-		} else if member {
-			fail(c, fieldErr("email", "is already a member; change the role with PUT /api/members/{user_id}"))
-			return
-		}
+		fail(c, fieldErr("email", "already has an account; ask an operator to add it to this organization"))
+		return
 	}
-	if userID == 0 {
-		if in.Name == "" && in.Password == "" {
-			fail(c, fieldErr("email", "has no account yet; send name and password to create one"))
-			return
-		}
-		res, err := s.cfg.Identity.RegisterUser(ctx, meta, in.Email, in.Name, in.Password)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		userID, status = res.ID, http.StatusCreated
-	}
-	res, err := s.cfg.Identity.SetMembership(ctx, meta, userID, in.Role)
+	res, err := s.cfg.Identity.RegisterUser(ctx, meta, in.Email, in.Name, in.Password)
 	if err != nil {
 		fail(c, err)
 		return
 	}
+	userID = res.ID
+	if res, err = s.cfg.Identity.SetMembership(ctx, meta, userID, in.Role); err != nil {
+		fail(c, err)
+		return
+	}
+	s.membershipChanged(c, res)
+	ok(c, http.StatusCreated, gin.H{"user_id": userID, "role": in.Role})
+}
+
+// membershipChanged answers a membership write once the identity read model shows it
+// (bounded by the consistency wait), so the member's next request, which authorizes
+// against that read model, already sees the change.
+func (s *Server) membershipChanged(c *gin.Context, res commands.Result) {
 	s.wrotePosition(c, res)
-	ok(c, status, gin.H{"user_id": userID, "role": in.Role})
+	if !res.Changed || s.cfg.Tracker == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.ConsistencyWait)
+	defer cancel()
+	if !s.cfg.Tracker.Wait(ctx, []string{qidentity.Projection}, res.Position) {
+		c.Header("X-Read-Stale", "true")
+	}
 }
 
 func (s *Server) changeMemberRole(c *gin.Context) {
@@ -124,7 +132,14 @@ func (s *Server) setMembership(c *gin.Context, userID int64, role string) {
 		fail(c, err)
 		return
 	}
-	s.wrotePosition(c, res)
+	if role == "" {
+		// The sessions acting in this organization end now, not at their next check.
+		if _, err := s.cfg.Sessions.RevokeForUserInOrg(ctx, userID, p.OrgID); err != nil {
+			fail(c, err)
+			return
+		}
+	}
+	s.membershipChanged(c, res)
 	if role == "" {
 		ok(c, http.StatusOK, gin.H{"user_id": userID, "removed": true})
 		return

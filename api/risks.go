@@ -201,42 +201,37 @@ func (s *Server) deleteRisk(c *gin.Context) {
 			return
 		}
 	}
-	id, err := riskTarget(c, body)
-	if err != nil {
-		fail(c, err)
-		return
+	if res, done := s.executeRisk(c, body, cmdrisks.Delete{Reason: in.Reason}); done {
+		s.wrote(c, res)
+		ok(c, http.StatusOK, gin.H{"id": res.ID, "deleted": true, "version": res.Version})
 	}
-	expected, err := ifMatch(c)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	res, err := s.cfg.Risks.Execute(c.Request.Context(), metadata(c), id, expected, cmdrisks.Delete{Reason: in.Reason})
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	s.wrote(c, res)
-	ok(c, http.StatusOK, gin.H{"id": id, "deleted": true, "version": res.Version})
 }
 
 func (s *Server) runRiskCommand(c *gin.Context, body []byte, status int, cmd any) {
+	if res, done := s.executeRisk(c, body, cmd); done {
+		s.respondWritten(c, status, res)
+	}
+}
+
+// executeRisk runs a command on the risk the request names; on failure it has
+// answered already and reports false.
+func (s *Server) executeRisk(c *gin.Context, body []byte, cmd any) (commands.Result, bool) {
 	id, err := riskTarget(c, body)
 	if err != nil {
 		fail(c, err)
-		return
+		return commands.Result{}, false
 	}
 	expected, err := ifMatch(c)
 	if err != nil {
 		fail(c, err)
-		return
+		return commands.Result{}, false
 	}
 	res, err := s.cfg.Risks.Execute(c.Request.Context(), metadata(c), id, expected, cmd)
 	if err != nil {
 		fail(c, err)
-		return
+		return commands.Result{}, false
 	}
-	s.respondWritten(c, status, res)
+	return res, true
 }
 
 func (s *Server) riskHistory(c *gin.Context) {

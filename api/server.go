@@ -102,7 +102,7 @@ func New(cfg Config) (*Server, error) {
 	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("api: trusted proxies: %w", err)
 	}
-	e.Use(withRequestID, s.observe, gin.CustomRecovery(recovered))
+	e.Use(func(c *gin.Context) { c.Set(loggerKey, cfg.Logger) }, withRequestID, s.observe, gin.CustomRecovery(recovered))
 	e.NoRoute(func(c *gin.Context) {
 		fail(c, strata.Errorf(strata.NotFound, "no such route: %s %s", c.Request.Method, c.Request.URL.Path))
 	})

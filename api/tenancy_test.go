@@ -114,12 +114,12 @@ func TestTenancy(t *testing.T) {
 			t.Fatalf("org 1's risk after org 2's attempts: %+v", got)
 		}
 		for _, en := range one.at(t).history(secret.ID) {
-			if en.Actor.ID != 1 {
+			if en.Actor.ID != one.userID(one.Email) {
 				t.Fatalf("org 1's history has an entry by %+v", en.Actor)
 			}
 		}
 		h := two.at(t).history(mine.ID)
-		if len(h) != 1 || h[0].Actor.ID != 2 || h[0].Actor.Name != "Other Org" {
+		if len(h) != 1 || h[0].Actor.ID != two.userID(two.Email) || h[0].Actor.Name != "Other Org" {
 			t.Fatalf("org 2's history: %+v", h)
 		}
 	})

@@ -58,64 +58,75 @@ func throttleKeys(email, ip string) []throttleKey {
 	return []throttleKey{{"pair", account + "|" + ip}, {"account", account}, {"address", ip}}
 }
 
-// blocked returns how long the caller must wait, or 0.
-func (t *throttle) blocked(ctx context.Context, email, ip string) (time.Duration, error) {
+// attempt counts a login attempt on every counter before the password is checked, in
+// one statement per counter, so simultaneous guesses cannot all slip in before the
+// first failure is recorded: one that finds a counter blocked by a concurrent attempt
+// is refused. It returns how long the caller must wait; a successful login gives the
+// attempt back (succeeded).
+func (t *throttle) attempt(ctx context.Context, email, ip string) (time.Duration, error) {
+	// A caller already blocked is refused without counting: a real user retrying
+	// while blocked must not lengthen their own block.
 	keys := throttleKeys(email, ip)
-	var until *time.Time
-	err := t.pool.QueryRow(ctx, `select max(blocked_until) from login_failures
+	var left *float64
+	err := t.pool.QueryRow(ctx, `select extract(epoch from max(blocked_until) - now())::float8 from login_failures
 		where blocked_until > now() and (scope, key) in (($1, $2), ($3, $4), ($5, $6))`,
-		keys[0].scope, keys[0].key, keys[1].scope, keys[1].key, keys[2].scope, keys[2].key).Scan(&until)
-	if err != nil || until == nil {
+		keys[0].scope, keys[0].key, keys[1].scope, keys[1].key, keys[2].scope, keys[2].key).Scan(&left)
+	if err != nil {
 		return 0, err
 	}
-	return time.Until(*until), nil
-}
-
-// failed counts a failure on every counter and blocks those over their limit.
-func (t *throttle) failed(ctx context.Context, email, ip string) error {
+	if left != nil && *left > 0 {
+		return time.Duration(*left * float64(time.Second)), nil
+	}
 	p := t.policy
-	for _, k := range throttleKeys(email, ip) {
-		var limit int
-		var block string
+	var wait time.Duration
+	for _, k := range keys {
+		limit, block := p.AddressFailures, `$5::interval`
+		maxBlock := p.AddressBlock
 		switch k.scope {
 		case "pair":
 			// Doubles from one second at the limit: 1s, 2s, 4s ... up to PairMaxBlock.
-			limit = p.PairFailures
-			block = `least(make_interval(secs => power(2, least(f.failures - $3, 20))), $5::interval)`
+			limit, maxBlock = p.PairFailures, p.PairMaxBlock
+			block = `least(make_interval(secs => power(2, least(F - $3, 20))), $5::interval)`
 		case "account":
-			limit, block = p.AccountFailures, `$5::interval`
-		default:
-			limit, block = p.AddressFailures, `$5::interval`
+			limit, maxBlock = p.AccountFailures, p.AccountBlock
 		}
-		maxBlock := p.PairMaxBlock
-		if k.scope == "account" {
-			maxBlock = p.AccountBlock
-		} else if k.scope == "address" {
-			maxBlock = p.AddressBlock
-		}
-		_, err := t.pool.Exec(ctx, `
-			with f as (
-				insert into login_failures as l (scope, key, failures, window_start) values ($1, $2, 1, now())
-				on conflict (scope, key) do update set
-					failures = case when l.window_start < now() - $4::interval then 1 else l.failures + 1 end,
-					window_start = case when l.window_start < now() - $4::interval then now() else l.window_start end
-				returning l.scope, l.key, l.failures
-			)
-			update login_failures l set blocked_until = now() + `+block+`
-			from f where l.scope = f.scope and l.key = f.key and f.failures >= $3`,
-			k.scope, k.key, limit, p.Window, maxBlock)
+		// F is the count including this attempt; a fresh window starts at 1.
+		const f = `(case when l.window_start < now() - $4::interval then 1 else l.failures + 1 end)`
+		blockF := strings.ReplaceAll(block, "F", f)
+		block1 := strings.ReplaceAll(block, "F", "1")
+		var refused bool
+		var left float64
+		err := t.pool.QueryRow(ctx, `
+			insert into login_failures as l (scope, key, failures, window_start, blocked_until)
+			values ($1, $2, 1, now(), case when 1 >= $3 then now() + `+block1+` end)
+			on conflict (scope, key) do update set
+				refused = coalesce(l.blocked_until > now(), false),
+				failures = `+f+`,
+				window_start = case when l.window_start < now() - $4::interval then now() else l.window_start end,
+				blocked_until = case when l.blocked_until > now() then l.blocked_until
+				                     when `+f+` >= $3 then now() + `+blockF+`
+				                     else l.blocked_until end
+			returning refused, coalesce(extract(epoch from blocked_until - now()), 0)::float8`,
+			k.scope, k.key, limit, p.Window, maxBlock).Scan(&refused, &left)
 		if err != nil {
-			return err
+			return 0, err
+		}
+		// The time left is the database's own arithmetic: its clock set the block.
+		if refused && left > 0 {
+			wait = max(wait, time.Duration(left*float64(time.Second)))
 		}
 	}
-	return nil
+	return wait, nil
 }
 
-// succeeded forgets the account's failures; the address counter stays, so an
-// attacker who owns one account cannot reset a spray across others.
+// succeeded forgets the account's failures and gives back the address's count for
+// this attempt; the rest of the address counter stays, so an attacker who owns one
+// account cannot reset a spray across others.
 func (t *throttle) succeeded(ctx context.Context, email, ip string) error {
 	keys := throttleKeys(email, ip)
-	_, err := t.pool.Exec(ctx, `delete from login_failures where (scope, key) in (($1, $2), ($3, $4))`,
-		keys[0].scope, keys[0].key, keys[1].scope, keys[1].key)
+	_, err := t.pool.Exec(ctx, `
+		with forget as (delete from login_failures where (scope, key) in (($1, $2), ($3, $4)))
+		update login_failures set failures = greatest(failures - 1, 0) where scope = $5 and key = $6`,
+		keys[0].scope, keys[0].key, keys[1].scope, keys[1].key, keys[2].scope, keys[2].key)
 	return err
 }

@@ -82,6 +82,19 @@ func (s *Streams[S]) Create(ctx context.Context, id int64, meta events.Metadata,
 	return res, err
 }
 
+// AppendFacts adds events that depend on no state (a login, a logout) to an existing
+// stream without a version check, so simultaneous ones never conflict.
+func (s *Streams[S]) AppendFacts(ctx context.Context, id int64, meta events.Metadata, payloads ...events.Payload) (Result, error) {
+	first, err := s.Store.ReadStream(ctx, s.Name(id), events.ReadOptions{ToVersion: 1})
+	if err != nil {
+		return Result{}, err
+	}
+	if len(first) == 0 || (first[0].Metadata.OrgID != meta.OrgID && !s.SharedAcrossOrgs) {
+		return Result{}, strata.Errorf(strata.NotFound, "not found")
+	}
+	return s.append(ctx, id, events.Any(), meta, payloads)
+}
+
 // Decide is a command's decision over the current state.
 type Decide[S any] func(agg Aggregate[S]) ([]events.Payload, error)
 

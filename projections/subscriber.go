@@ -104,8 +104,8 @@ var settle = []time.Duration{2 * time.Millisecond, 5 * time.Millisecond, 10 * ti
 // After the settle steps, a subscriber that was active within busyFor polls every
 // busyPoll before falling back to IdlePoll.
 const (
-	busyFor  = 5 * time.Second
-	busyPoll = 50 * time.Millisecond
+	busyFor  = time.Second
+	busyPoll = 100 * time.Millisecond
 )
 
 func (s *Subscriber) run(ctx context.Context, name string, out chan<- *message.Message) {

@@ -333,6 +333,12 @@ func (s *Store) RevokeAllForUser(ctx context.Context, userID int64) (int64, erro
 	return s.revoke(ctx, `user_id = $1`, userID)
 }
 
+// RevokeForUserInOrg ends a user's sessions acting in one organization (the user was
+// removed from it) and returns how many live ones ended.
+func (s *Store) RevokeForUserInOrg(ctx context.Context, userID, orgID int64) (int64, error) {
+	return s.revoke(ctx, `user_id = $1 and org_id = $4`, userID, orgID)
+}
+
 // revoke deletes the rows matching where (parameters from $4) and counts the live
 // ones among them, so callers report what the user could see, not leftovers.
 func (s *Store) revoke(ctx context.Context, where string, userID int64, args ...any) (int64, error) {

@@ -49,6 +49,10 @@ func adminCmd(ctx context.Context, fs *flag.FlagSet, dbURL *string, args []strin
 	if err != nil {
 		return err
 	}
+	if userID != 0 {
+		// Whoever can sign in to this account gains the new membership: say so.
+		fmt.Fprintf(stdout, "note: %s is an existing account; it keeps its current sign-in\n", *email)
+	}
 	if userID == 0 {
 		if password, generated, err = readPassword(stdin); err != nil {
 			return err

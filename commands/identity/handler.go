@@ -125,7 +125,11 @@ func (h *Handler) SetDisabled(ctx context.Context, meta events.Metadata, userID 
 // RecordSecurityEvent appends a login, logout or switch to the user's stream. The
 // user's stream is not organization-scoped: users belong to several organizations.
 func (h *Handler) RecordSecurityEvent(ctx context.Context, meta events.Metadata, userID int64, p events.Payload) (commands.Result, error) {
-	return h.executeUser(ctx, meta, userID, func(User) ([]events.Payload, error) { return []events.Payload{p}, nil })
+	res, err := h.users.AppendFacts(ctx, userID, meta, p)
+	if strata.ErrorCode(err) == strata.NotFound {
+		return res, strata.Errorf(strata.NotFound, "user not found")
+	}
+	return res, err
 }
 
 func (h *Handler) executeUser(ctx context.Context, meta events.Metadata, userID int64, decide func(User) ([]events.Payload, error)) (commands.Result, error) {

@@ -68,5 +68,7 @@ create table login_failures (
     failures      int         not null default 0,
     window_start  timestamptz not null default now(),
     blocked_until timestamptz,
+    -- Whether the attempt that last touched the row arrived while it was blocked.
+    refused       boolean     not null default false,
     primary key (scope, key)
 );
