@@ -13,6 +13,10 @@ type Cursor struct {
 	Sort string          `json:"s"`
 	Key  json.RawMessage `json:"k,omitempty"`
 	ID   int64           `json:"i"`
+	// Total is the list's size when its first page was read. Later pages report it
+	// instead of counting again: counting a large filtered list costs more than the
+	// page itself, and a total that moved under a reader's paging helps no one.
+	Total int64 `json:"t"`
 }
 
 // Encode returns the opaque form.

@@ -191,7 +191,9 @@ func (r *Reader) List(ctx context.Context, orgID int64, f Filter) (queries.Page[
 	filtered := strings.Join(where, " and ")
 
 	var total int64
-	if err := r.pool.QueryRow(ctx, `select count(*) from risks where `+filtered, args...).Scan(&total); err != nil {
+	if cur != nil {
+		total = cur.Total
+	} else if err := r.pool.QueryRow(ctx, `select count(*) from risks where `+filtered, args...).Scan(&total); err != nil {
 		return queries.Page[Risk]{}, err
 	}
 
@@ -230,7 +232,7 @@ func (r *Reader) List(ctx context.Context, orgID int64, f Filter) (queries.Page[
 	if len(items) > f.Limit {
 		page.Items = items[:f.Limit]
 		last := page.Items[f.Limit-1]
-		c := queries.Cursor{Sort: f.Sort, ID: last.ID}
+		c := queries.Cursor{Sort: f.Sort, ID: last.ID, Total: total}
 		switch spec.column {
 		case "inherent_score":
 			c.Key, _ = json.Marshal(last.InherentScore)
