@@ -36,6 +36,8 @@ var routePermissions = map[string]identity.Permission{
 	"PUT /api/risks/:id/responses/:response_id":  identity.RisksWrite,
 	"POST /api/risks/:id/controls":               identity.RisksWrite,
 	"DELETE /api/risks/:id/controls/:control_id": identity.RisksWrite,
+	"GET /api/dashboard":                         identity.DashboardRead,
+	"GET /api/dashboard/charts":                  identity.DashboardRead,
 }
 
 // publicRoutes answer without a session.

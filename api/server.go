@@ -20,6 +20,7 @@ import (
 	cmdrisks "github.com/strata-grc/strata/commands/risks"
 	"github.com/strata-grc/strata/events"
 	"github.com/strata-grc/strata/projections"
+	"github.com/strata-grc/strata/queries/dashboard"
 	qidentity "github.com/strata-grc/strata/queries/identity"
 	qrisks "github.com/strata-grc/strata/queries/risks"
 )
@@ -40,6 +41,7 @@ type Config struct {
 	IdentityReader *qidentity.Reader
 	Risks          *cmdrisks.Handler
 	RiskReader     *qrisks.Reader
+	Dashboard      *dashboard.Reader
 
 	// TrustedProxies lists the proxies whose X-Forwarded-For names the client; with
 	// none, the client is the connection's peer, so a caller cannot pick the address
@@ -72,7 +74,7 @@ type Server struct {
 // New builds the router.
 func New(cfg Config) (*Server, error) {
 	if cfg.Pool == nil || cfg.Store == nil || cfg.Sessions == nil || cfg.Identity == nil || cfg.IdentityReader == nil ||
-		cfg.Risks == nil || cfg.RiskReader == nil {
+		cfg.Risks == nil || cfg.RiskReader == nil || cfg.Dashboard == nil {
 		return nil, errors.New("api: config needs a pool, a store, a session store and the module handlers")
 	}
 	if cfg.BodyLimit <= 0 {
@@ -118,6 +120,7 @@ func New(cfg Config) (*Server, error) {
 		s.mountAuth(g, authed)
 		s.mountMembers(authed)
 		s.mountRisks(authed)
+		s.mountDashboard(authed)
 	}
 	s.engine = e
 	return s, nil

@@ -24,6 +24,7 @@ import (
 	"github.com/strata-grc/strata/projections"
 	pidentity "github.com/strata-grc/strata/projections/identity"
 	prisks "github.com/strata-grc/strata/projections/risks"
+	"github.com/strata-grc/strata/queries/dashboard"
 	qidentity "github.com/strata-grc/strata/queries/identity"
 	qrisks "github.com/strata-grc/strata/queries/risks"
 	"github.com/strata-grc/strata/schema"
@@ -39,6 +40,7 @@ type App struct {
 	IdentityReader *qidentity.Reader
 	Risks          *cmdrisks.Handler
 	RiskReader     *qrisks.Reader
+	Dashboard      *dashboard.Reader
 	Projectors     []projections.Projector
 	Metrics        *prometheus.Registry
 }
@@ -95,6 +97,7 @@ func New(pool *pgxpool.Pool, opts Options) (*App, error) {
 		return nil, err
 	}
 	a.RiskReader = qrisks.NewReader(pool, a.Risks.Streams())
+	a.Dashboard = dashboard.NewReader(pool)
 	a.Projectors = []projections.Projector{pidentity.New(a.Registry), prisks.New(a.Registry)}
 	return a, nil
 }
@@ -145,7 +148,7 @@ func (a *App) Runner(ctx context.Context, logger *slog.Logger, tracker *projecti
 func (a *App) Server(cfg api.Config) (*api.Server, error) {
 	cfg.Pool, cfg.Store, cfg.Registry, cfg.Sessions = a.Pool, a.Store, a.Metrics, a.Sessions
 	cfg.Identity, cfg.IdentityReader = a.Identity, a.IdentityReader
-	cfg.Risks, cfg.RiskReader = a.Risks, a.RiskReader
+	cfg.Risks, cfg.RiskReader, cfg.Dashboard = a.Risks, a.RiskReader, a.Dashboard
 	cfg.Projections = a.ProjectorNames()
 	return api.New(cfg)
 }
