@@ -12,12 +12,12 @@ func TestDashboard(t *testing.T) {
 	t.Parallel()
 	e := newLiveEnv(t)
 	risks := []map[string]any{
-		{"title": "a", "category": "Cyber", "likelihood": 5, "impact": 5},                        // Critical, open
-		{"title": "b", "category": "Cyber", "likelihood": 4, "impact": 3},                        // High, open
-		{"title": "c", "category": "Legal", "likelihood": 1, "impact": 2},                        // Low, open
-		{"title": "d", "category": "Legal", "likelihood": 5, "impact": 4, "status": "Closed"},    // High, closed
+		{"title": "a", "category": "Cyber", "likelihood": 5, "impact": 5},                       // Critical, open
+		{"title": "b", "category": "Cyber", "likelihood": 4, "impact": 3},                       // High, open
+		{"title": "c", "category": "Legal", "likelihood": 1, "impact": 2},                       // Low, open
+		{"title": "d", "category": "Legal", "likelihood": 5, "impact": 4, "status": "Closed"},   // High, closed
 		{"title": "e", "category": "Legal", "likelihood": 2, "impact": 3, "status": "Accepted"}, // Medium, not open
-		{"title": "f", "category": "Ops", "likelihood": 5, "impact": 5},                          // deleted below
+		{"title": "f", "category": "Ops", "likelihood": 5, "impact": 5},                         // deleted below
 	}
 	var last riskView
 	for _, r := range risks {
