@@ -71,6 +71,14 @@ func TestDashboard(t *testing.T) {
 	if len(heat.Labels) != 25 || value(heat, "5x5") != 1 || value(heat, "4x3") != 1 || value(heat, "1x2") != 1 || value(heat, "5x4") != 0 {
 		t.Fatalf("heat map: %+v", heat)
 	}
+	// A heat map cell links to the list filtered to that cell.
+	cell := e.do("GET", "/api/risks?likelihood=4&impact=3", nil)
+	wantOK(t, cell, http.StatusOK)
+	if cell.Meta.Total != value(heat, "4x3") {
+		t.Fatalf("list for cell 4x3: %d risks, heat map says %d", cell.Meta.Total, value(heat, "4x3"))
+	}
+	wantErr(t, e.do("GET", "/api/risks?likelihood=6", nil), http.StatusBadRequest, "VALIDATION_ERROR", "likelihood")
+	wantErr(t, e.do("GET", "/api/risks?impact=0", nil), http.StatusBadRequest, "VALIDATION_ERROR", "impact")
 	status := get("risks_by_status")
 	if value(status, "Identified") != 3 || value(status, "Closed") != 1 || value(status, "Accepted") != 1 {
 		t.Fatalf("by status: %+v", status)

@@ -175,7 +175,7 @@ func TestErrorReplies(t *testing.T) {
 		{name: "unmapped control", method: "DELETE", path: path + "/controls/12345", status: 404, code: "NOT_FOUND"},
 		{name: "unknown api route", method: "GET", path: "/api/nothing", status: 404, code: "NOT_FOUND"},
 		{name: "unknown sub-route", method: "GET", path: path + "/nothing", status: 404, code: "NOT_FOUND"},
-		{name: "unknown route outside api", method: "GET", path: "/nothing", status: 404, code: "NOT_FOUND"},
+		{name: "write outside api", method: "POST", path: "/nothing", status: 404, code: "NOT_FOUND"},
 		{name: "unknown v1 route", method: "POST", path: "/api/v1/nothing", body: map[string]any{}, status: 404, code: "NOT_FOUND"},
 		{name: "unsupported method", method: "PATCH", path: path, body: map[string]any{"title": "x"}, status: 404, code: "NOT_FOUND"},
 		{name: "unsupported method on list", method: "PATCH", path: "/api/risks", body: map[string]any{}, status: 404, code: "NOT_FOUND"},
@@ -380,7 +380,7 @@ func TestRequestID(t *testing.T) {
 			body         any
 			status       int
 		}{
-			{"GET", "/nothing", nil, 404},
+			{"POST", "/nothing", nil, 404},
 			{"GET", "/api/risks/abc", nil, 400},
 			{"POST", "/api/risks", `{`, 400},
 			{"PATCH", "/api/risks", nil, 404},

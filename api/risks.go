@@ -49,6 +49,22 @@ func (s *Server) listRisks(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	likelihood, err := queryInt(c, "likelihood")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	impact, err := queryInt(c, "impact")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	for name, v := range map[string]int64{"likelihood": likelihood, "impact": impact} {
+		if c.Query(name) != "" && (v < 1 || v > 5) {
+			fail(c, fieldErr(name, "must be an integer from 1 to 5"))
+			return
+		}
+	}
 	limit, err := queryInt(c, "limit")
 	if err != nil {
 		fail(c, err)
@@ -60,7 +76,7 @@ func (s *Server) listRisks(c *gin.Context) {
 	}
 	page, err := s.cfg.RiskReader.List(c.Request.Context(), principal(c).OrgID, qrisks.Filter{
 		Category: c.Query("category"), Status: c.Query("status"), Rating: c.Query("rating"),
-		OwnerID: owner, Q: c.Query("q"), Sort: c.Query("sort"), Limit: int(limit), Cursor: c.Query("cursor"),
+		OwnerID: owner, Likelihood: int(likelihood), Impact: int(impact), Q: c.Query("q"), Sort: c.Query("sort"), Limit: int(limit), Cursor: c.Query("cursor"),
 	})
 	if err != nil {
 		fail(c, err)

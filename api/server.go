@@ -5,6 +5,7 @@ package api
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"time"
@@ -54,6 +55,9 @@ type Config struct {
 	BodyLimit int64
 	// ConsistencyWait bounds how long a read waits for its session's writes (default 2s).
 	ConsistencyWait time.Duration
+	// Web is the built web application served at /; nil or without index.html, /
+	// explains how to build it.
+	Web fs.FS
 	// Registry receives the server's metrics (default: a new registry).
 	Registry *prometheus.Registry
 	Logger   *slog.Logger
@@ -105,9 +109,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("api: trusted proxies: %w", err)
 	}
 	e.Use(func(c *gin.Context) { c.Set(loggerKey, cfg.Logger) }, withRequestID, s.observe, gin.CustomRecovery(recovered))
-	e.NoRoute(func(c *gin.Context) {
-		fail(c, strata.Errorf(strata.NotFound, "no such route: %s %s", c.Request.Method, c.Request.URL.Path))
-	})
+	e.NoRoute(s.serveWeb)
 	e.NoMethod(func(c *gin.Context) {
 		fail(c, strata.Errorf(strata.NotFound, "%s is not supported on %s", c.Request.Method, c.Request.URL.Path))
 	})

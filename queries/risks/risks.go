@@ -87,10 +87,13 @@ type Filter struct {
 	Status   string
 	Rating   string
 	OwnerID  int64
-	Q        string
-	Sort     string
-	Limit    int
-	Cursor   string
+	// Likelihood and Impact pick one cell of the heat map.
+	Likelihood int
+	Impact     int
+	Q          string
+	Sort       string
+	Limit      int
+	Cursor     string
 }
 
 // Reader answers risk queries.
@@ -141,6 +144,8 @@ func (f *Filter) Validate() error {
 	if f.OwnerID < 0 {
 		errs.Add("owner_id", "must be a positive integer")
 	}
+	scale(errs, "likelihood", f.Likelihood)
+	scale(errs, "impact", f.Impact)
 	if len(f.Q) > 200 {
 		errs.Add("q", "must be at most 200 characters")
 	}
@@ -184,6 +189,12 @@ func (r *Reader) List(ctx context.Context, orgID int64, f Filter) (queries.Page[
 	}
 	if f.OwnerID > 0 {
 		add("owner_id = ?", f.OwnerID)
+	}
+	if f.Likelihood > 0 {
+		add("likelihood = ?", f.Likelihood)
+	}
+	if f.Impact > 0 {
+		add("impact = ?", f.Impact)
 	}
 	if f.Q != "" {
 		add(`(title || ' ' || description) ilike ?`, "%"+likeEscape(f.Q)+"%")
@@ -246,6 +257,13 @@ func (r *Reader) List(ctx context.Context, orgID int64, f Filter) (queries.Page[
 		page.Items = []Risk{}
 	}
 	return page, nil
+}
+
+// scale checks an optional 1-5 filter (0 means no filter).
+func scale(errs strata.FieldErrors, name string, v int) {
+	if v < 0 || v > 5 {
+		errs.Add(name, "must be an integer from 1 to 5")
+	}
 }
 
 func cursorKey(column string, raw json.RawMessage) (any, error) {

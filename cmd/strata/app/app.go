@@ -28,6 +28,7 @@ import (
 	qidentity "github.com/strata-grc/strata/queries/identity"
 	qrisks "github.com/strata-grc/strata/queries/risks"
 	"github.com/strata-grc/strata/schema"
+	"github.com/strata-grc/strata/web"
 )
 
 // App is Strata wired together.
@@ -147,6 +148,9 @@ func (a *App) Runner(ctx context.Context, logger *slog.Logger, tracker *projecti
 // Server builds the HTTP handler.
 func (a *App) Server(cfg api.Config) (*api.Server, error) {
 	cfg.Pool, cfg.Store, cfg.Registry, cfg.Sessions = a.Pool, a.Store, a.Metrics, a.Sessions
+	if cfg.Web == nil {
+		cfg.Web = web.Dist()
+	}
 	cfg.Identity, cfg.IdentityReader = a.Identity, a.IdentityReader
 	cfg.Risks, cfg.RiskReader, cfg.Dashboard = a.Risks, a.RiskReader, a.Dashboard
 	cfg.Projections = a.ProjectorNames()

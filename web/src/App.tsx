@@ -1,0 +1,75 @@
+import { MantineProvider, createTheme } from '@mantine/core';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { lazy, Suspense } from 'react';
+import { BrowserRouter, Navigate, Route, Routes } from 'react-router-dom';
+import { ApiError } from './lib/api';
+import { AuthProvider, RequireAuth } from './lib/auth';
+import { AppLayout } from './components/AppLayout';
+import { LoginPage } from './pages/LoginPage';
+import { RisksListPage } from './pages/RisksListPage';
+import { RiskPage } from './pages/RiskPage';
+import { RiskFormPage } from './pages/RiskFormPage';
+import { Loading } from './components/Loading';
+
+// Heavy pages (charts, API reference) are split into their own chunks.
+const DashboardPage = lazy(() => import('./pages/DashboardPage'));
+const DocsPage = lazy(() => import('./pages/DocsPage'));
+
+const queryClient = new QueryClient({
+  defaultOptions: {
+    queries: {
+      retry: (count, err) => {
+        if (err instanceof ApiError && err.status < 500) return false;
+        return count < 2;
+      },
+      refetchOnWindowFocus: false,
+    },
+  },
+});
+
+const theme = createTheme({ primaryColor: 'indigo' });
+
+export function App() {
+  return (
+    <MantineProvider theme={theme}>
+      <QueryClientProvider client={queryClient}>
+        <BrowserRouter>
+          <AuthProvider>
+            <Routes>
+              <Route path="/login" element={<LoginPage />} />
+              <Route
+                element={
+                  <RequireAuth>
+                    <AppLayout />
+                  </RequireAuth>
+                }
+              >
+                <Route
+                  index
+                  element={
+                    <Suspense fallback={<Loading />}>
+                      <DashboardPage />
+                    </Suspense>
+                  }
+                />
+                <Route path="risks" element={<RisksListPage />} />
+                <Route path="risks/new" element={<RiskFormPage />} />
+                <Route path="risks/:id" element={<RiskPage />} />
+                <Route path="risks/:id/edit" element={<RiskFormPage />} />
+                <Route
+                  path="docs"
+                  element={
+                    <Suspense fallback={<Loading />}>
+                      <DocsPage />
+                    </Suspense>
+                  }
+                />
+                <Route path="*" element={<Navigate to="/" replace />} />
+              </Route>
+            </Routes>
+          </AuthProvider>
+        </BrowserRouter>
+      </QueryClientProvider>
+    </MantineProvider>
+  );
+}
