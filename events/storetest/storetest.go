@@ -262,13 +262,20 @@ func Run(t *testing.T, newStore func(t *testing.T) events.Store) {
 		}
 		var got []events.Event
 		var from events.Position
-		for {
+		// The log may withhold committed events while an older transaction anywhere on
+		// the server is still open; they must show up once it ends, so read until all
+		// are there or a generous deadline passes.
+		for deadline := time.Now().Add(30 * time.Second); len(got) < len(want); {
 			batch, err := s.ReadAll(ctx, from, 4)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if len(batch) == 0 {
-				break
+				if time.Now().After(deadline) {
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
+				continue
 			}
 			if len(batch) > 4 {
 				t.Fatalf("batch of %d, limit 4", len(batch))
