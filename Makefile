@@ -3,14 +3,21 @@ GO        ?= go
 BIN       := bin/strata
 PG_VERSION = $(shell ls /etc/postgresql 2>/dev/null | sort -n | tail -1)
 
-.PHONY: run build test vet fmt-check bench db clean
+.PHONY: run build web web-deps test web-test vet fmt-check bench db clean
 
-run: build db
+run: web build db
 	$(BIN) seed
 	$(BIN) serve
 
 build:
 	$(GO) build -o $(BIN) ./cmd/strata
+
+# The web application, built into web/dist, which the Go build embeds.
+web-deps:
+	cd web && npm ci --no-audit --no-fund
+
+web: web-deps
+	cd web && npm run build
 
 # Starts the local PostgreSQL cluster when it is installed but not running.
 db:
@@ -19,8 +26,11 @@ db:
 	  pg_ctlcluster --skip-systemctl-redirect $(PG_VERSION) main start; \
 	  for i in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; }
 
-test: db fmt-check vet
+test: db fmt-check vet web-test
 	$(GO) test -race -count=1 -timeout 15m ./...
+
+web-test: web-deps
+	cd web && npm test
 
 vet:
 	$(GO) vet ./...
@@ -34,4 +44,4 @@ bench: db
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./api ./projections/risks
 
 clean:
-	rm -rf bin test-output
+	rm -rf bin test-output web/node_modules web/dist/assets web/dist/index.html

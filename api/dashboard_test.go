@@ -68,14 +68,17 @@ func TestDashboard(t *testing.T) {
 		return c.Values[i]
 	}
 	heat := get("risk_heatmap")
-	if len(heat.Labels) != 25 || value(heat, "5x5") != 1 || value(heat, "4x3") != 1 || value(heat, "1x2") != 1 || value(heat, "5x4") != 0 {
+	if len(heat.Labels) != 25 || value(heat, "5x5") != 1 || value(heat, "4x3") != 1 || value(heat, "1x2") != 1 ||
+		value(heat, "5x4") != 1 || value(heat, "1x1") != 0 {
 		t.Fatalf("heat map: %+v", heat)
 	}
 	// A heat map cell links to the list filtered to that cell.
-	cell := e.do("GET", "/api/risks?likelihood=4&impact=3", nil)
-	wantOK(t, cell, http.StatusOK)
-	if cell.Meta.Total != value(heat, "4x3") {
-		t.Fatalf("list for cell 4x3: %d risks, heat map says %d", cell.Meta.Total, value(heat, "4x3"))
+	for _, c := range [][2]string{{"4", "3"}, {"5", "4"}, {"2", "3"}, {"5", "5"}} {
+		cell := e.do("GET", "/api/risks?likelihood="+c[0]+"&impact="+c[1], nil)
+		wantOK(t, cell, http.StatusOK)
+		if label := c[0] + "x" + c[1]; cell.Meta.Total != value(heat, label) {
+			t.Fatalf("list for cell %s: %d risks, heat map says %d", label, cell.Meta.Total, value(heat, label))
+		}
 	}
 	wantErr(t, e.do("GET", "/api/risks?likelihood=6", nil), http.StatusBadRequest, "VALIDATION_ERROR", "likelihood")
 	wantErr(t, e.do("GET", "/api/risks?impact=0", nil), http.StatusBadRequest, "VALIDATION_ERROR", "impact")

@@ -1,4 +1,4 @@
-import { defineConfig } from 'vite';
+import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
 
 export default defineConfig({
@@ -7,10 +7,13 @@ export default defineConfig({
     outDir: 'dist',
     // dist/.keep is committed and must survive; `npm run build` cleans assets first.
     emptyOutDir: false,
+    // The API reference (Swagger UI) and the dashboard (ECharts) are lazy chunks; only they exceed 500 kB.
+    chunkSizeWarningLimit: 1600,
   },
   server: {
     proxy: {
-      '/api': { target: 'http://127.0.0.1:8080' },
+      // STRATA_API overrides the Go server's address (default: strata serve's default).
+      '/api': { target: process.env.STRATA_API ?? 'http://127.0.0.1:8080' },
     },
   },
   test: {

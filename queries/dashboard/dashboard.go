@@ -56,10 +56,11 @@ type chart struct {
 }
 
 // charts lists the chart types that exist; risk_heatmap labels are
-// "likelihood x impact" from "1x1" to "5x5".
+// "likelihood x impact" from "1x1" to "5x5". The heat map counts every live risk, so a
+// cell's number is what the list it links to (likelihood and impact filters) shows.
 var charts = map[string]chart{
 	"risk_heatmap": {
-		sql:    `select likelihood || 'x' || impact, count(*) from risks where ` + openRisks + ` group by 1`,
+		sql:    `select likelihood || 'x' || impact, count(*) from risks where org_id = $1 and deleted_at is null group by 1`,
 		labels: heatmapLabels(),
 	},
 	"risks_by_status": {

@@ -30,7 +30,12 @@ export function AppLayout() {
 
   const switchOrg = useMutation({
     mutationFn: async (organization_id: number) =>
-      (await api<Omit<AuthStatus, 'authenticated'>>('/auth/organization', { method: 'POST', body: { organization_id } })).data,
+      (
+        await api<Omit<AuthStatus, 'authenticated'>>('/auth/organization', {
+          method: 'POST',
+          body: { organization_id },
+        })
+      ).data,
     onSuccess: (data) => {
       setStatus({ authenticated: true, ...data });
       navigate('/');

@@ -83,9 +83,7 @@ export async function api<T, M = undefined>(path: string, opts: RequestOptions =
   }
   if (!res.ok || !json || json.success === false) {
     const errBody: ApiErrorBody =
-      json && json.error
-        ? json.error
-        : { code: 'SERVER_ERROR', message: `Request failed (HTTP ${res.status})` };
+      json && json.error ? json.error : { code: 'SERVER_ERROR', message: `Request failed (HTTP ${res.status})` };
     const err = new ApiError(res.status, errBody, parseRetryAfter(res.headers.get('Retry-After')));
     if (err.status === 401 && path !== '/auth/login') {
       window.dispatchEvent(new CustomEvent('strata:unauthenticated'));

@@ -4,10 +4,11 @@ import { buildHeatmap, cellHref, parseHeatmapLabel, ratingOf } from './heatmap';
 function fullPayload() {
   const labels: string[] = [];
   const values: number[] = [];
-  for (let l = 1; l <= 5; l++) for (let i = 1; i <= 5; i++) {
-    labels.push(`${l}x${i}`);
-    values.push(0);
-  }
+  for (let l = 1; l <= 5; l++)
+    for (let i = 1; i <= 5; i++) {
+      labels.push(`${l}x${i}`);
+      values.push(0);
+    }
   return { labels, values };
 }
 
@@ -47,7 +48,14 @@ describe('heat map', () => {
 
   it('bands scores like the server', () => {
     expect([1, 4, 5, 9, 10, 16, 20, 25].map(ratingOf)).toEqual([
-      'Low', 'Low', 'Medium', 'Medium', 'High', 'High', 'Critical', 'Critical',
+      'Low',
+      'Low',
+      'Medium',
+      'Medium',
+      'High',
+      'High',
+      'Critical',
+      'Critical',
     ]);
   });
 });

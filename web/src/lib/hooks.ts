@@ -14,6 +14,9 @@ export function useMembers() {
   });
   const byId = new Map<number, Member>((q.data ?? []).map((m) => [m.id, m]));
   const name = (id: number | null | undefined) => (id ? (byId.get(id)?.name ?? `User #${id}`) : '—');
-  const options = (q.data ?? []).map((m) => ({ value: String(m.id), label: m.disabled ? `${m.name} (disabled)` : m.name }));
+  const options = (q.data ?? []).map((m) => ({
+    value: String(m.id),
+    label: m.disabled ? `${m.name} (disabled)` : m.name,
+  }));
   return { members: q.data ?? [], name, options };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   EMPTY_FILTERS,
+  type RiskFilters,
   hasPrevious,
   nextPage,
   pageNumber,
@@ -14,7 +15,9 @@ import {
 describe('risk list URL state', () => {
   it('parses valid values and drops invalid ones', () => {
     const f = parseRiskFilters(
-      new URLSearchParams('status=Treating&rating=Huge&likelihood=3&impact=9&owner_id=-2&sort=-score&q=fire&category=IT'),
+      new URLSearchParams(
+        'status=Treating&rating=Huge&likelihood=3&impact=9&owner_id=-2&sort=-score&q=fire&category=IT',
+      ),
     );
     expect(f).toEqual({
       ...EMPTY_FILTERS,
@@ -43,7 +46,7 @@ describe('risk list URL state', () => {
   });
 
   it('pages forward and back with a stack of cursors', () => {
-    let f = { ...EMPTY_FILTERS, sort: 'score' as const };
+    let f: RiskFilters = { ...EMPTY_FILTERS, sort: 'score' };
     expect(hasPrevious(f)).toBe(false);
     f = nextPage(f, 'c1');
     f = nextPage(f, 'c2');

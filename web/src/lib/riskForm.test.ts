@@ -3,15 +3,36 @@ import { formToCreate, formToPatch, ifMatch, riskToForm } from './riskForm';
 import type { Risk } from './types';
 
 const risk: Risk = {
-  id: 7, title: 'Fire', description: '', category: 'Ops', status: 'Identified', likelihood: 2, impact: 3,
-  inherent_score: 6, rating: 'Medium', residual_likelihood: null, residual_impact: null, residual_score: null,
-  owner_id: 4, review_date: null, control_ids: [], created_at: '', updated_at: '', version: 3,
+  id: 7,
+  title: 'Fire',
+  description: '',
+  category: 'Ops',
+  status: 'Identified',
+  likelihood: 2,
+  impact: 3,
+  inherent_score: 6,
+  rating: 'Medium',
+  residual_likelihood: null,
+  residual_impact: null,
+  residual_score: null,
+  owner_id: 4,
+  review_date: null,
+  control_ids: [],
+  created_at: '',
+  updated_at: '',
+  version: 3,
 };
 
 describe('risk form', () => {
   it('converts a form to a create body', () => {
     const body = formToCreate({ ...riskToForm(risk), owner_id: '', review_date: '2026-12-01' });
-    expect(body).toMatchObject({ likelihood: 2, impact: 3, owner_id: null, review_date: '2026-12-01', residual_impact: null });
+    expect(body).toMatchObject({
+      likelihood: 2,
+      impact: 3,
+      owner_id: null,
+      review_date: '2026-12-01',
+      residual_impact: null,
+    });
   });
 
   it('sends only changed fields, residuals together', () => {

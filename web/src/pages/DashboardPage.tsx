@@ -15,7 +15,12 @@ function useChart(type: string) {
   });
 }
 
-const RATING_BAR_COLORS: Record<string, string> = { Low: '#40c057', Medium: '#fab005', High: '#fd7e14', Critical: '#e03131' };
+const RATING_BAR_COLORS: Record<string, string> = {
+  Low: '#40c057',
+  Medium: '#fab005',
+  High: '#fd7e14',
+  Critical: '#e03131',
+};
 
 function barOption(chart: Chart, horizontal = false, colors?: Record<string, string>) {
   const cat = { type: 'category', data: chart.labels, axisLabel: { interval: 0, hideOverlap: true } };
@@ -37,7 +42,15 @@ function barOption(chart: Chart, horizontal = false, colors?: Record<string, str
   };
 }
 
-function ChartCard({ title, type, children }: { title: string; type: string; children: (c: Chart) => React.ReactNode }) {
+function ChartCard({
+  title,
+  type,
+  children,
+}: {
+  title: string;
+  type: string;
+  children: (c: Chart) => React.ReactNode;
+}) {
   const q = useChart(type);
   return (
     <Card withBorder>

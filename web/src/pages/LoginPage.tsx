@@ -46,7 +46,8 @@ export function LoginPage() {
   const mapped = mapApiErrors(err, ['email', 'password']);
   let message: string | null = null;
   if (err instanceof ApiError && err.code === 'RATE_LIMITED') {
-    message = retryLeft > 0 ? `${err.message} You can try again in ${retryLeft} s.` : `${err.message} You can try again now.`;
+    message =
+      retryLeft > 0 ? `${err.message} You can try again in ${retryLeft} s.` : `${err.message} You can try again now.`;
   } else if (err) {
     message = mapped.form ?? (Object.keys(mapped.fields).length ? null : errorMessage(err));
   }
@@ -65,7 +66,11 @@ export function LoginPage() {
               Sign in to Strata
             </Title>
             {message && (
-              <Alert color="red" role="alert" title={err instanceof ApiError && err.status === 429 ? 'Too many attempts' : 'Sign-in failed'}>
+              <Alert
+                color="red"
+                role="alert"
+                title={err instanceof ApiError && err.status === 429 ? 'Too many attempts' : 'Sign-in failed'}
+              >
                 {message}
               </Alert>
             )}

@@ -1,4 +1,17 @@
-import { Anchor, Badge, Button, Card, Group, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import {
+  Anchor,
+  Badge,
+  Button,
+  Card,
+  Group,
+  Select,
+  SimpleGrid,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
 import { useDebouncedCallback } from '@mantine/hooks';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
@@ -25,7 +38,7 @@ import { ErrorAlert } from '../components/ErrorAlert';
 import { Loading } from '../components/Loading';
 
 const SORT_OPTIONS = [
-  { value: '', label: 'Default (id)' },
+  { value: 'id', label: 'Default (id)' },
   { value: '-score', label: 'Score, highest first' },
   { value: 'score', label: 'Score, lowest first' },
   { value: '-updated_at', label: 'Recently updated first' },
@@ -90,8 +103,22 @@ export function RisksListPage() {
               debounced('category', e.currentTarget.value);
             }}
           />
-          <Select label="Status" clearable placeholder="Any" data={[...RISK_STATUSES]} value={filters.status || null} onChange={(v) => set('status', v)} />
-          <Select label="Rating" clearable placeholder="Any" data={[...RATINGS]} value={filters.rating || null} onChange={(v) => set('rating', v)} />
+          <Select
+            label="Status"
+            clearable
+            placeholder="Any"
+            data={[...RISK_STATUSES]}
+            value={filters.status || null}
+            onChange={(v) => set('status', v)}
+          />
+          <Select
+            label="Rating"
+            clearable
+            placeholder="Any"
+            data={[...RATINGS]}
+            value={filters.rating || null}
+            onChange={(v) => set('rating', v)}
+          />
           <Select
             label="Owner"
             clearable
@@ -105,14 +132,28 @@ export function RisksListPage() {
             value={filters.owner_id || null}
             onChange={(v) => set('owner_id', v)}
           />
-          <Select label="Likelihood" clearable placeholder="Any" data={SCALE} value={filters.likelihood || null} onChange={(v) => set('likelihood', v)} />
-          <Select label="Impact" clearable placeholder="Any" data={SCALE} value={filters.impact || null} onChange={(v) => set('impact', v)} />
+          <Select
+            label="Likelihood"
+            clearable
+            placeholder="Any"
+            data={SCALE}
+            value={filters.likelihood || null}
+            onChange={(v) => set('likelihood', v)}
+          />
+          <Select
+            label="Impact"
+            clearable
+            placeholder="Any"
+            data={SCALE}
+            value={filters.impact || null}
+            onChange={(v) => set('impact', v)}
+          />
           <Select
             label="Sort"
             data={SORT_OPTIONS}
-            value={filters.sort}
+            value={filters.sort || 'id'}
             allowDeselect={false}
-            onChange={(v) => set('sort', v)}
+            onChange={(v) => set('sort', v === 'id' ? '' : v)}
           />
         </SimpleGrid>
         <Group mt="sm">
@@ -181,7 +222,11 @@ export function RisksListPage() {
             </Table>
           </Table.ScrollContainer>
           <Group justify="space-between">
-            <Button variant="default" disabled={!hasPrevious(filters)} onClick={() => setFilters(previousPage(filters))}>
+            <Button
+              variant="default"
+              disabled={!hasPrevious(filters)}
+              onClick={() => setFilters(previousPage(filters))}
+            >
               Previous
             </Button>
             <Button
