@@ -3,7 +3,7 @@ GO        ?= go
 BIN       := bin/strata
 PG_VERSION = $(shell ls /etc/postgresql 2>/dev/null | sort -n | tail -1)
 
-.PHONY: run build web web-deps test web-test vet fmt-check bench db clean
+.PHONY: run build web web-deps test web-test e2e vet fmt-check bench db clean
 
 run: web build db
 	$(BIN) seed
@@ -26,11 +26,16 @@ db:
 	  pg_ctlcluster --skip-systemctl-redirect $(PG_VERSION) main start; \
 	  for i in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; }
 
-test: db fmt-check vet web-test
+test: db fmt-check vet web-test e2e
 	$(GO) test -race -count=1 -timeout 15m ./...
 
 web-test: web-deps
 	cd web && npm test
+
+# End-to-end: the built server and web application in Debian's chromium, against a
+# fresh database; screenshots and the accessibility report land in test-output/e2e.
+e2e: web build db
+	cd web && npm run e2e
 
 vet:
 	$(GO) vet ./...

@@ -20,5 +20,7 @@ export default defineConfig({
     environment: 'jsdom',
     setupFiles: ['./src/test-setup.ts'],
     css: false,
+    // e2e/ drives a real browser against a real server: `npm run e2e`, not Vitest.
+    include: ['src/**/*.test.{ts,tsx}'],
   },
 });

@@ -60,9 +60,12 @@ export function ratingOf(score: number): 'Low' | 'Medium' | 'High' | 'Critical' 
   return 'Low';
 }
 
+// Badge fills with white text: darker than Mantine's darkest green and orange, which
+// stay under the 4.5:1 contrast that small bold text needs; yellow gets dark text
+// from the theme's autoContrast.
 export const RATING_COLORS: Record<string, string> = {
-  Low: 'green',
+  Low: '#1e6b30',
   Medium: 'yellow',
-  High: 'orange',
+  High: '#a63a0c',
   Critical: 'red',
 };

@@ -262,6 +262,11 @@ export function RiskPage() {
       ) : (
         <ErrorAlert error={past.error} />
       )}
+      {past.data && gone && (
+        <Title order={2} style={{ overflowWrap: 'anywhere' }}>
+          {past.data.title}
+        </Title>
+      )}
       {past.data && <RiskDetails risk={past.data} ownerName={members.name} />}
     </>
   );
@@ -294,7 +299,7 @@ export function RiskPage() {
         <>
           <Group justify="space-between" align="flex-start">
             <Title order={1} style={{ overflowWrap: 'anywhere' }}>
-              #{risk.id} {risk.title}
+              #{risk.id} {asOf && past.data ? past.data.title : risk.title}
             </Title>
             {can('risks:write') && !asOf && (
               <Group>
