@@ -30,7 +30,9 @@ const notBuilt = `<!doctype html>
 // on a refresh. Unknown API paths stay JSON 404s.
 func (s *Server) serveWeb(c *gin.Context) {
 	p := c.Request.URL.Path
-	if strings.HasPrefix(p, "/api/") || p == "/api" || (c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead) {
+	// /api/docs is the application's page that renders the API reference.
+	apiPage := p == "/api/docs"
+	if (!apiPage && (strings.HasPrefix(p, "/api/") || p == "/api")) || (c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead) {
 		fail(c, strata.Errorf(strata.NotFound, "no such route: %s %s", c.Request.Method, p))
 		return
 	}

@@ -46,6 +46,9 @@ func TestWebApplication(t *testing.T) {
 		h.Get("Cache-Control") != "no-cache" {
 		t.Fatalf("deep link: %d %s %v", code, body, h)
 	}
+	if code, body, _ := get(built.URL, "/api/docs"); code != 200 || !strings.Contains(body, "<title>app</title>") {
+		t.Fatalf("the API reference page: %d %s", code, body)
+	}
 	if code, body, h := get(built.URL, "/assets/app-1a2b.js"); code != 200 || body != "console.log(1)" ||
 		!strings.Contains(h.Get("Cache-Control"), "immutable") {
 		t.Fatalf("asset: %d %s %v", code, body, h)

@@ -375,6 +375,12 @@ describe('strata e2e', { concurrency: 1 }, () => {
       found.push(...(await axe(page, 'risk page')));
       await shot(page, '07-a11y-risk');
 
+      // The API reference renders the server's own OpenAPI document (bundled renderer).
+      await page.goto('/api/docs');
+      await page.locator('.swagger-ui .info .title').first().waitFor({ timeout: 20_000 });
+      assert.match(await page.locator('.swagger-ui .info .title').first().innerText(), /Strata/);
+      await shot(page, '07-api-docs');
+
       await page.goto(`/risks/${state.riskId}/edit`);
       await page.getByRole('button', { name: 'Save changes' }).waitFor();
       found.push(...(await axe(page, 'risk form (edit)')));

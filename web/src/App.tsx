@@ -65,7 +65,7 @@ export function App() {
                 <Route path="risks/:id" element={<RiskPage />} />
                 <Route path="risks/:id/edit" element={<RiskFormPage />} />
                 <Route
-                  path="docs"
+                  path="api/docs"
                   element={
                     <Suspense fallback={<Loading />}>
                       <DocsPage />

@@ -9,7 +9,7 @@ import type { AuthStatus } from '../lib/types';
 const NAV = [
   { to: '/', label: 'Dashboard' },
   { to: '/risks', label: 'Risks' },
-  { to: '/docs', label: 'API reference' },
+  { to: '/api/docs', label: 'API reference' },
 ];
 
 export function AppLayout() {
