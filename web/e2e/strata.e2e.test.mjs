@@ -115,7 +115,7 @@ async function axe(page, name) {
     impact: v.impact,
     help: v.help,
     count: v.nodes.length,
-    nodes: v.nodes.slice(0, 6).map((n) => `${n.target.join(' ')} :: ${(n.failureSummary ?? '').split('\n').slice(1, 2).join(' ').trim()}`),
+    nodes: v.nodes.slice(0, 40).map((n) => `${n.target.join(' ')} :: ${(n.failureSummary ?? '').split('\n').slice(1, 2).join(' ').trim()}`),
   }));
 }
 
@@ -379,6 +379,7 @@ describe('strata e2e', { concurrency: 1 }, () => {
       await page.goto('/api/docs');
       await page.locator('.swagger-ui .info .title').first().waitFor({ timeout: 20_000 });
       assert.match(await page.locator('.swagger-ui .info .title').first().innerText(), /Strata/);
+      found.push(...(await axe(page, 'api reference')));
       await shot(page, '07-api-docs');
 
       await page.goto(`/risks/${state.riskId}/edit`);

@@ -1,6 +1,7 @@
 import { Anchor, Box, Stack, Text, Title } from '@mantine/core';
 import { useEffect, useRef, useState } from 'react';
 import 'swagger-ui-dist/swagger-ui.css';
+import './DocsPage.css';
 
 /** Renders the server's own OpenAPI document with the bundled Swagger UI (nothing is fetched from elsewhere). */
 export default function DocsPage() {
