@@ -232,23 +232,13 @@ func (s *Store) ReadStream(ctx context.Context, streamID string, opts events.Rea
 // transaction older than the oldest one still running has ended, so nothing can
 // later appear before the last event returned.
 func (s *Store) ReadAll(ctx context.Context, from events.Position, limit int) ([]events.Event, error) {
-	return ReadAllFrom(ctx, s.pool, from, limit)
-}
-
-// Querier is what ReadAllFrom needs: a pool, a connection or a transaction.
-type Querier interface {
-	Query(context.Context, string, ...any) (pgx.Rows, error)
-}
-
-// ReadAllFrom is ReadAll over any querier, so a caller holding a transaction can read
-// the log inside it. The order names the table's columns: the select list has a text
-// column called transaction_id, and ordering by that would sort "1000000" before
-// "999999" and bypass the index.
-func ReadAllFrom(ctx context.Context, q Querier, from events.Position, limit int) ([]events.Event, error) {
+	// The order names the table's columns: the select list has a text column called
+	// transaction_id, and ordering by that would sort "1000000" before "999999" and
+	// bypass the index.
 	if limit <= 0 {
 		limit = 500
 	}
-	rows, err := q.Query(ctx, `select `+eventColumns+` from events
+	rows, err := s.pool.Query(ctx, `select `+eventColumns+` from events
 		where (transaction_id, global_position) > ($1::text::xid8, $2)
 		  and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
 		order by events.transaction_id, events.global_position
