@@ -17,10 +17,12 @@ import (
 
 	"github.com/strata-grc/strata"
 	"github.com/strata-grc/strata/api/sessionstore"
+	cmdcontrols "github.com/strata-grc/strata/commands/controls"
 	cmdidentity "github.com/strata-grc/strata/commands/identity"
 	cmdrisks "github.com/strata-grc/strata/commands/risks"
 	"github.com/strata-grc/strata/events"
 	"github.com/strata-grc/strata/projections"
+	qcontrols "github.com/strata-grc/strata/queries/controls"
 	"github.com/strata-grc/strata/queries/dashboard"
 	qidentity "github.com/strata-grc/strata/queries/identity"
 	qrisks "github.com/strata-grc/strata/queries/risks"
@@ -42,6 +44,8 @@ type Config struct {
 	IdentityReader *qidentity.Reader
 	Risks          *cmdrisks.Handler
 	RiskReader     *qrisks.Reader
+	Controls       *cmdcontrols.Handler
+	ControlReader  *qcontrols.Reader
 	Dashboard      *dashboard.Reader
 
 	// TrustedProxies lists the proxies whose X-Forwarded-For names the client; with
@@ -78,7 +82,7 @@ type Server struct {
 // New builds the router.
 func New(cfg Config) (*Server, error) {
 	if cfg.Pool == nil || cfg.Store == nil || cfg.Sessions == nil || cfg.Identity == nil || cfg.IdentityReader == nil ||
-		cfg.Risks == nil || cfg.RiskReader == nil || cfg.Dashboard == nil {
+		cfg.Risks == nil || cfg.RiskReader == nil || cfg.Controls == nil || cfg.ControlReader == nil || cfg.Dashboard == nil {
 		return nil, errors.New("api: config needs a pool, a store, a session store and the module handlers")
 	}
 	if cfg.BodyLimit <= 0 {
@@ -122,6 +126,8 @@ func New(cfg Config) (*Server, error) {
 		s.mountAuth(g, authed)
 		s.mountMembers(authed)
 		s.mountRisks(authed)
+		s.mountControls(authed)
+		s.mountFrameworks(authed)
 		s.mountDashboard(authed)
 	}
 	s.engine = e

@@ -13,6 +13,7 @@ const (
 	RisksWrite        Permission = "risks:write"
 	ControlsRead      Permission = "controls:read"
 	ControlsWrite     Permission = "controls:write"
+	ControlsTest      Permission = "controls:test"
 	AuditsRead        Permission = "audits:read"
 	AuditsWrite       Permission = "audits:write"
 	FindingsRead      Permission = "findings:read"
@@ -50,14 +51,15 @@ var everyoneReads = []Permission{RisksRead, ControlsRead, AuditsRead, FindingsRe
 // grants maps each role to its permissions. Investigations are need-to-know: only
 // investigators and admins hold cases:read, and confidential cases narrow further.
 var grants = map[string][]Permission{
-	Admin: {RisksRead, RisksWrite, ControlsRead, ControlsWrite, AuditsRead, AuditsWrite, FindingsRead, FindingsWrite,
+	Admin: {RisksRead, RisksWrite, ControlsRead, ControlsWrite, ControlsTest, AuditsRead, AuditsWrite, FindingsRead, FindingsWrite,
 		FindingsRespond, CasesRead, CasesWrite, KPIsRead, KPIsWrite, VendorsRead, VendorsWrite, DashboardRead,
 		AuditTrailRead, MembersRead, MembersManage, ProjectionsManage},
 	RiskManager:       append(slices.Clone(everyoneReads), RisksWrite, KPIsWrite, VendorsWrite, FindingsRespond),
-	ComplianceManager: append(slices.Clone(everyoneReads), ControlsWrite, VendorsWrite, FindingsRespond, AuditTrailRead),
-	Auditor:           append(slices.Clone(everyoneReads), AuditsWrite, FindingsWrite, AuditTrailRead),
-	Investigator:      append(slices.Clone(everyoneReads), CasesRead, CasesWrite),
-	Viewer:            slices.Clone(everyoneReads),
+	ComplianceManager: append(slices.Clone(everyoneReads), ControlsWrite, ControlsTest, VendorsWrite, FindingsRespond, AuditTrailRead),
+	// Auditors test controls they do not own: independence is the point of a test.
+	Auditor:      append(slices.Clone(everyoneReads), ControlsTest, AuditsWrite, FindingsWrite, AuditTrailRead),
+	Investigator: append(slices.Clone(everyoneReads), CasesRead, CasesWrite),
+	Viewer:       slices.Clone(everyoneReads),
 }
 
 // Permissions returns a role's permissions, sorted; none for an unknown role.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/strata-grc/strata"
 	"github.com/strata-grc/strata/commands"
 	"github.com/strata-grc/strata/events"
 	ev "github.com/strata-grc/strata/events/risks"
@@ -15,12 +16,25 @@ type IDs interface {
 	Next(ctx context.Context, kind string) (int64, error)
 }
 
+// Controls tells a risk about the controls it may map: the control library's
+// command side, consulted before a mapping is appended.
+type Controls interface {
+	// Status returns the control's status, or a NOT_FOUND error when the
+	// organization has no such control.
+	Status(ctx context.Context, orgID, controlID int64) (string, error)
+}
+
 // Handler runs risk commands against the event log.
 type Handler struct {
-	streams *commands.Streams[Risk]
-	ids     IDs
-	now     func() time.Time
+	streams  *commands.Streams[Risk]
+	ids      IDs
+	now      func() time.Time
+	controls Controls
 }
+
+// UseControls makes control mappings check that the control exists in the
+// organization and is not archived.
+func (h *Handler) UseControls(c Controls) { h.controls = c }
 
 // NewHandler refuses missing dependencies; now defaults to time.Now.
 func NewHandler(store events.Store, reg *events.Registry, ids IDs, now func() time.Time) (*Handler, error) {
@@ -55,8 +69,31 @@ func (h *Handler) Create(ctx context.Context, meta events.Metadata, f ev.Fields)
 // Execute runs a command on an existing risk of meta's organization.
 func (h *Handler) Execute(ctx context.Context, meta events.Metadata, riskID int64, ifMatch *int64, cmd any) (commands.Result, error) {
 	return h.streams.Execute(ctx, riskID, ifMatch, meta, func(agg commands.Aggregate[Risk]) ([]events.Payload, error) {
+		if m, ok := cmd.(MapControl); ok && !agg.State.Deleted {
+			if err := h.checkControl(ctx, meta.OrgID, m.ControlID); err != nil {
+				return nil, err
+			}
+		}
 		return Decide(agg.State, true, cmd, h.now())
 	})
+}
+
+// checkControl refuses a mapping to a control the organization does not have, or
+// has archived.
+func (h *Handler) checkControl(ctx context.Context, orgID, controlID int64) error {
+	if h.controls == nil || controlID <= 0 {
+		return nil // no control library wired, or refused by Decide
+	}
+	status, err := h.controls.Status(ctx, orgID, controlID)
+	switch {
+	case strata.ErrorCode(err) == strata.NotFound:
+		return commands.FieldError("control_id", "is not a control of this organization")
+	case err != nil:
+		return err
+	case status == "Archived":
+		return commands.FieldError("control_id", "is archived; only Draft or Active controls can be mapped")
+	}
+	return nil
 }
 
 // AddResponse plans a treatment and returns the response's id with the result.

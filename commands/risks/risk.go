@@ -3,17 +3,15 @@
 package risks
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
-	"reflect"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/commands"
 	"github.com/strata-grc/strata/events"
 	ev "github.com/strata-grc/strata/events/risks"
 )
@@ -42,7 +40,7 @@ func Evolve(r Risk, p events.Payload, _ events.Event) Risk {
 	case ev.RiskCreated:
 		r.ID, r.Fields = e.RiskID, e.Fields
 	case ev.RiskUpdated:
-		r.Fields, _ = overlay(r.Fields, e.Set) // only the changed keys are present
+		r.Fields, _ = commands.Overlay(r.Fields, e.Set) // only the changed keys are present
 	case ev.RiskDeleted:
 		r.Deleted = true
 	case ev.RiskResponseAdded:
@@ -54,7 +52,7 @@ func Evolve(r Risk, p events.Payload, _ events.Event) Risk {
 		}
 		r.Responses[e.ResponseID] = e.Response
 	case ev.RiskResponseUpdated:
-		resp, _ := overlay(r.Responses[e.ResponseID], e.Set)
+		resp, _ := commands.Overlay(r.Responses[e.ResponseID], e.Set)
 		r.Responses = maps.Clone(r.Responses)
 		if r.Responses == nil {
 			r.Responses = map[int64]ev.Response{}
@@ -122,7 +120,7 @@ func Decide(r Risk, exists bool, cmd any, now time.Time) ([]events.Payload, erro
 	}
 	switch c := cmd.(type) {
 	case Update:
-		next, err := applyPatch(r.Fields, c.Patch, riskFields)
+		next, err := commands.ApplyPatch(r.Fields, c.Patch, riskFields, readOnly)
 		if err != nil {
 			return nil, err
 		}
@@ -130,7 +128,7 @@ func Decide(r Risk, exists bool, cmd any, now time.Time) ([]events.Payload, erro
 		if err := validate(next); err != nil {
 			return nil, err
 		}
-		set, prev, err := diff(r.Fields, next)
+		set, prev, err := commands.Diff(r.Fields, next)
 		if err != nil || set == nil {
 			return nil, err
 		}
@@ -160,7 +158,7 @@ func Decide(r Risk, exists bool, cmd any, now time.Time) ([]events.Payload, erro
 		if !ok {
 			return nil, strata.Errorf(strata.NotFound, "response %d not found on this risk", c.ResponseID)
 		}
-		next, err := applyPatch(cur, c.Patch, responseFields)
+		next, err := commands.ApplyPatch(cur, c.Patch, responseFields, readOnly)
 		if err != nil {
 			return nil, err
 		}
@@ -168,7 +166,7 @@ func Decide(r Risk, exists bool, cmd any, now time.Time) ([]events.Payload, erro
 		if err := validateResponse(next); err != nil {
 			return nil, err
 		}
-		set, prev, err := diff(cur, next)
+		set, prev, err := commands.Diff(cur, next)
 		if err != nil || set == nil {
 			return nil, err
 		}
@@ -180,7 +178,7 @@ func Decide(r Risk, exists bool, cmd any, now time.Time) ([]events.Payload, erro
 		return []events.Payload{e}, nil
 	case MapControl:
 		if c.ControlID <= 0 {
-			return nil, fieldError("control_id", "must be a positive integer")
+			return nil, commands.FieldError("control_id", "must be a positive integer")
 		}
 		if slices.Contains(r.Controls, c.ControlID) {
 			return nil, nil // already mapped: nothing happened
@@ -221,9 +219,9 @@ func normalize(f *ev.Fields) {
 
 func validate(f ev.Fields) error {
 	errs := strata.FieldErrors{}
-	text(errs, "title", f.Title, true, 200)
-	text(errs, "category", f.Category, true, 100)
-	text(errs, "description", f.Description, false, 10000)
+	commands.Text(errs, "title", f.Title, true, 200)
+	commands.Text(errs, "category", f.Category, true, 100)
+	commands.Text(errs, "description", f.Description, false, 10000)
 	if !slices.Contains(Statuses, f.Status) {
 		errs.Add("status", "must be one of "+strings.Join(Statuses, ", "))
 	}
@@ -241,7 +239,7 @@ func validate(f ev.Fields) error {
 	if f.OwnerID != nil && *f.OwnerID <= 0 {
 		errs.Add("owner_id", "must be a positive integer")
 	}
-	date(errs, "review_date", f.ReviewDate)
+	commands.Date(errs, "review_date", f.ReviewDate)
 	return errs.Err()
 }
 
@@ -250,145 +248,19 @@ func validateResponse(r ev.Response) error {
 	if !slices.Contains(ResponseTypes, r.Type) {
 		errs.Add("type", "must be one of "+strings.Join(ResponseTypes, ", "))
 	}
-	text(errs, "description", r.Description, true, 5000)
+	commands.Text(errs, "description", r.Description, true, 5000)
 	if !slices.Contains(ResponseStatuses, r.Status) {
 		errs.Add("status", "must be one of "+strings.Join(ResponseStatuses, ", "))
 	}
 	if r.OwnerID != nil && *r.OwnerID <= 0 {
 		errs.Add("owner_id", "must be a positive integer")
 	}
-	date(errs, "due_date", r.DueDate)
+	commands.Date(errs, "due_date", r.DueDate)
 	return errs.Err()
-}
-
-func text(errs strata.FieldErrors, name, v string, required bool, maxLen int) {
-	switch {
-	case required && v == "":
-		errs.Add(name, "is required")
-	case strings.ContainsRune(v, 0):
-		errs.Add(name, "must not contain NUL characters")
-	case len([]rune(v)) > maxLen:
-		errs.Add(name, fmt.Sprintf("must be at most %d characters", maxLen))
-	}
 }
 
 func scale(errs strata.FieldErrors, name string, v *int) {
 	if v != nil && (*v < 1 || *v > 5) {
 		errs.Add(name, "must be an integer from 1 to 5")
 	}
-}
-
-func date(errs strata.FieldErrors, name string, v *string) {
-	if v == nil {
-		return
-	}
-	// PostgreSQL has no year 0, so such a date would be accepted here and then stop
-	// the projection that stores it.
-	if t, err := time.Parse(time.DateOnly, *v); err != nil || t.Year() < 1 {
-		errs.Add(name, "must be a date as YYYY-MM-DD")
-	}
-}
-
-func fieldError(field, problem string) error {
-	errs := strata.FieldErrors{}
-	errs.Add(field, problem)
-	return errs.Err()
-}
-
-// applyPatch returns cur with the patch's keys set, refusing unknown keys and wrong
-// types by name. cur itself is never written to.
-func applyPatch[T any](cur T, patch json.RawMessage, allowed []string) (T, error) {
-	var keys map[string]json.RawMessage
-	if err := json.Unmarshal(patch, &keys); err != nil || keys == nil {
-		return cur, strata.Errorf(strata.Invalid, "the body must be a JSON object")
-	}
-	errs := strata.FieldErrors{}
-	set := map[string]json.RawMessage{}
-	for k, v := range keys {
-		switch {
-		case slices.Contains(readOnly, k):
-			continue
-		case !slices.Contains(allowed, k):
-			errs.Add(k, "is not a field that can be changed")
-			continue
-		}
-		var probe T
-		one, _ := json.Marshal(map[string]json.RawMessage{k: v})
-		if err := json.Unmarshal(one, &probe); err != nil {
-			var te *json.UnmarshalTypeError
-			if errors.As(err, &te) && te.Type.Kind() == reflect.String {
-				errs.Add(k, "must be a string")
-			} else if errors.As(err, &te) {
-				errs.Add(k, "must be a whole number")
-			} else {
-				errs.Add(k, "is not valid")
-			}
-			continue
-		}
-		set[k] = v
-	}
-	if err := errs.Err(); err != nil {
-		return cur, err
-	}
-	raw, _ := json.Marshal(set)
-	next, err := overlay(cur, raw)
-	if err != nil {
-		return cur, strata.Errorf(strata.Invalid, "the body is not valid")
-	}
-	return next, nil
-}
-
-// overlay returns a fresh copy of cur with set's keys applied. Unmarshalling into cur
-// directly would write through pointers it shares with earlier states.
-func overlay[T any](cur T, set json.RawMessage) (T, error) {
-	var m map[string]json.RawMessage
-	base, err := json.Marshal(cur)
-	if err == nil {
-		err = json.Unmarshal(base, &m)
-	}
-	var add map[string]json.RawMessage
-	if err == nil {
-		err = json.Unmarshal(set, &add)
-	}
-	if err != nil {
-		return cur, err
-	}
-	maps.Copy(m, add)
-	merged, _ := json.Marshal(m)
-	var next T
-	if err := json.Unmarshal(merged, &next); err != nil {
-		return cur, err
-	}
-	return next, nil
-}
-
-// diff returns the changed keys with their new and old values, or nil when nothing changed.
-func diff(before, after any) (set, prev json.RawMessage, err error) {
-	var b, a map[string]json.RawMessage
-	for _, x := range []struct {
-		v   any
-		out *map[string]json.RawMessage
-	}{{before, &b}, {after, &a}} {
-		raw, err := json.Marshal(x.v)
-		if err != nil {
-			return nil, nil, err
-		}
-		if err := json.Unmarshal(raw, x.out); err != nil {
-			return nil, nil, err
-		}
-	}
-	s, p := map[string]json.RawMessage{}, map[string]json.RawMessage{}
-	for k, v := range a {
-		if !bytes.Equal(v, b[k]) {
-			s[k], p[k] = v, b[k]
-		}
-	}
-	if len(s) == 0 {
-		return nil, nil, nil
-	}
-	if set, err = json.Marshal(s); err != nil {
-		return nil, nil, err
-	}
-	prev, err = json.Marshal(p)
-	return set, prev, err
 }

@@ -16,13 +16,16 @@ import (
 )
 
 // Projections are the read models the dashboard reads, for read-your-writes waits.
-var Projections = []string{"risks"}
+var Projections = []string{"risks", "controls"}
 
 // Counts are the dashboard's figures. Open risks are those not Accepted or Closed;
-// high ones are rated High or Critical.
+// high ones are rated High or Critical. Ineffective controls count only Active ones:
+// a draft or archived control protects nothing either way.
 type Counts struct {
-	RisksOpen int64 `json:"risks_open"`
-	RisksHigh int64 `json:"risks_high"`
+	RisksOpen           int64 `json:"risks_open"`
+	RisksHigh           int64 `json:"risks_high"`
+	ControlsActive      int64 `json:"controls_active"`
+	ControlsIneffective int64 `json:"controls_ineffective"`
 }
 
 // Chart is one chart's series, labels and values in the same order.
@@ -43,8 +46,12 @@ const openRisks = `org_id = $1 and deleted_at is null and status not in ('Accept
 // Counts returns an organization's figures.
 func (r *Reader) Counts(ctx context.Context, orgID int64) (Counts, error) {
 	var c Counts
-	err := r.pool.QueryRow(ctx, `select count(*), count(*) filter (where rating in ('High', 'Critical'))
-		from risks where `+openRisks, orgID).Scan(&c.RisksOpen, &c.RisksHigh)
+	err := r.pool.QueryRow(ctx, `select
+		(select count(*) from risks where `+openRisks+`),
+		(select count(*) from risks where `+openRisks+` and rating in ('High', 'Critical')),
+		(select count(*) from controls where org_id = $1 and status = 'Active'),
+		(select count(*) from controls where org_id = $1 and status = 'Active' and effectiveness = 'Ineffective')`,
+		orgID).Scan(&c.RisksOpen, &c.RisksHigh, &c.ControlsActive, &c.ControlsIneffective)
 	return c, err
 }
 
@@ -70,6 +77,14 @@ var charts = map[string]chart{
 	"risks_by_rating": {
 		sql:    `select rating, count(*) from risks where ` + openRisks + ` group by 1`,
 		labels: []string{"Low", "Medium", "High", "Critical"},
+	},
+	"controls_by_effectiveness": {
+		sql:    `select effectiveness, count(*) from controls where org_id = $1 and status = 'Active' group by 1`,
+		labels: []string{"Effective", "Partially Effective", "Ineffective", "Not Tested"},
+	},
+	"controls_by_status": {
+		sql:    `select status, count(*) from controls where org_id = $1 group by 1`,
+		labels: []string{"Draft", "Active", "Archived"},
 	},
 	"risks_by_category": {
 		sql: `select category, count(*) from risks where ` + openRisks + ` group by 1`,

@@ -20,6 +20,7 @@ import (
 	cmd "github.com/strata-grc/strata/commands/risks"
 	"github.com/strata-grc/strata/events"
 	"github.com/strata-grc/strata/queries"
+	qcontrols "github.com/strata-grc/strata/queries/controls"
 )
 
 // Projection is the read model these queries read, for read-your-writes waits.
@@ -27,25 +28,27 @@ const Projection = "risks"
 
 // Risk is a risk as clients see it.
 type Risk struct {
-	ID                 int64      `json:"id"`
-	Title              string     `json:"title"`
-	Description        string     `json:"description"`
-	Category           string     `json:"category"`
-	Status             string     `json:"status"`
-	Likelihood         int        `json:"likelihood"`
-	Impact             int        `json:"impact"`
-	InherentScore      int        `json:"inherent_score"`
-	Rating             string     `json:"rating"`
-	ResidualLikelihood *int       `json:"residual_likelihood"`
-	ResidualImpact     *int       `json:"residual_impact"`
-	ResidualScore      *int       `json:"residual_score"`
-	OwnerID            *int64     `json:"owner_id"`
-	ReviewDate         *string    `json:"review_date"`
-	ControlIDs         []int64    `json:"control_ids"`
-	CreatedAt          time.Time  `json:"created_at"`
-	UpdatedAt          time.Time  `json:"updated_at"`
-	Version            int64      `json:"version"`
-	Responses          []Response `json:"responses,omitempty"`
+	ID                 int64     `json:"id"`
+	Title              string    `json:"title"`
+	Description        string    `json:"description"`
+	Category           string    `json:"category"`
+	Status             string    `json:"status"`
+	Likelihood         int       `json:"likelihood"`
+	Impact             int       `json:"impact"`
+	InherentScore      int       `json:"inherent_score"`
+	Rating             string    `json:"rating"`
+	ResidualLikelihood *int      `json:"residual_likelihood"`
+	ResidualImpact     *int      `json:"residual_impact"`
+	ResidualScore      *int      `json:"residual_score"`
+	OwnerID            *int64    `json:"owner_id"`
+	ReviewDate         *string   `json:"review_date"`
+	ControlIDs         []int64   `json:"control_ids"`
+	CreatedAt          time.Time `json:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
+	Version            int64     `json:"version"`
+	// The detail's lists; absent from list items.
+	Responses []Response      `json:"responses,omitzero"`
+	Controls  []qcontrols.Ref `json:"controls,omitzero"`
 }
 
 // Response is a planned treatment.
@@ -98,13 +101,15 @@ type Filter struct {
 
 // Reader answers risk queries.
 type Reader struct {
-	pool    *pgxpool.Pool
-	streams *commands.Streams[cmd.Risk]
+	pool     *pgxpool.Pool
+	streams  *commands.Streams[cmd.Risk]
+	controls *qcontrols.Reader
 }
 
-// NewReader reads the read models in pool and replays streams for history.
-func NewReader(pool *pgxpool.Pool, streams *commands.Streams[cmd.Risk]) *Reader {
-	return &Reader{pool: pool, streams: streams}
+// NewReader reads the read models in pool and replays streams for history; controls
+// describes the controls a risk's detail lists.
+func NewReader(pool *pgxpool.Pool, streams *commands.Streams[cmd.Risk], controls *qcontrols.Reader) *Reader {
+	return &Reader{pool: pool, streams: streams, controls: controls}
 }
 
 const columns = `id, title, description, category, status, likelihood, impact, inherent_score, rating,
@@ -314,9 +319,13 @@ func (r *Reader) Get(ctx context.Context, orgID, id int64) (Risk, error) {
 			&x.CompletedAt, &x.CreatedAt, &x.UpdatedAt)
 		return x, err
 	})
+	if err != nil {
+		return Risk{}, err
+	}
 	if risk.Responses == nil {
 		risk.Responses = []Response{}
 	}
+	risk.Controls, err = r.controls.ForRisk(ctx, orgID, id)
 	return risk, err
 }
 
@@ -330,9 +339,14 @@ func (r *Reader) AsOf(ctx context.Context, orgID, id int64, at time.Time) (Risk,
 }
 
 // Current replays a risk's whole stream: what a write just made, without waiting for
-// the projection.
+// the projection. Its controls are described from the control library's read model.
 func (r *Reader) Current(ctx context.Context, orgID, id int64) (Risk, error) {
-	return r.replay(ctx, orgID, id, events.ReadOptions{})
+	risk, err := r.replay(ctx, orgID, id, events.ReadOptions{})
+	if err != nil {
+		return Risk{}, err
+	}
+	risk.Controls, err = r.controls.Refs(ctx, orgID, risk.ControlIDs)
+	return risk, err
 }
 
 func (r *Reader) replay(ctx context.Context, orgID, id int64, opts events.ReadOptions) (Risk, error) {

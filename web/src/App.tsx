@@ -9,6 +9,11 @@ import { LoginPage } from './pages/LoginPage';
 import { RisksListPage } from './pages/RisksListPage';
 import { RiskPage } from './pages/RiskPage';
 import { RiskFormPage } from './pages/RiskFormPage';
+import { ControlsListPage } from './pages/ControlsListPage';
+import { ControlPage } from './pages/ControlPage';
+import { ControlFormPage } from './pages/ControlFormPage';
+import { FrameworksListPage } from './pages/FrameworksListPage';
+import { FrameworkPage } from './pages/FrameworkPage';
 import { Loading } from './components/Loading';
 
 // Heavy pages (charts, API reference) are split into their own chunks.
@@ -64,6 +69,12 @@ export function App() {
                 <Route path="risks/new" element={<RiskFormPage />} />
                 <Route path="risks/:id" element={<RiskPage />} />
                 <Route path="risks/:id/edit" element={<RiskFormPage />} />
+                <Route path="controls" element={<ControlsListPage />} />
+                <Route path="controls/new" element={<ControlFormPage />} />
+                <Route path="controls/:id" element={<ControlPage />} />
+                <Route path="controls/:id/edit" element={<ControlFormPage />} />
+                <Route path="frameworks" element={<FrameworksListPage />} />
+                <Route path="frameworks/:id" element={<FrameworkPage />} />
                 <Route
                   path="api/docs"
                   element={

@@ -15,15 +15,19 @@ import (
 	"github.com/strata-grc/strata/api"
 	"github.com/strata-grc/strata/api/sessionstore"
 	"github.com/strata-grc/strata/commands"
+	cmdcontrols "github.com/strata-grc/strata/commands/controls"
 	cmdidentity "github.com/strata-grc/strata/commands/identity"
 	cmdrisks "github.com/strata-grc/strata/commands/risks"
 	"github.com/strata-grc/strata/events"
+	evcontrols "github.com/strata-grc/strata/events/controls"
 	evidentity "github.com/strata-grc/strata/events/identity"
 	"github.com/strata-grc/strata/events/postgres"
 	evrisks "github.com/strata-grc/strata/events/risks"
 	"github.com/strata-grc/strata/projections"
+	pcontrols "github.com/strata-grc/strata/projections/controls"
 	pidentity "github.com/strata-grc/strata/projections/identity"
 	prisks "github.com/strata-grc/strata/projections/risks"
+	qcontrols "github.com/strata-grc/strata/queries/controls"
 	"github.com/strata-grc/strata/queries/dashboard"
 	qidentity "github.com/strata-grc/strata/queries/identity"
 	qrisks "github.com/strata-grc/strata/queries/risks"
@@ -41,6 +45,8 @@ type App struct {
 	IdentityReader *qidentity.Reader
 	Risks          *cmdrisks.Handler
 	RiskReader     *qrisks.Reader
+	Controls       *cmdcontrols.Handler
+	ControlReader  *qcontrols.Reader
 	Dashboard      *dashboard.Reader
 	Projectors     []projections.Projector
 	Metrics        *prometheus.Registry
@@ -83,6 +89,7 @@ func New(pool *pgxpool.Pool, opts Options) (*App, error) {
 		Sessions: sessionstore.New(pool, opts.Sessions)}
 	evidentity.Register(a.Registry)
 	evrisks.Register(a.Registry)
+	evcontrols.Register(a.Registry)
 
 	appended := prometheus.NewCounter(prometheus.CounterOpts{Name: "strata_events_appended_total", Help: "Events appended to the log by this process."})
 	a.Metrics.MustRegister(appended)
@@ -97,9 +104,14 @@ func New(pool *pgxpool.Pool, opts Options) (*App, error) {
 	if a.Risks, err = cmdrisks.NewHandler(a.Store, a.Registry, ids, time.Now); err != nil {
 		return nil, err
 	}
-	a.RiskReader = qrisks.NewReader(pool, a.Risks.Streams())
+	if a.Controls, err = cmdcontrols.NewHandler(pool, a.Store, a.Registry, ids, time.Now); err != nil {
+		return nil, err
+	}
+	a.Risks.UseControls(a.Controls)
+	a.ControlReader = qcontrols.NewReader(pool, a.Controls.Controls(), a.Controls.Frameworks())
+	a.RiskReader = qrisks.NewReader(pool, a.Risks.Streams(), a.ControlReader)
 	a.Dashboard = dashboard.NewReader(pool)
-	a.Projectors = []projections.Projector{pidentity.New(a.Registry), prisks.New(a.Registry)}
+	a.Projectors = []projections.Projector{pidentity.New(a.Registry), prisks.New(a.Registry), pcontrols.New(a.Registry)}
 	return a, nil
 }
 
@@ -153,6 +165,7 @@ func (a *App) Server(cfg api.Config) (*api.Server, error) {
 	}
 	cfg.Identity, cfg.IdentityReader = a.Identity, a.IdentityReader
 	cfg.Risks, cfg.RiskReader, cfg.Dashboard = a.Risks, a.RiskReader, a.Dashboard
+	cfg.Controls, cfg.ControlReader = a.Controls, a.ControlReader
 	cfg.Projections = a.ProjectorNames()
 	return api.New(cfg)
 }

@@ -9,6 +9,8 @@ import type { AuthStatus } from '../lib/types';
 const NAV = [
   { to: '/', label: 'Dashboard' },
   { to: '/risks', label: 'Risks' },
+  { to: '/controls', label: 'Controls' },
+  { to: '/frameworks', label: 'Frameworks' },
   { to: '/api/docs', label: 'API reference' },
 ];
 

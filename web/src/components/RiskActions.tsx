@@ -1,24 +1,32 @@
-// Write actions on a risk's responses and control mappings (shown only with risks:write).
+// Write actions on a risk's responses and control mappings (offered only with risks:write).
 import {
   Alert,
+  Anchor,
   Button,
   Group,
   NumberInput,
   Select,
   SimpleGrid,
   Stack,
+  Table,
   Text,
   TextInput,
   Textarea,
   Title,
+  VisuallyHidden,
 } from '@mantine/core';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useDebouncedValue } from '@mantine/hooks';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link } from 'react-router-dom';
 import { useState, type FormEvent } from 'react';
 import { api, ApiError, errorMessage } from '../lib/api';
+import { useAuth } from '../lib/auth';
+import { controlLabel } from '../lib/controls';
 import { mapApiErrors } from '../lib/fieldErrors';
 import { useMembers } from '../lib/hooks';
 import { ifMatch } from '../lib/riskForm';
-import type { Risk, RiskResponse } from '../lib/types';
+import type { Control, ControlSummary, ListMeta, Risk, RiskResponse } from '../lib/types';
+import { ControlStatusBadge, EffectivenessBadge } from './ControlBadges';
 
 export const RESPONSE_TYPES = ['mitigate', 'accept', 'transfer', 'avoid'];
 export const RESPONSE_STATUSES = [
@@ -27,11 +35,12 @@ export const RESPONSE_STATUSES = [
   { value: 'done', label: 'done' },
 ];
 
-/** After a write: refetch the risk, its history, lists and the dashboard. */
+/** After a write: refetch the risk, its history, lists, controls (they list their risks) and the dashboard. */
 function useRiskWrite() {
   const qc = useQueryClient();
   return () => {
     qc.invalidateQueries({ queryKey: ['risks'] });
+    qc.invalidateQueries({ queryKey: ['controls'] });
     qc.invalidateQueries({ queryKey: ['dashboard'] });
   };
 }
@@ -183,17 +192,67 @@ export function AddResponseForm({ risk }: { risk: Risk }) {
   );
 }
 
+/** Picks a control by searching GET /api/controls?q=… (server-side search). */
+function ControlPicker({
+  exclude,
+  value,
+  onChange,
+  error,
+}: {
+  exclude: Set<number>;
+  value: ControlSummary | null;
+  onChange: (c: ControlSummary | null) => void;
+  error?: string;
+}) {
+  const [search, setSearch] = useState('');
+  const [debounced] = useDebouncedValue(search, 300);
+  // Once a control is chosen the search box shows its label; that is no search term.
+  const term = value && debounced === controlLabel(value) ? '' : debounced.trim();
+  const results = useQuery({
+    queryKey: ['controls', 'pick', term],
+    queryFn: async () => (await api<Control[], ListMeta>('/controls', { query: { q: term, limit: 20 } })).data,
+    placeholderData: keepPreviousData,
+    staleTime: 30_000,
+  });
+  const found = (results.data ?? []).filter((c) => !exclude.has(c.id));
+  const options = [...found];
+  if (value && !options.some((c) => c.id === value.id)) options.unshift(value as Control);
+  return (
+    <Select
+      label="Control to map"
+      description="Search by code or title"
+      searchable
+      clearable
+      placeholder="Search controls"
+      searchValue={search}
+      onSearchChange={setSearch}
+      filter={({ options: o }) => o}
+      data={options.map((c) => ({ value: String(c.id), label: controlLabel(c) }))}
+      value={value ? String(value.id) : null}
+      onChange={(v) => onChange(options.find((c) => String(c.id) === v) ?? null)}
+      nothingFoundMessage={results.isFetching ? 'Searching…' : 'No controls found'}
+      error={error}
+      w={{ base: '100%', sm: 380 }}
+    />
+  );
+}
+
 export function ControlMappings({ risk, editable }: { risk: Risk; editable: boolean }) {
   const done = useRiskWrite();
+  const { can } = useAuth();
+  const canSearch = can('controls:read');
+  const [picked, setPicked] = useState<ControlSummary | null>(null);
   const [controlId, setControlId] = useState<string | number>('');
+  const chosen = canSearch ? (picked?.id ?? null) : controlId === '' ? null : Number(controlId);
   const map = useMutation({
     mutationFn: () =>
       api(`/risks/${risk.id}/controls`, {
         method: 'POST',
-        body: { control_id: Number(controlId) },
+        body: { control_id: chosen },
         headers: { 'If-Match': ifMatch(risk.version) },
       }),
     onSuccess: () => {
+      setPicked(null);
       setControlId('');
       done();
     },
@@ -204,27 +263,72 @@ export function ControlMappings({ risk, editable }: { risk: Risk; editable: bool
     onSuccess: done,
   });
   const mapErrs = mapApiErrors(map.error, ['control_id']);
+  // The detail lists the controls; a risk replayed as of a past time may carry only their ids.
+  const controls: ControlSummary[] | null = risk.controls ?? null;
+  const ids = controls ? controls.map((c) => c.id) : risk.control_ids;
+  const unmapButton = (id: number, name: string) => (
+    <Button
+      size="compact-xs"
+      variant="subtle"
+      color="red"
+      onClick={() => unmap.mutate(id)}
+      loading={unmap.isPending && unmap.variables === id}
+      aria-label={`Unmap control ${name}`}
+    >
+      Unmap
+    </Button>
+  );
   return (
     <Stack gap="xs">
-      {risk.control_ids.length === 0 ? (
+      {ids.length === 0 ? (
         <Text c="dimmed">No controls mapped.</Text>
+      ) : controls ? (
+        <Table.ScrollContainer minWidth={560}>
+          <Table>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th scope="col">Code</Table.Th>
+                <Table.Th scope="col">Title</Table.Th>
+                <Table.Th scope="col">Status</Table.Th>
+                <Table.Th scope="col">Effectiveness</Table.Th>
+                {editable && (
+                  <Table.Th scope="col">
+                    <VisuallyHidden>Actions</VisuallyHidden>
+                  </Table.Th>
+                )}
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {controls.map((c) => (
+                <Table.Tr key={c.id}>
+                  <Table.Td>
+                    {canSearch ? (
+                      <Anchor component={Link} to={`/controls/${c.id}`}>
+                        {c.code}
+                      </Anchor>
+                    ) : (
+                      c.code
+                    )}
+                  </Table.Td>
+                  <Table.Td style={{ overflowWrap: 'anywhere' }}>{c.title}</Table.Td>
+                  <Table.Td>
+                    <ControlStatusBadge value={c.status} />
+                  </Table.Td>
+                  <Table.Td>
+                    <EffectivenessBadge value={c.effectiveness} />
+                  </Table.Td>
+                  {editable && <Table.Td>{unmapButton(c.id, c.code)}</Table.Td>}
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
       ) : (
         <Group gap="xs" component="ul" p={0} m={0} style={{ listStyle: 'none' }}>
-          {risk.control_ids.map((c) => (
+          {ids.map((c) => (
             <Group key={c} gap={4} component="li">
               <Text>Control #{c}</Text>
-              {editable && (
-                <Button
-                  size="compact-xs"
-                  variant="subtle"
-                  color="red"
-                  onClick={() => unmap.mutate(c)}
-                  loading={unmap.isPending && unmap.variables === c}
-                  aria-label={`Unmap control ${c}`}
-                >
-                  Unmap
-                </Button>
-              )}
+              {editable && unmapButton(c, String(c))}
             </Group>
           ))}
         </Group>
@@ -240,22 +344,38 @@ export function ControlMappings({ risk, editable }: { risk: Risk; editable: bool
         <form
           onSubmit={(e) => {
             e.preventDefault();
-            if (controlId !== '') map.mutate();
+            if (chosen !== null) map.mutate();
           }}
           noValidate
+          aria-label="Map a control"
         >
-          <Group align="flex-end">
-            <NumberInput
-              label="Control id to map"
-              min={1}
-              allowDecimal={false}
-              allowNegative={false}
-              value={controlId}
-              onChange={setControlId}
-              error={mapErrs.fields.control_id}
-              w={180}
-            />
-            <Button type="submit" size="sm" loading={map.isPending} disabled={controlId === ''}>
+          <Group align="flex-end" wrap="wrap">
+            {canSearch ? (
+              <ControlPicker
+                exclude={new Set(ids)}
+                value={picked}
+                onChange={(c) => {
+                  setPicked(c);
+                  map.reset();
+                }}
+                error={mapErrs.fields.control_id}
+              />
+            ) : (
+              <NumberInput
+                label="Control id to map"
+                min={1}
+                allowDecimal={false}
+                allowNegative={false}
+                value={controlId}
+                onChange={(v) => {
+                  setControlId(v);
+                  map.reset();
+                }}
+                error={mapErrs.fields.control_id}
+                w={180}
+              />
+            )}
+            <Button type="submit" size="sm" loading={map.isPending} disabled={chosen === null}>
               Map control
             </Button>
           </Group>

@@ -35,6 +35,8 @@ export interface ApiResult<T, M = undefined> {
 export interface RequestOptions {
   method?: string;
   body?: unknown;
+  /** A body sent as is (for example an uploaded file's text) with its own Content-Type. */
+  rawBody?: { text: string; contentType: string };
   headers?: Record<string, string>;
   query?: URLSearchParams | Record<string, string | number | undefined | null>;
 }
@@ -68,6 +70,9 @@ export async function api<T, M = undefined>(path: string, opts: RequestOptions =
   if (opts.body !== undefined) {
     headers['Content-Type'] = 'application/json';
     body = JSON.stringify(opts.body);
+  } else if (opts.rawBody !== undefined) {
+    headers['Content-Type'] = opts.rawBody.contentType;
+    body = opts.rawBody.text;
   }
   const res = await fetch(`/api${path}${buildQuery(opts.query)}`, {
     method: opts.method ?? 'GET',

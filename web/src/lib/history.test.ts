@@ -11,6 +11,9 @@ describe('history helpers', () => {
   it('labels events', () => {
     expect(eventLabel('RiskControlMapped')).toBe('Control mapped');
     expect(eventLabel('Other')).toBe('Other');
+    expect(eventLabel('ControlTestRecorded')).toBe('Test recorded');
+    expect(eventLabel('ControlEffectivenessUpdated')).toBe('Effectiveness changed');
+    expect(eventLabel('RequirementAdded')).toBe('Requirement added');
   });
   it('round-trips local date-times', () => {
     const iso = localToRfc3339('2026-01-31T12:00:05');

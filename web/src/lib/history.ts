@@ -16,6 +16,15 @@ const TYPE_LABELS: Record<string, string> = {
   RiskResponseUpdated: 'Response updated',
   RiskControlMapped: 'Control mapped',
   RiskControlUnmapped: 'Control unmapped',
+  FrameworkCreated: 'Created',
+  RequirementAdded: 'Requirement added',
+  ControlCreated: 'Created',
+  ControlUpdated: 'Updated',
+  ControlStatusChanged: 'Status changed',
+  ControlTestRecorded: 'Test recorded',
+  ControlEffectivenessUpdated: 'Effectiveness changed',
+  ControlMappedToRequirement: 'Requirement mapped',
+  ControlUnmappedFromRequirement: 'Requirement unmapped',
 };
 
 export function eventLabel(type: string): string {

@@ -32,7 +32,7 @@ export const EMPTY_FILTERS: RiskFilters = {
 const FILTER_KEYS = ['category', 'status', 'rating', 'owner_id', 'q', 'likelihood', 'impact', 'sort'] as const;
 export type FilterKey = (typeof FILTER_KEYS)[number];
 
-function oneOf<T extends string>(allowed: readonly T[], v: string | null): T | '' {
+export function oneOf<T extends string>(allowed: readonly T[], v: string | null): T | '' {
   return v !== null && (allowed as readonly string[]).includes(v) ? (v as T) : '';
 }
 
@@ -40,7 +40,7 @@ function scale(v: string | null): string {
   return v !== null && /^[1-5]$/.test(v.trim()) ? v.trim() : '';
 }
 
-function positiveInt(v: string | null): string {
+export function positiveInt(v: string | null): string {
   return v !== null && /^[1-9][0-9]{0,17}$/.test(v.trim()) ? v.trim() : '';
 }
 
@@ -91,17 +91,24 @@ export function withFilter(f: RiskFilters, key: FilterKey, value: string): RiskF
   return { ...f, [key]: value, cursor: '', prev: [] } as RiskFilters;
 }
 
-export function nextPage(f: RiskFilters, nextCursor: string): RiskFilters {
+/** Keyset paging state shared by the list pages: the current cursor and the stack of earlier ones. */
+export interface Paging {
+  cursor: string; // '' = first page
+  /** Cursors of the pages before the current one ('' = first page), oldest first. */
+  prev: string[];
+}
+
+export function nextPage<F extends Paging>(f: F, nextCursor: string): F {
   return { ...f, prev: [...f.prev, f.cursor], cursor: nextCursor };
 }
 
-export function previousPage(f: RiskFilters): RiskFilters {
+export function previousPage<F extends Paging>(f: F): F {
   if (f.prev.length === 0) return { ...f, cursor: '' };
   const prev = f.prev.slice(0, -1);
   return { ...f, prev, cursor: f.prev[f.prev.length - 1] };
 }
 
-export function hasPrevious(f: RiskFilters): boolean {
+export function hasPrevious(f: Paging): boolean {
   return f.cursor !== '';
 }
 
@@ -109,6 +116,6 @@ export function clearFilters(f: RiskFilters): RiskFilters {
   return { ...EMPTY_FILTERS, sort: f.sort };
 }
 
-export function pageNumber(f: RiskFilters): number {
+export function pageNumber(f: Paging): number {
   return f.cursor ? f.prev.length + 1 : 1;
 }

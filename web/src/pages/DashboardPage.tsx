@@ -2,6 +2,8 @@ import { Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useNavigate } from 'react-router-dom';
 import { api } from '../lib/api';
+import { useAuth } from '../lib/auth';
+import { EFFECTIVENESS_BAR_COLORS } from '../lib/controls';
 import type { Chart, DashboardCounts } from '../lib/types';
 import { EChart } from '../components/EChart';
 import { RiskHeatmap } from '../components/RiskHeatmap';
@@ -64,6 +66,8 @@ function ChartCard({
 
 export default function DashboardPage() {
   const navigate = useNavigate();
+  const { can } = useAuth();
+  const canControls = can('controls:read');
   const counts = useQuery({
     queryKey: ['dashboard', 'counts'],
     queryFn: async () => (await api<DashboardCounts>('/dashboard')).data,
@@ -73,7 +77,7 @@ export default function DashboardPage() {
     <Stack>
       <Title order={1}>Dashboard</Title>
       <ErrorAlert error={counts.error} />
-      <SimpleGrid cols={{ base: 1, xs: 2 }}>
+      <SimpleGrid cols={{ base: 1, xs: 2, lg: canControls ? 4 : 2 }}>
         <Card withBorder component={Link} to="/risks">
           <Text c="dimmed" size="sm">
             Open risks
@@ -92,6 +96,26 @@ export default function DashboardPage() {
             </Text>
           </Group>
         </Card>
+        {canControls && (
+          <Card withBorder component={Link} to="/controls?status=Active">
+            <Text c="dimmed" size="sm">
+              Active controls
+            </Text>
+            <Text fz={32} fw={700}>
+              {counts.data?.controls_active ?? '–'}
+            </Text>
+          </Card>
+        )}
+        {canControls && (
+          <Card withBorder component={Link} to="/controls?status=Active&effectiveness=Ineffective">
+            <Text c="dimmed" size="sm">
+              Active controls rated Ineffective
+            </Text>
+            <Text fz={32} fw={700}>
+              {counts.data?.controls_ineffective ?? '–'}
+            </Text>
+          </Card>
+        )}
       </SimpleGrid>
       <SimpleGrid cols={{ base: 1, md: 2 }}>
         <ChartCard title="Risk heat map" type="risk_heatmap">
@@ -125,6 +149,17 @@ export default function DashboardPage() {
             />
           )}
         </ChartCard>
+        {canControls && (
+          <ChartCard title="Controls by effectiveness" type="controls_by_effectiveness">
+            {(c) => (
+              <EChart
+                label={`Controls by effectiveness: ${c.labels.map((l, i) => `${l} ${c.values[i]}`).join(', ')}`}
+                option={barOption(c, false, EFFECTIVENESS_BAR_COLORS)}
+                onClick={(p) => p.name && navigate(`/controls?effectiveness=${encodeURIComponent(p.name)}`)}
+              />
+            )}
+          </ChartCard>
+        )}
       </SimpleGrid>
     </Stack>
   );

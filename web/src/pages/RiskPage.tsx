@@ -4,7 +4,6 @@ import {
   Badge,
   Button,
   Card,
-  Code,
   Group,
   Modal,
   SimpleGrid,
@@ -13,7 +12,6 @@ import {
   Text,
   TextInput,
   Textarea,
-  Timeline,
   Title,
 } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
@@ -23,12 +21,13 @@ import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom'
 import { api, ApiError, errorMessage } from '../lib/api';
 import { useAuth } from '../lib/auth';
 import { RATING_COLORS } from '../lib/heatmap';
-import { eventLabel, formatValue, localToRfc3339, rfc3339ToLocal } from '../lib/history';
+import { localToRfc3339, rfc3339ToLocal } from '../lib/history';
 import { useMembers } from '../lib/hooks';
 import { ifMatch } from '../lib/riskForm';
-import type { HistoryEntry, Risk } from '../lib/types';
+import type { Risk } from '../lib/types';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { AddResponseForm, ControlMappings, ResponseStatusSelect } from '../components/RiskActions';
+import { HistoryTimeline } from '../components/HistoryTimeline';
 import { Loading } from '../components/Loading';
 
 function Field({ label, children }: { label: string; children: React.ReactNode }) {
@@ -79,9 +78,6 @@ function RiskDetails({
           <Field label="Version">{risk.version}</Field>
           <Field label="Created">{new Date(risk.created_at).toLocaleString()}</Field>
           <Field label="Updated">{new Date(risk.updated_at).toLocaleString()}</Field>
-          <Field label="Mapped controls">
-            {risk.control_ids.length ? risk.control_ids.map((c) => `#${c}`).join(', ') : 'None'}
-          </Field>
         </SimpleGrid>
         <Text size="xs" c="dimmed" mt="md">
           Description
@@ -126,52 +122,13 @@ function RiskDetails({
         {editable && <AddResponseForm risk={risk} />}
       </Card>
 
-      <Card withBorder>
-        <Title order={2} size="h4" mb="sm">
-          Mapped controls
+      <Card withBorder component="section" aria-labelledby="controls-title">
+        <Title order={2} size="h4" mb="sm" id="controls-title">
+          Controls
         </Title>
         <ControlMappings risk={risk} editable={editable} />
       </Card>
     </Stack>
-  );
-}
-
-function History({ id }: { id: string }) {
-  const q = useQuery({
-    queryKey: ['risks', 'history', id],
-    queryFn: async () => (await api<HistoryEntry[]>(`/risks/${id}/history`)).data,
-  });
-  if (q.isLoading) return <Loading />;
-  if (q.error) return <ErrorAlert error={q.error} title="Could not load the history" />;
-  const entries = q.data ?? [];
-  if (!entries.length) return <Text c="dimmed">No history.</Text>;
-  return (
-    <Timeline active={entries.length} bulletSize={14} lineWidth={2}>
-      {entries.map((e) => (
-        <Timeline.Item
-          key={e.event_id}
-          title={
-            <Group gap="xs">
-              <Text fw={600}>{eventLabel(e.type)}</Text>
-              <Text size="sm" c="dimmed">
-                v{e.version} · {e.actor.name} ·{' '}
-                <time dateTime={e.recorded_at}>{new Date(e.recorded_at).toLocaleString()}</time>
-              </Text>
-            </Group>
-          }
-        >
-          {e.changes.length > 0 && (
-            <Stack gap={2} component="ul" p={0} m={0} style={{ listStyle: 'none' }}>
-              {e.changes.map((c) => (
-                <Text component="li" size="sm" key={c.field} style={{ overflowWrap: 'anywhere' }}>
-                  <Code>{c.field}</Code>: {formatValue(c.before)} → {formatValue(c.after)}
-                </Text>
-              ))}
-            </Stack>
-          )}
-        </Timeline.Item>
-      ))}
-    </Timeline>
   );
 }
 
@@ -289,7 +246,7 @@ export function RiskPage() {
             <Title order={2} size="h4" mb="sm" id="history-title">
               History
             </Title>
-            <History id={id} />
+            <HistoryTimeline path={`/risks/${id}/history`} queryKey={['risks', 'history', id]} />
           </Card>
         </Stack>
       ) : (
@@ -321,7 +278,7 @@ export function RiskPage() {
             <Title order={2} size="h4" mb="sm" id="history-title">
               History
             </Title>
-            <History id={id} />
+            <HistoryTimeline path={`/risks/${id}/history`} queryKey={['risks', 'history', id]} />
           </Card>
 
           <Modal opened={confirmOpen} onClose={confirm.close} title={`Delete risk #${risk.id}?`} centered>

@@ -1,0 +1,175 @@
+package api
+
+import (
+	"net/http"
+	"path"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/strata-grc/strata/commands"
+	cmdcontrols "github.com/strata-grc/strata/commands/controls"
+	"github.com/strata-grc/strata/commands/controls/frameworkfile"
+	"github.com/strata-grc/strata/commands/identity"
+	ev "github.com/strata-grc/strata/events/controls"
+	qcontrols "github.com/strata-grc/strata/queries/controls"
+)
+
+func (s *Server) mountFrameworks(g *gin.RouterGroup) {
+	read, write := s.allow(identity.ControlsRead), s.allow(identity.ControlsWrite)
+	fresh := s.consistent(qcontrols.Projection)
+	g.GET("/frameworks", read, fresh, s.listFrameworks)
+	g.POST("/frameworks", write, s.createFramework)
+	g.POST("/frameworks/import", write, s.importFramework)
+	g.GET("/frameworks/:id", read, fresh, s.getFramework)
+	g.POST("/frameworks/:id/requirements", write, s.addRequirement)
+	g.GET("/frameworks/:id/coverage", read, fresh, s.frameworkCoverage)
+	g.GET("/frameworks/:id/history", read, s.frameworkHistory)
+}
+
+func (s *Server) listFrameworks(c *gin.Context) {
+	limit, err := queryInt(c, "limit")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if c.Query("limit") != "" && limit == 0 {
+		fail(c, fieldErr("limit", "must be from 1 to 500"))
+		return
+	}
+	page, err := s.cfg.ControlReader.Frameworks(c.Request.Context(), principal(c).OrgID, qcontrols.FrameworkFilter{
+		Q: c.Query("q"), Limit: int(limit), Cursor: c.Query("cursor"),
+	})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	okList(c, page.Items, meta{Total: page.Total, Limit: page.Limit, NextCursor: page.NextCursor})
+}
+
+func (s *Server) getFramework(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	d, err := s.cfg.ControlReader.Framework(c.Request.Context(), principal(c).OrgID, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ok(c, http.StatusOK, d)
+}
+
+// respondFrameworkWritten answers a mutation with the framework as its stream now tells it.
+func (s *Server) respondFrameworkWritten(c *gin.Context, res commands.Result, err error) {
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	s.wrote(c, res)
+	d, err := s.cfg.ControlReader.CurrentFramework(c.Request.Context(), principal(c).OrgID, res.ID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.Header("Location", "/api/frameworks/"+strconv.FormatInt(res.ID, 10))
+	ok(c, http.StatusCreated, d)
+}
+
+func (s *Server) createFramework(c *gin.Context) {
+	var in struct {
+		Name        string `json:"name"`
+		Version     string `json:"version"`
+		Description string `json:"description"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		fail(c, err)
+		return
+	}
+	res, err := s.cfg.Controls.CreateFramework(c.Request.Context(), metadata(c), cmdcontrols.CreateFramework{
+		Name: in.Name, Version: in.Version, Description: in.Description, Source: "api",
+	})
+	s.respondFrameworkWritten(c, res, err)
+}
+
+// importFramework takes the file itself as the body; its Content-Type says whether
+// it is CSV or JSON, and an optional file_name query parameter is kept in the trail.
+func (s *Server) importFramework(c *gin.Context) {
+	format, err := frameworkfile.FormatOf(c.ContentType())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	body, err := readBody(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	fw, err := frameworkfile.Parse(body, format)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	name := path.Base(c.Query("file_name"))
+	if name == "." || name == "/" || len(name) > 255 {
+		name = ""
+	}
+	res, err := s.cfg.Controls.CreateFramework(c.Request.Context(), metadata(c), ImportCommand(fw, name))
+	s.respondFrameworkWritten(c, res, err)
+}
+
+// ImportCommand turns a parsed framework file into the command that creates it.
+func ImportCommand(fw frameworkfile.Framework, fileName string) cmdcontrols.CreateFramework {
+	cmd := cmdcontrols.CreateFramework{Name: fw.Name, Version: fw.Version, Description: fw.Description,
+		Source: "import", FileName: fileName}
+	for _, r := range fw.Requirements {
+		cmd.Requirements = append(cmd.Requirements, cmdcontrols.NewRequirement{
+			Requirement: ev.Requirement{Code: r.Code, Title: r.Title, Description: r.Description}, Line: r.Line,
+		})
+	}
+	return cmd
+}
+
+func (s *Server) addRequirement(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	var in ev.Requirement
+	if err := decodeJSON(c, &in); err != nil {
+		fail(c, err)
+		return
+	}
+	_, res, err := s.cfg.Controls.AddRequirement(c.Request.Context(), metadata(c), id, in)
+	s.respondFrameworkWritten(c, res, err)
+}
+
+func (s *Server) frameworkCoverage(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	cov, err := s.cfg.ControlReader.Coverage(c.Request.Context(), principal(c).OrgID, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ok(c, http.StatusOK, cov)
+}
+
+func (s *Server) frameworkHistory(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	h, err := s.cfg.ControlReader.FrameworkHistory(c.Request.Context(), principal(c).OrgID, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ok(c, http.StatusOK, h)
+}

@@ -1,0 +1,263 @@
+package controls
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/strata-grc/strata"
+	cmd "github.com/strata-grc/strata/commands/controls"
+	"github.com/strata-grc/strata/events"
+	"github.com/strata-grc/strata/queries"
+)
+
+// Framework is a framework as lists show it.
+type Framework struct {
+	ID               int64     `json:"id"`
+	Name             string    `json:"name"`
+	Version          string    `json:"version"`
+	Description      string    `json:"description"`
+	Source           string    `json:"source"`
+	RequirementCount int       `json:"requirement_count"`
+	CreatedAt        time.Time `json:"created_at"`
+	UpdatedAt        time.Time `json:"updated_at"`
+}
+
+// FrameworkDetail is a framework with its requirements.
+type FrameworkDetail struct {
+	Framework
+	Requirements []Requirement `json:"requirements"`
+}
+
+// Requirement is one requirement of a framework.
+type Requirement struct {
+	ID          int64  `json:"id"`
+	FrameworkID int64  `json:"framework_id"`
+	Code        string `json:"code"`
+	Title       string `json:"title"`
+	Description string `json:"description"`
+}
+
+// Coverage says how much of a framework effective, active controls answer.
+type Coverage struct {
+	FrameworkID         int64                 `json:"framework_id"`
+	RequirementsTotal   int                   `json:"requirements_total"`
+	RequirementsCovered int                   `json:"requirements_covered"`
+	CoveragePercent     float64               `json:"coverage_percent"`
+	Requirements        []RequirementCoverage `json:"requirements"`
+}
+
+// RequirementCoverage is one requirement with the controls mapped to it.
+type RequirementCoverage struct {
+	ID       int64  `json:"id"`
+	Code     string `json:"code"`
+	Title    string `json:"title"`
+	Covered  bool   `json:"covered"`
+	Controls []Ref  `json:"controls"`
+}
+
+// FrameworkFilter narrows the framework list.
+type FrameworkFilter struct {
+	Q      string
+	Limit  int
+	Cursor string
+}
+
+var errNoFramework = strata.Errorf(strata.NotFound, "framework not found")
+
+const frameworkColumns = `id, name, version, description, source, requirement_count, created_at, updated_at`
+
+// Frameworks returns one page of an organization's frameworks by id.
+func (r *Reader) Frameworks(ctx context.Context, orgID int64, f FrameworkFilter) (queries.Page[Framework], error) {
+	errs := strata.FieldErrors{}
+	queries.SearchText(errs, f.Q)
+	queries.Limit(errs, &f.Limit)
+	if err := errs.Err(); err != nil {
+		return queries.Page[Framework]{}, err
+	}
+	cur, err := queries.DecodeCursor(f.Cursor, "")
+	if err != nil {
+		return queries.Page[Framework]{}, err
+	}
+	w := queries.NewWhere("org_id = $1", orgID)
+	if f.Q != "" {
+		w.Add(`(name || ' ' || version || ' ' || description) ilike ?`, queries.LikePattern(f.Q))
+	}
+	var total int64
+	if cur != nil {
+		total = cur.Total
+		queries.Keyset{}.After(w, nil, cur.ID)
+	} else if err := r.pool.QueryRow(ctx, `select count(*) from frameworks where `+w.SQL(), w.Args...).Scan(&total); err != nil {
+		return queries.Page[Framework]{}, err
+	}
+	w.Args = append(w.Args, f.Limit+1)
+	rows, err := r.pool.Query(ctx, `select `+frameworkColumns+` from frameworks where `+w.SQL()+` order by id limit $`+
+		strconv.Itoa(len(w.Args)), w.Args...)
+	if err != nil {
+		return queries.Page[Framework]{}, err
+	}
+	items, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Framework])
+	if err != nil {
+		return queries.Page[Framework]{}, err
+	}
+	page := queries.Page[Framework]{Items: items, Total: total, Limit: f.Limit}
+	if len(items) > f.Limit {
+		page.Items = items[:f.Limit]
+		s := queries.Cursor{ID: page.Items[f.Limit-1].ID, Total: total}.Encode()
+		page.NextCursor = &s
+	}
+	if page.Items == nil {
+		page.Items = []Framework{}
+	}
+	return page, nil
+}
+
+// Framework returns a framework of the organization with its requirements by code.
+func (r *Reader) Framework(ctx context.Context, orgID, id int64) (FrameworkDetail, error) {
+	rows, err := r.pool.Query(ctx, `select `+frameworkColumns+` from frameworks where id = $1 and org_id = $2`, id, orgID)
+	if err != nil {
+		return FrameworkDetail{}, err
+	}
+	fw, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[Framework])
+	if errors.Is(err, pgx.ErrNoRows) {
+		return FrameworkDetail{}, errNoFramework
+	}
+	if err != nil {
+		return FrameworkDetail{}, err
+	}
+	rows, err = r.pool.Query(ctx, `select id, framework_id, code, title, description from requirements
+		where framework_id = $1 and org_id = $2 order by code collate "C", id`, id, orgID)
+	if err != nil {
+		return FrameworkDetail{}, err
+	}
+	reqs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Requirement])
+	if reqs == nil {
+		reqs = []Requirement{}
+	}
+	return FrameworkDetail{Framework: fw, Requirements: reqs}, err
+}
+
+// CurrentFramework replays a framework's stream: what a write just made, without
+// waiting for the projection.
+func (r *Reader) CurrentFramework(ctx context.Context, orgID, id int64) (FrameworkDetail, error) {
+	agg, evs, err := r.frameworks.Load(ctx, id, events.ReadOptions{})
+	if err != nil {
+		return FrameworkDetail{}, err
+	}
+	if agg.Version == 0 || agg.OrgID != orgID {
+		return FrameworkDetail{}, errNoFramework
+	}
+	var source string
+	if len(evs) > 0 {
+		var x struct {
+			Source string `json:"source"`
+		}
+		_ = json.Unmarshal(evs[0].Data, &x)
+		source = x.Source
+	}
+	s := agg.State
+	d := FrameworkDetail{Framework: Framework{ID: s.ID, Name: s.Name, Version: s.Version, Description: s.Description,
+		Source: source, RequirementCount: len(s.Requirements), CreatedAt: agg.CreatedAt, UpdatedAt: agg.UpdatedAt},
+		Requirements: make([]Requirement, 0, len(s.Requirements))}
+	for rid, q := range s.Requirements {
+		d.Requirements = append(d.Requirements, Requirement{ID: rid, FrameworkID: s.ID, Code: q.Code, Title: q.Title, Description: q.Description})
+	}
+	sortRequirements(d.Requirements)
+	return d, nil
+}
+
+// Coverage computes a framework's coverage: a requirement counts as covered when an
+// Active control rated Effective answers it.
+func (r *Reader) Coverage(ctx context.Context, orgID, id int64) (Coverage, error) {
+	var exists bool
+	if err := r.pool.QueryRow(ctx, `select exists (select 1 from frameworks where id = $1 and org_id = $2)`, id, orgID).Scan(&exists); err != nil {
+		return Coverage{}, err
+	}
+	if !exists {
+		return Coverage{}, errNoFramework
+	}
+	rows, err := r.pool.Query(ctx, `select q.id, q.code, q.title,
+			coalesce(bool_or(c.status = 'Active' and c.effectiveness = 'Effective'), false),
+			coalesce(json_agg(json_build_object('id', c.id, 'code', c.code, 'title', c.title, 'status', c.status,
+				'effectiveness', c.effectiveness) order by c.code, c.id) filter (where c.id is not null), '[]')
+		from requirements q
+		left join control_requirements cr on cr.requirement_id = q.id
+		left join controls c on c.id = cr.control_id
+		where q.framework_id = $1 and q.org_id = $2
+		group by q.id order by q.code collate "C", q.id`, id, orgID)
+	if err != nil {
+		return Coverage{}, err
+	}
+	reqs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[RequirementCoverage])
+	if err != nil {
+		return Coverage{}, err
+	}
+	out := Coverage{FrameworkID: id, RequirementsTotal: len(reqs), Requirements: reqs}
+	if out.Requirements == nil {
+		out.Requirements = []RequirementCoverage{}
+	}
+	for _, q := range reqs {
+		if q.Covered {
+			out.RequirementsCovered++
+		}
+	}
+	if out.RequirementsTotal > 0 {
+		out.CoveragePercent = math.Round(1000*float64(out.RequirementsCovered)/float64(out.RequirementsTotal)) / 10
+	}
+	return out, nil
+}
+
+// FrameworkHistory is a framework's audit trail.
+func (r *Reader) FrameworkHistory(ctx context.Context, orgID, id int64) ([]queries.Entry, error) {
+	evs, err := r.frameworks.Store.ReadStream(ctx, r.frameworks.Name(id), events.ReadOptions{})
+	if err != nil {
+		return nil, err
+	}
+	if len(evs) == 0 || evs[0].Metadata.OrgID != orgID {
+		return nil, errNoFramework
+	}
+	views := make([]queries.Flat, len(evs))
+	var state cmd.Framework
+	for i, e := range evs {
+		p, err := r.frameworks.Registry.Decode(e)
+		if err != nil {
+			return nil, err
+		}
+		state = r.frameworks.Evolve(state, p, e)
+		f := queries.Flat{}
+		f["name"], _ = json.Marshal(state.Name)
+		f["version"], _ = json.Marshal(state.Version)
+		f["description"], _ = json.Marshal(state.Description)
+		for rid, q := range state.Requirements {
+			queries.Flatten(f, "requirements."+strconv.FormatInt(rid, 10)+".", q)
+		}
+		views[i] = f
+	}
+	return queries.History(evs, views), nil
+}
+
+func sortRequirements(reqs []Requirement) {
+	slices.SortFunc(reqs, func(a, b Requirement) int {
+		if c := strings.Compare(a.Code, b.Code); c != 0 {
+			return c
+		}
+		return cmpInt(a.ID, b.ID)
+	})
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}

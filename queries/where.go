@@ -1,0 +1,86 @@
+package queries
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/strata-grc/strata"
+)
+
+// Where builds a list query's conditions with numbered arguments.
+type Where struct {
+	conds []string
+	Args  []any
+}
+
+// NewWhere starts with fixed conditions and their arguments (org_id = $1, ...).
+func NewWhere(cond string, args ...any) *Where { return &Where{conds: []string{cond}, Args: args} }
+
+// Add appends a condition whose one ? stands for v.
+func (w *Where) Add(cond string, v any) {
+	w.Args = append(w.Args, v)
+	w.conds = append(w.conds, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(w.Args))))
+}
+
+// SQL is the conditions joined with and.
+func (w *Where) SQL() string { return strings.Join(w.conds, " and ") }
+
+// Keyset is a list's order: a key column (empty for id alone) and a direction, id
+// breaking ties.
+type Keyset struct {
+	Column string
+	Desc   bool
+}
+
+// OrderBy is the order clause.
+func (k Keyset) OrderBy() string {
+	dir := " asc"
+	if k.Desc {
+		dir = " desc"
+	}
+	if k.Column == "" {
+		return "id" + dir
+	}
+	return k.Column + dir + ", id" + dir
+}
+
+// After narrows w to rows after the cursor's row in this order.
+func (k Keyset) After(w *Where, key any, id int64) {
+	cmp := ">"
+	if k.Desc {
+		cmp = "<"
+	}
+	if k.Column == "" {
+		w.Add("id "+cmp+" ?", id)
+		return
+	}
+	w.Args = append(w.Args, key, id)
+	w.conds = append(w.conds, fmt.Sprintf("(%s, id) %s ($%d, $%d)", k.Column, cmp, len(w.Args)-1, len(w.Args)))
+}
+
+// Limit checks a page size, defaulting 0 to 50.
+func Limit(errs strata.FieldErrors, limit *int) {
+	switch {
+	case *limit == 0:
+		*limit = 50
+	case *limit < 1 || *limit > 500:
+		errs.Add("limit", "must be from 1 to 500")
+	}
+}
+
+// LikePattern is a case-insensitive substring pattern for ilike with s's wildcards
+// escaped.
+func LikePattern(s string) string {
+	return "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s) + "%"
+}
+
+// SearchText checks a q filter.
+func SearchText(errs strata.FieldErrors, q string) {
+	if len(q) > 200 {
+		errs.Add("q", "must be at most 200 characters")
+	}
+	if strings.ContainsRune(q, 0) {
+		errs.Add("q", "must not contain NUL characters")
+	}
+}
