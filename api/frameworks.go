@@ -106,29 +106,12 @@ func (s *Server) importFramework(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	fw, err := frameworkfile.Parse(body, format)
-	if err != nil {
-		fail(c, err)
-		return
-	}
 	name := path.Base(c.Query("file_name"))
 	if name == "." || name == "/" || len(name) > 255 {
 		name = ""
 	}
-	res, err := s.cfg.Controls.CreateFramework(c.Request.Context(), metadata(c), ImportCommand(fw, name))
+	res, err := s.cfg.Controls.Import(c.Request.Context(), metadata(c), body, format, name)
 	s.respondFrameworkWritten(c, res, err)
-}
-
-// ImportCommand turns a parsed framework file into the command that creates it.
-func ImportCommand(fw frameworkfile.Framework, fileName string) cmdcontrols.CreateFramework {
-	cmd := cmdcontrols.CreateFramework{Name: fw.Name, Version: fw.Version, Description: fw.Description,
-		Source: "import", FileName: fileName}
-	for _, r := range fw.Requirements {
-		cmd.Requirements = append(cmd.Requirements, cmdcontrols.NewRequirement{
-			Requirement: ev.Requirement{Code: r.Code, Title: r.Title, Description: r.Description}, Line: r.Line,
-		})
-	}
-	return cmd
 }
 
 func (s *Server) addRequirement(c *gin.Context) {

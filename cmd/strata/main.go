@@ -32,6 +32,8 @@ Usage:
   strata projections status                 each projection's checkpoint and lag
   strata projections rebuild NAME           replay the log into fresh tables and switch over
   strata seed [--risks 300]                 create the demo organization, its users and data
+  strata import framework --org ORG FILE    import a framework from a .csv or .json file;
+                                            a file with any bad row imports nothing
   strata admin create-user --email E --name N --org ORG --role ROLE
                                             create (or add) a user; the password comes from
                                             standard input, or is generated and printed once
@@ -103,6 +105,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return err
 		}
 		return projectionsCmd(ctx, *dbURL, positional, stdout, logger)
+	case "import":
+		return importCmd(ctx, fs, dbURL, args[1:], stdout, logger)
 	case "seed":
 		n := fs.Int("risks", 300, "how many demo risks to create")
 		if err := fs.Parse(args[1:]); err != nil {

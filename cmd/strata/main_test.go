@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -42,7 +44,7 @@ func TestCommands(t *testing.T) {
 	if out := run(t, ctx, "migrate", url); !strings.Contains(out, "up to date") {
 		t.Fatalf("migrate: %q", out)
 	}
-	if out := run(t, ctx, "seed", url, "--risks", "25"); !strings.Contains(out, "seeded 25 demo risks") ||
+	if out := run(t, ctx, "seed", url, "--risks", "25"); !strings.Contains(out, "24 controls and 25 risks") ||
 		!strings.Contains(out, "viewer@northwind.example") {
 		t.Fatalf("seed: %q", out)
 	}
@@ -74,12 +76,64 @@ func TestCommands(t *testing.T) {
 		t.Fatalf("after rebuild the projection should be caught up: %q", status)
 	}
 
+	if out := run(t, ctx, "projections", "rebuild", "controls", url); !strings.Contains(out, "rebuilt controls") {
+		t.Fatalf("rebuild controls: %q", out)
+	}
+	var controls, frameworks, requirements int
+	if err := db.Pool.QueryRow(ctx, `select (select count(*) from controls), (select count(*) from frameworks),
+		(select count(*) from requirements)`).Scan(&controls, &frameworks, &requirements); err != nil {
+		t.Fatal(err)
+	}
+	if controls != len(demoControls) || frameworks != 2 || requirements != 24 {
+		t.Fatalf("after rebuild: %d controls, %d frameworks, %d requirements; want %d, 2, 24", controls, frameworks, requirements, len(demoControls))
+	}
+
 	var errOut bytes.Buffer
 	if err := Run(ctx, []string{"projections", "rebuild", "nosuch", url}, nil, io.Discard, &errOut); err == nil {
 		t.Fatal("rebuilding an unknown projection must fail")
 	}
 	if err := Run(ctx, []string{"frobnicate"}, nil, io.Discard, &errOut); err == nil {
 		t.Fatal("an unknown command must fail")
+	}
+}
+
+func TestImportFramework(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := testdb.New(t)
+	url := "--database-url=" + schemaURL(db)
+	run(t, ctx, "admin", "create-user", url, "--email", "c@example.com", "--name", "C", "--org", "Acme", "--role", "compliance_manager")
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.csv")
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(good, []byte("framework,version,code,title\nOps Basics,2,OB-1,Runbooks exist\nOps Basics,2,OB-2,On-call is staffed\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte("{\"name\": \"Broken\",\n \"requirements\": [\n  {\"code\": \"B-1\", \"title\": \"ok\"},\n  {\"code\": \"\", \"title\": \"\"}\n]}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out := run(t, ctx, "import", "framework", good, "--org", "Acme", url); !strings.Contains(out, `imported "Ops Basics" 2`) ||
+		!strings.Contains(out, "with 2 requirements") {
+		t.Fatalf("import: %q", out)
+	}
+	err := Run(ctx, []string{"import", "framework", "--org", "Acme", url, bad}, nil, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "bad.json: line 4: code is required") {
+		t.Fatalf("a bad file must fail naming its line: %v", err)
+	}
+	for _, args := range [][]string{
+		{"import", "framework", good, url},                             // no organization
+		{"import", "framework", "--org", "Nowhere", good, url},         // unknown organization
+		{"import", "framework", "--org", "Acme", url, dir + "/x.xlsx"}, // unknown format
+		{"import", "framework", "--org", "Acme", good, url},            // same name and version again
+		{"import", "controls", url},
+	} {
+		if err := Run(ctx, args, nil, io.Discard, io.Discard); err == nil {
+			t.Errorf("strata %v must fail", args[:3])
+		}
+	}
+	var n int
+	if err := db.Pool.QueryRow(ctx, `select count(*) from events where type = 'FrameworkCreated'`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("%d frameworks in the log (%v), want exactly the good one", n, err)
 	}
 }
 

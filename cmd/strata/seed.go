@@ -100,6 +100,20 @@ func Seed(ctx context.Context, a *app.App, n int, out io.Writer) error {
 			CorrelationID: "seed-" + strconv.Itoa(i), UserAgent: "strata seed"}
 	}
 	owner := func() *int64 { id := people[rng.IntN(len(people))].id; return &id }
+	// The compliance manager looks after frameworks and controls; the auditor tests.
+	controlMeta := func(i int) events.Metadata {
+		p := []person{people[2], people[2], people[2], people[3]}[i%4]
+		return events.Metadata{OrgID: orgID, ActorID: p.id, ActorName: p.name,
+			CorrelationID: "seed-control-" + strconv.Itoa(i), UserAgent: "strata seed"}
+	}
+	reqs, err := seedFrameworks(ctx, a, controlMeta(0))
+	if err != nil {
+		return err
+	}
+	controlIDs, err := seedControls(ctx, a, reqs, controlMeta, owner, rng)
+	if err != nil {
+		return err
+	}
 	var ids []int64
 	for i := range n {
 		cat := cats[rng.IntN(len(cats))]
@@ -145,7 +159,8 @@ func Seed(ctx context.Context, a *app.App, n int, out io.Writer) error {
 			}
 		}
 		for range rng.IntN(3) {
-			if _, err := a.Risks.Execute(ctx, m, id, nil, cmdrisks.MapControl{ControlID: int64(1 + rng.IntN(40))}); err != nil {
+			c := controlIDs[rng.IntN(len(controlIDs))]
+			if _, err := a.Risks.Execute(ctx, m, id, nil, cmdrisks.MapControl{ControlID: c}); err != nil {
 				return err
 			}
 		}
@@ -161,6 +176,12 @@ func Seed(ctx context.Context, a *app.App, n int, out io.Writer) error {
 			}
 		}
 	}
-	fmt.Fprintf(out, "seeded %d demo risks with their history in %s\n", len(ids), time.Since(start).Round(time.Millisecond))
+	// One control is retired after risks mapped it: its mappings stay, shown as archived.
+	retired := controlIDs[len(controlIDs)-1]
+	if _, err := a.Controls.UpdateControl(ctx, controlMeta(1), retired, nil, json.RawMessage(`{"status":"Archived"}`)); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "seeded the example frameworks (%d requirements), %d controls and %d risks with their history in %s\n",
+		len(reqs), len(controlIDs), len(ids), time.Since(start).Round(time.Millisecond))
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/strata-grc/strata"
 	"github.com/strata-grc/strata/commands"
+	"github.com/strata-grc/strata/commands/controls/frameworkfile"
 	"github.com/strata-grc/strata/events"
 	ev "github.com/strata-grc/strata/events/controls"
 )
@@ -97,6 +98,22 @@ func (h *Handler) CreateFramework(ctx context.Context, meta events.Metadata, cmd
 		_ = h.keys.Release(ctx, frameworkKey, meta.OrgID, key, id)
 	}
 	return res, err
+}
+
+// Import creates a framework from a CSV or JSON file; a file with any bad row
+// imports nothing and the error names every bad row by line.
+func (h *Handler) Import(ctx context.Context, meta events.Metadata, data []byte, format frameworkfile.Format, fileName string) (commands.Result, error) {
+	fw, err := frameworkfile.Parse(data, format)
+	if err != nil {
+		return commands.Result{}, err
+	}
+	cmd := CreateFramework{Name: fw.Name, Version: fw.Version, Description: fw.Description, Source: "import", FileName: fileName}
+	for _, r := range fw.Requirements {
+		cmd.Requirements = append(cmd.Requirements, NewRequirement{
+			Requirement: ev.Requirement{Code: r.Code, Title: r.Title, Description: r.Description}, Line: r.Line,
+		})
+	}
+	return h.CreateFramework(ctx, meta, cmd)
 }
 
 // AddRequirement adds a requirement to a framework and returns its id.

@@ -1,90 +1,18 @@
 // End-to-end tests: a real bin/strata on a fresh PostgreSQL database, driven through
 // Debian's /usr/bin/chromium with playwright-core (no browser is downloaded).
 // Run from web/: `npm run e2e` (expects web/dist and ../bin/strata to be built already).
+// Shared set-up (server, database, browser, login, axe) lives in helpers.mjs.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import AxeBuilderModule from '@axe-core/playwright';
+import { RISK, VIEWER, axe, createHarness, localValue, login, pickSelect, shot, shots, sleep } from './helpers.mjs';
 
-const AxeBuilder = AxeBuilderModule.default ?? AxeBuilderModule;
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, '../..');
-const bin = path.join(repo, 'bin/strata');
-const shots = path.join(repo, 'test-output/e2e');
-mkdirSync(shots, { recursive: true });
-
-const RISK = { email: 'risk@northwind.example', password: 'demo-risk-pass' };
-const VIEWER = { email: 'viewer@northwind.example', password: 'demo-viewer-pass' };
-const TIMEOUT = 15_000;
-
-const dbName = `strata_e2e_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-const dbUrl = `postgres://localhost:5432/${dbName}?sslmode=disable`;
-let server;
-let serverLog = '';
-let base;
-let browser;
+const h = createHarness();
+const newContext = () => h.newContext();
 
 /** Shared state between the scenarios (they run in order). */
 const state = { riskId: null, title: null, newTitle: null, beforeEdit: null };
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitReady(url, ms = 30_000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (server.exitCode !== null) throw new Error(`strata serve exited (${server.exitCode}):\n${serverLog}`);
-    try {
-      const r = await fetch(`${url}/readyz`);
-      if (r.ok) return;
-    } catch {
-      /* not listening yet */
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`strata did not become ready in ${ms} ms:\n${serverLog}`);
-}
-
-function dropDb() {
-  try {
-    execFileSync('psql', ['-h', '127.0.0.1', '-U', 'root', '-d', 'postgres', '-c', `drop database if exists ${dbName} with (force)`], {
-      stdio: 'pipe',
-    });
-  } catch (e) {
-    console.error(`could not drop ${dbName}: ${e.stderr ?? e}`);
-  }
-}
-
-async function newContext() {
-  const ctx = await browser.newContext({ baseURL: base, timezoneId: 'UTC', viewport: { width: 1280, height: 900 } });
-  ctx.setDefaultTimeout(TIMEOUT);
-  return ctx;
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
-}
-
-async function login(page, who) {
-  await page.goto('/login');
-  await page.getByRole('textbox', { name: 'Email' }).fill(who.email);
-  await page.locator('input[type="password"]').fill(who.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
-}
 
 async function openRisksCount(page) {
   await page.goto('/');
@@ -94,68 +22,9 @@ async function openRisksCount(page) {
   return Number((await value.textContent()).trim());
 }
 
-async function pickSelect(page, label, option) {
-  await page.getByRole('textbox', { name: label }).click();
-  await page.getByRole('option', { name: option, exact: true }).click();
-}
-
-/** datetime-local value (UTC, the contexts' time zone) for a Date. */
-function localValue(d) {
-  return d.toISOString().slice(0, 19);
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function axe(page, name) {
-  const result = await new AxeBuilder({ page }).analyze();
-  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  return bad.map((v) => ({
-    page: name,
-    id: v.id,
-    impact: v.impact,
-    help: v.help,
-    count: v.nodes.length,
-    nodes: v.nodes.slice(0, 40).map((n) => `${n.target.join(' ')} :: ${(n.failureSummary ?? '').split('\n').slice(1, 2).join(' ').trim()}`),
-  }));
-}
-
 describe('strata e2e', { concurrency: 1 }, () => {
-  before(async () => {
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    execFileSync(bin, ['seed', '--risks', '20', '--database-url', dbUrl], { stdio: 'pipe', cwd: repo });
-    server = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--database-url', dbUrl], {
-      cwd: repo,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    server.stdout.on('data', (d) => (serverLog += d));
-    server.stderr.on('data', (d) => (serverLog += d));
-    await waitReady(base);
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-  });
-
-  after(async () => {
-    await browser?.close().catch(() => {});
-    if (server && server.exitCode === null) {
-      const exited = new Promise((r) => server.once('exit', r));
-      server.kill('SIGTERM');
-      await Promise.race([exited, sleep(10_000)]);
-      if (server.exitCode === null) server.kill('SIGKILL');
-    }
-    dropDb();
-  });
+  before(() => h.start());
+  after(() => h.stop());
 
   test('1. login: wrong password shows the API message, then the risk manager signs in', async () => {
     const ctx = await newContext();
@@ -403,7 +272,7 @@ describe('strata e2e', { concurrency: 1 }, () => {
 
   test('8. a phone-sized window: the screens fit and stay accessible', async () => {
     assert.ok(state.riskId, 'needs the risk of scenario 2');
-    const ctx = await browser.newContext({ baseURL: base, timezoneId: 'UTC', viewport: { width: 390, height: 844 } });
+    const ctx = await h.newContext({ width: 390, height: 844 });
     const page = await ctx.newPage();
     const found = [];
     try {

@@ -166,12 +166,7 @@ export function EffectivenessModal({
     m.mutate();
   };
   return (
-    <Modal
-      opened={opened}
-      onClose={close}
-      title={`Change the effectiveness of ${control.code}`}
-      centered
-    >
+    <Modal opened={opened} onClose={close} title={`Change the effectiveness of ${control.code}`} centered>
       <form onSubmit={submit} noValidate>
         <Stack>
           <Text size="sm">

@@ -1,4 +1,17 @@
-import { Alert, Anchor, Badge, Button, Card, Group, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Button,
+  Card,
+  Group,
+  SimpleGrid,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -356,9 +369,7 @@ export function ControlPage() {
           </Card>
 
           {can('controls:test') && <RecordTestModal control={control} opened={testOpen} onClose={testModal.close} />}
-          {can('controls:write') && (
-            <EffectivenessModal control={control} opened={effOpen} onClose={effModal.close} />
-          )}
+          {can('controls:write') && <EffectivenessModal control={control} opened={effOpen} onClose={effModal.close} />}
         </>
       )}
     </Stack>

@@ -145,9 +145,7 @@ export function ControlsListPage() {
       ) : (
         <>
           <Text size="sm" c="dimmed" aria-live="polite">
-            {meta
-              ? `${meta.total} matching control${meta.total === 1 ? '' : 's'} · page ${pageNumber(filters)}`
-              : ''}
+            {meta ? `${meta.total} matching control${meta.total === 1 ? '' : 's'} · page ${pageNumber(filters)}` : ''}
             {list.isFetching ? ' · updating…' : ''}
           </Text>
           <Table.ScrollContainer minWidth={720}>

@@ -246,9 +246,7 @@ export function FrameworksListPage() {
       ) : (
         <>
           <Text size="sm" c="dimmed" aria-live="polite">
-            {meta
-              ? `${meta.total} framework${meta.total === 1 ? '' : 's'} · page ${pageNumber(filters)}`
-              : ''}
+            {meta ? `${meta.total} framework${meta.total === 1 ? '' : 's'} · page ${pageNumber(filters)}` : ''}
             {list.isFetching ? ' · updating…' : ''}
           </Text>
           <Table.ScrollContainer minWidth={600}>

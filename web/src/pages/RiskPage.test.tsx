@@ -1,4 +1,4 @@
-import { screen, waitFor } from '@testing-library/react';
+import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LOGGED_IN, mockFetch, renderAt } from '../test-utils';
 import { RiskPage } from './RiskPage';
@@ -50,7 +50,9 @@ describe('RiskPage', () => {
     renderAt('/risks/9', [{ path: '/risks/:id', element: <RiskPage /> }]);
     expect(await screen.findByRole('heading', { name: /vendor outage/i })).toBeInTheDocument();
     expect(await screen.findByText(/Assessed → Treating/)).toBeInTheDocument();
-    expect(screen.getByText('#3, #8')).toBeInTheDocument();
+    // Without the detail's `controls` (an older server), the ids are listed.
+    expect(screen.getByText('Control #3')).toBeInTheDocument();
+    expect(screen.getByText('Control #8')).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Delete' })).not.toBeInTheDocument();
     expect(screen.queryByRole('link', { name: 'Edit' })).not.toBeInTheDocument();
   });
@@ -90,5 +92,69 @@ describe('RiskPage', () => {
     expect(screen.getByRole('button', { name: 'Delete' })).toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Add response' })).toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Unmap control 3' })).toBeInTheDocument();
+  });
+});
+
+describe('RiskPage controls section', () => {
+  const mapper = {
+    ...LOGGED_IN,
+    data: { ...LOGGED_IN.data, permissions: ['members:read', 'risks:read', 'risks:write', 'controls:read'] },
+  };
+  const withControls = {
+    ...risk,
+    control_ids: [3],
+    controls: [{ id: 3, code: 'AC-01', title: 'Access reviews', status: 'Archived', effectiveness: 'Effective' }],
+  };
+
+  it('lists the controls, marks archived ones, searches and shows the field error of a refused mapping', async () => {
+    const fetch = mockFetch((url, init) => {
+      if (url.pathname === '/api/auth/status') return { body: mapper };
+      if (url.pathname === '/api/members') return { body: { success: true, data: [] } };
+      if (url.pathname === '/api/risks/9/history') return { body: { success: true, data: history } };
+      if (url.pathname === '/api/controls')
+        return {
+          body: {
+            success: true,
+            data: [
+              { id: 3, code: 'AC-01', title: 'Access reviews', status: 'Archived', effectiveness: 'Effective' },
+              { id: 5, code: 'BK-02', title: 'Backups', status: 'Archived', effectiveness: 'Not Tested' },
+            ],
+            meta: { total: 2, limit: 20, next_cursor: null },
+          },
+        };
+      if (url.pathname === '/api/risks/9/controls' && init.method === 'POST')
+        return {
+          status: 400,
+          body: {
+            success: false,
+            error: {
+              code: 'VALIDATION_ERROR',
+              message: 'control_id: the control is archived',
+              fields: { control_id: 'the control is archived' },
+            },
+          },
+        };
+      return { body: { success: true, data: withControls } };
+    });
+    renderAt('/risks/9', [{ path: '/risks/:id', element: <RiskPage /> }]);
+    expect(await screen.findByRole('link', { name: 'AC-01' })).toHaveAttribute('href', '/controls/3');
+    expect(screen.getByText('Archived')).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Unmap control AC-01' })).toBeInTheDocument();
+
+    const picker = screen.getByRole('textbox', { name: /control to map/i });
+    fireEvent.click(picker);
+    fireEvent.change(picker, { target: { value: 'back' } });
+    await waitFor(() =>
+      expect(fetch.mock.calls.some((c) => new URL(String(c[0]), 'http://x').searchParams.get('q') === 'back')).toBe(
+        true,
+      ),
+    );
+    // Already mapped controls are not offered again.
+    fireEvent.click(await screen.findByRole('option', { name: 'BK-02 — Backups (Archived)' }));
+    expect(screen.queryByRole('option', { name: /AC-01/ })).not.toBeInTheDocument();
+    fireEvent.click(screen.getByRole('button', { name: 'Map control' }));
+    expect(await screen.findByText('the control is archived')).toBeInTheDocument();
+    const post = fetch.mock.calls.find((c) => (c[1] as RequestInit | undefined)?.method === 'POST');
+    expect(JSON.parse(String((post?.[1] as RequestInit).body))).toEqual({ control_id: 5 });
   });
 });
