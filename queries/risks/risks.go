@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -124,14 +123,9 @@ func scanRisk(row pgx.CollectableRow) (Risk, error) {
 	return r, err
 }
 
-type sortSpec struct {
-	column string // the key column besides id
-	desc   bool
-}
-
-var sortSpecs = map[string]sortSpec{
-	"": {column: ""}, "score": {column: "inherent_score"}, "-score": {column: "inherent_score", desc: true},
-	"updated_at": {column: "updated_at"}, "-updated_at": {column: "updated_at", desc: true},
+var sortSpecs = map[string]queries.Keyset{
+	"": {}, "score": {Column: "inherent_score"}, "-score": {Column: "inherent_score", Desc: true},
+	"updated_at": {Column: "updated_at"}, "-updated_at": {Column: "updated_at", Desc: true},
 }
 
 // Validate checks a filter's values, so an unknown value is an error, not an empty list.
@@ -151,20 +145,11 @@ func (f *Filter) Validate() error {
 	}
 	scale(errs, "likelihood", f.Likelihood)
 	scale(errs, "impact", f.Impact)
-	if len(f.Q) > 200 {
-		errs.Add("q", "must be at most 200 characters")
+	queries.SearchText(errs, f.Q)
+	if strings.ContainsRune(f.Category, 0) {
+		errs.Add("category", "must not contain NUL characters")
 	}
-	for name, v := range map[string]string{"q": f.Q, "category": f.Category} {
-		if strings.ContainsRune(v, 0) {
-			errs.Add(name, "must not contain NUL characters")
-		}
-	}
-	switch {
-	case f.Limit == 0:
-		f.Limit = 50
-	case f.Limit < 1 || f.Limit > 500:
-		errs.Add("limit", "must be from 1 to 500")
-	}
+	queries.Limit(errs, &f.Limit)
 	return errs.Err()
 }
 
@@ -177,66 +162,47 @@ func (r *Reader) List(ctx context.Context, orgID int64, f Filter) (queries.Page[
 	if err != nil {
 		return queries.Page[Risk]{}, err
 	}
-	where := []string{"org_id = $1", "deleted_at is null"}
-	args := []any{orgID}
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
-	}
+	w := queries.NewWhere("org_id = $1 and deleted_at is null", orgID)
 	if f.Category != "" {
-		add("category = ?", f.Category)
+		w.Add("category = ?", f.Category)
 	}
 	if f.Status != "" {
-		add("status = ?", f.Status)
+		w.Add("status = ?", f.Status)
 	}
 	if f.Rating != "" {
-		add("rating = ?", f.Rating)
+		w.Add("rating = ?", f.Rating)
 	}
 	if f.OwnerID > 0 {
-		add("owner_id = ?", f.OwnerID)
+		w.Add("owner_id = ?", f.OwnerID)
 	}
 	if f.Likelihood > 0 {
-		add("likelihood = ?", f.Likelihood)
+		w.Add("likelihood = ?", f.Likelihood)
 	}
 	if f.Impact > 0 {
-		add("impact = ?", f.Impact)
+		w.Add("impact = ?", f.Impact)
 	}
 	if f.Q != "" {
-		add(`(title || ' ' || description) ilike ?`, "%"+likeEscape(f.Q)+"%")
+		w.Add(`(title || ' ' || description) ilike ?`, queries.LikePattern(f.Q))
 	}
-	filtered := strings.Join(where, " and ")
 
 	var total int64
 	if cur != nil {
 		total = cur.Total
-	} else if err := r.pool.QueryRow(ctx, `select count(*) from risks where `+filtered, args...).Scan(&total); err != nil {
+	} else if err := r.pool.QueryRow(ctx, `select count(*) from risks where `+w.SQL(), w.Args...).Scan(&total); err != nil {
 		return queries.Page[Risk]{}, err
 	}
 
 	spec := sortSpecs[f.Sort]
-	dir, cmp := "asc", ">"
-	if spec.desc {
-		dir, cmp = "desc", "<"
-	}
-	order := "id " + dir
-	if spec.column != "" {
-		order = spec.column + " " + dir + ", id " + dir
-	}
 	if cur != nil {
-		if spec.column == "" {
-			add("id "+cmp+" ?", cur.ID)
-		} else {
-			key, err := cursorKey(spec.column, cur.Key)
-			if err != nil {
-				return queries.Page[Risk]{}, err
-			}
-			args = append(args, key, cur.ID)
-			where = append(where, fmt.Sprintf("(%s, id) %s ($%d, $%d)", spec.column, cmp, len(args)-1, len(args)))
+		key, err := cursorKey(spec.Column, cur.Key)
+		if err != nil {
+			return queries.Page[Risk]{}, err
 		}
+		spec.After(w, key, cur.ID)
 	}
-	args = append(args, f.Limit+1)
-	rows, err := r.pool.Query(ctx, `select `+columns+` from risks where `+strings.Join(where, " and ")+
-		` order by `+order+` limit $`+strconv.Itoa(len(args)), args...)
+	w.Args = append(w.Args, f.Limit+1)
+	rows, err := r.pool.Query(ctx, `select `+columns+` from risks where `+w.SQL()+
+		` order by `+spec.OrderBy()+` limit $`+strconv.Itoa(len(w.Args)), w.Args...)
 	if err != nil {
 		return queries.Page[Risk]{}, err
 	}
@@ -249,7 +215,7 @@ func (r *Reader) List(ctx context.Context, orgID int64, f Filter) (queries.Page[
 		page.Items = items[:f.Limit]
 		last := page.Items[f.Limit-1]
 		c := queries.Cursor{Sort: f.Sort, ID: last.ID, Total: total}
-		switch spec.column {
+		switch spec.Column {
 		case "inherent_score":
 			c.Key, _ = json.Marshal(last.InherentScore)
 		case "updated_at":
@@ -274,6 +240,8 @@ func scale(errs strata.FieldErrors, name string, v int) {
 func cursorKey(column string, raw json.RawMessage) (any, error) {
 	bad := strata.Errorf(strata.Invalid, "cursor is not valid for this list; start again without it")
 	switch column {
+	case "":
+		return nil, nil
 	case "inherent_score":
 		var v int
 		if json.Unmarshal(raw, &v) != nil {
@@ -287,10 +255,6 @@ func cursorKey(column string, raw json.RawMessage) (any, error) {
 		}
 		return v, nil
 	}
-}
-
-func likeEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 var errNotFound = strata.Errorf(strata.NotFound, "risk not found")
