@@ -217,6 +217,7 @@ func decideUpdate(c Control, x UpdateControl) ([]events.Payload, error) {
 	status := c.Status
 	errs := strata.FieldErrors{}
 	if raw, ok := keys["status"]; ok {
+		status = "" // null is no status at all, not "unchanged"
 		if json.Unmarshal(raw, &status) != nil || !slices.Contains(Statuses, status) {
 			errs.Add("status", "must be one of "+strings.Join(Statuses, ", "))
 		}
@@ -264,9 +265,11 @@ func decideTest(c Control, x RecordTest, now time.Time) ([]events.Payload, error
 		return nil, err
 	}
 	errs := strata.FieldErrors{}
-	at := now.UTC()
+	// The read models keep PostgreSQL's microseconds; the event must name the same
+	// instant, or a replayed view disagrees with the stored one.
+	at := now.UTC().Truncate(time.Microsecond)
 	if x.TestedAt != nil {
-		at = x.TestedAt.UTC()
+		at = x.TestedAt.UTC().Truncate(time.Microsecond)
 		switch {
 		case at.After(now.Add(futureSlack)):
 			errs.Add("tested_at", "must not be in the future")

@@ -85,9 +85,6 @@ func DecideFramework(f Framework, exists bool, cmd any) ([]events.Payload, error
 		if len(x.Requirements) > MaxRequirements {
 			errs.Add("requirements", fmt.Sprintf("must number at most %d", MaxRequirements))
 		}
-		if err := errs.Err(); err != nil {
-			return nil, err
-		}
 		source := x.Source
 		if source == "" {
 			source = "api"
@@ -95,7 +92,7 @@ func DecideFramework(f Framework, exists bool, cmd any) ([]events.Payload, error
 		out := []events.Payload{ev.FrameworkCreated{FrameworkID: x.FrameworkID, Name: name, Version: version,
 			Description: desc, Source: source, FileName: x.FileName}}
 		seen := map[string]string{}
-		rowErrs := strata.FieldErrors{}
+		rowErrs := errs // every problem, the framework's and each row's, is reported at once
 		for i, r := range x.Requirements {
 			r.Requirement = normalizeRequirement(r.Requirement)
 			key := fmt.Sprintf("requirements[%d]", i)

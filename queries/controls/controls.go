@@ -120,7 +120,7 @@ const liveRisks = `array(select rc.risk_id from risk_controls rc join risks r on
 	where rc.control_id = controls.id and r.deleted_at is null order by rc.risk_id)`
 
 const columns = `id, code, title, description, framework_id, status, type, frequency, owner_id, effectiveness,
-	last_tested_at, ` + liveRisks + `, requirement_ids, created_at, updated_at, version`
+	last_tested_at, ` + liveRisks + `, array(select unnest(requirement_ids) order by 1), created_at, updated_at, version`
 
 func scanControl(row pgx.CollectableRow) (Control, error) {
 	var c Control
