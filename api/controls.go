@@ -40,19 +40,20 @@ func (s *Server) listControls(c *gin.Context) {
 		s.respondControl(c, id)
 		return
 	}
-	var ints [3]int64
-	for i, name := range []string{"framework_id", "owner_id", "limit"} {
+	var ints [2]int64
+	for i, name := range []string{"framework_id", "owner_id"} {
 		if ints[i], err = queryInt(c, name); err != nil {
 			fail(c, err)
 			return
 		}
 	}
-	if c.Query("limit") != "" && ints[2] == 0 {
-		fail(c, fieldErr("limit", "must be from 1 to 500"))
+	limit, err := queryLimit(c)
+	if err != nil {
+		fail(c, err)
 		return
 	}
 	page, err := s.cfg.ControlReader.List(c.Request.Context(), principal(c).OrgID, qcontrols.Filter{
-		FrameworkID: ints[0], OwnerID: ints[1], Limit: int(ints[2]), Status: c.Query("status"),
+		FrameworkID: ints[0], OwnerID: ints[1], Limit: limit, Status: c.Query("status"),
 		Effectiveness: c.Query("effectiveness"), Type: c.Query("type"), Q: c.Query("q"), Sort: c.Query("sort"),
 		Cursor: c.Query("cursor"),
 	})

@@ -28,17 +28,13 @@ func (s *Server) mountFrameworks(g *gin.RouterGroup) {
 }
 
 func (s *Server) listFrameworks(c *gin.Context) {
-	limit, err := queryInt(c, "limit")
+	limit, err := queryLimit(c)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	if c.Query("limit") != "" && limit == 0 {
-		fail(c, fieldErr("limit", "must be from 1 to 500"))
-		return
-	}
 	page, err := s.cfg.ControlReader.Frameworks(c.Request.Context(), principal(c).OrgID, qcontrols.FrameworkFilter{
-		Q: c.Query("q"), Limit: int(limit), Cursor: c.Query("cursor"),
+		Q: c.Query("q"), Limit: limit, Cursor: c.Query("cursor"),
 	})
 	if err != nil {
 		fail(c, err)

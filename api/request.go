@@ -140,3 +140,13 @@ func queryInt(c *gin.Context, name string) (int64, error) {
 	}
 	return v, nil
 }
+
+// queryLimit reads the optional page size; an explicit 0 is refused here because the
+// readers take 0 to mean the default.
+func queryLimit(c *gin.Context) (int, error) {
+	limit, err := queryInt(c, "limit")
+	if err == nil && c.Query("limit") != "" && limit == 0 {
+		err = fieldErr("limit", "must be from 1 to 500")
+	}
+	return int(limit), err
+}

@@ -65,18 +65,14 @@ func (s *Server) listRisks(c *gin.Context) {
 			return
 		}
 	}
-	limit, err := queryInt(c, "limit")
+	limit, err := queryLimit(c)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	if c.Query("limit") != "" && limit == 0 {
-		fail(c, fieldErr("limit", "must be from 1 to 500"))
-		return
-	}
 	page, err := s.cfg.RiskReader.List(c.Request.Context(), principal(c).OrgID, qrisks.Filter{
 		Category: c.Query("category"), Status: c.Query("status"), Rating: c.Query("rating"),
-		OwnerID: owner, Likelihood: int(likelihood), Impact: int(impact), Q: c.Query("q"), Sort: c.Query("sort"), Limit: int(limit), Cursor: c.Query("cursor"),
+		OwnerID: owner, Likelihood: int(likelihood), Impact: int(impact), Q: c.Query("q"), Sort: c.Query("sort"), Limit: limit, Cursor: c.Query("cursor"),
 	})
 	if err != nil {
 		fail(c, err)

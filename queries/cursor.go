@@ -49,3 +49,24 @@ type Page[T any] struct {
 	Limit      int
 	NextCursor *string
 }
+
+// PageOf makes a page of rows fetched with limit+1: the extra row only says that a
+// next page exists. key returns a row's id and its value in the sort's key column
+// (nil when the list is ordered by id alone).
+func PageOf[T any](items []T, total int64, limit int, sort string, key func(T) (int64, any)) Page[T] {
+	page := Page[T]{Items: items, Total: total, Limit: limit}
+	if len(items) > limit {
+		page.Items = items[:limit]
+		id, k := key(page.Items[limit-1])
+		c := Cursor{Sort: sort, ID: id, Total: total}
+		if k != nil {
+			c.Key, _ = json.Marshal(k)
+		}
+		s := c.Encode()
+		page.NextCursor = &s
+	}
+	if page.Items == nil {
+		page.Items = []T{}
+	}
+	return page
+}

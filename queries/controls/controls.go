@@ -226,24 +226,15 @@ func (r *Reader) List(ctx context.Context, orgID int64, f Filter) (queries.Page[
 	if err != nil {
 		return queries.Page[Control]{}, err
 	}
-	page := queries.Page[Control]{Items: items, Total: total, Limit: f.Limit}
-	if len(items) > f.Limit {
-		page.Items = items[:f.Limit]
-		last := page.Items[f.Limit-1]
-		c := queries.Cursor{Sort: f.Sort, ID: last.ID, Total: total}
+	return queries.PageOf(items, total, f.Limit, f.Sort, func(c Control) (int64, any) {
 		switch spec.Column {
 		case "code":
-			c.Key, _ = json.Marshal(last.Code)
+			return c.ID, c.Code
 		case "updated_at":
-			c.Key, _ = json.Marshal(last.UpdatedAt)
+			return c.ID, c.UpdatedAt
 		}
-		s := c.Encode()
-		page.NextCursor = &s
-	}
-	if page.Items == nil {
-		page.Items = []Control{}
-	}
-	return page, nil
+		return c.ID, nil
+	}), nil
 }
 
 func cursorKey(column string, raw json.RawMessage) (any, error) {

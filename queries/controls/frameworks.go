@@ -107,16 +107,7 @@ func (r *Reader) Frameworks(ctx context.Context, orgID int64, f FrameworkFilter)
 	if err != nil {
 		return queries.Page[Framework]{}, err
 	}
-	page := queries.Page[Framework]{Items: items, Total: total, Limit: f.Limit}
-	if len(items) > f.Limit {
-		page.Items = items[:f.Limit]
-		s := queries.Cursor{ID: page.Items[f.Limit-1].ID, Total: total}.Encode()
-		page.NextCursor = &s
-	}
-	if page.Items == nil {
-		page.Items = []Framework{}
-	}
-	return page, nil
+	return queries.PageOf(items, total, f.Limit, "", func(f Framework) (int64, any) { return f.ID, nil }), nil
 }
 
 // Framework returns a framework of the organization with its requirements by code.

@@ -210,24 +210,15 @@ func (r *Reader) List(ctx context.Context, orgID int64, f Filter) (queries.Page[
 	if err != nil {
 		return queries.Page[Risk]{}, err
 	}
-	page := queries.Page[Risk]{Items: items, Total: total, Limit: f.Limit}
-	if len(items) > f.Limit {
-		page.Items = items[:f.Limit]
-		last := page.Items[f.Limit-1]
-		c := queries.Cursor{Sort: f.Sort, ID: last.ID, Total: total}
+	return queries.PageOf(items, total, f.Limit, f.Sort, func(r Risk) (int64, any) {
 		switch spec.Column {
 		case "inherent_score":
-			c.Key, _ = json.Marshal(last.InherentScore)
+			return r.ID, r.InherentScore
 		case "updated_at":
-			c.Key, _ = json.Marshal(last.UpdatedAt)
+			return r.ID, r.UpdatedAt
 		}
-		s := c.Encode()
-		page.NextCursor = &s
-	}
-	if page.Items == nil {
-		page.Items = []Risk{}
-	}
-	return page, nil
+		return r.ID, nil
+	}), nil
 }
 
 // scale checks an optional 1-5 filter (0 means no filter).
