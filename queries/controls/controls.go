@@ -145,8 +145,11 @@ type Filter struct {
 // Sorts a control list accepts; "" is by id.
 var Sorts = []string{"code", "-code", "updated_at", "-updated_at"}
 
+// codeOrder sorts codes naturally (IAM-2 before IAM-10), as the index does.
+const codeOrder = "code collate natural_order"
+
 var sortSpecs = map[string]queries.Keyset{
-	"": {}, "code": {Column: "code"}, "-code": {Column: "code", Desc: true},
+	"": {}, "code": {Column: codeOrder}, "-code": {Column: codeOrder, Desc: true},
 	"updated_at": {Column: "updated_at"}, "-updated_at": {Column: "updated_at", Desc: true},
 }
 
@@ -228,7 +231,7 @@ func (r *Reader) List(ctx context.Context, orgID int64, f Filter) (queries.Page[
 	}
 	return queries.PageOf(items, total, f.Limit, f.Sort, func(c Control) (int64, any) {
 		switch spec.Column {
-		case "code":
+		case codeOrder:
 			return c.ID, c.Code
 		case "updated_at":
 			return c.ID, c.UpdatedAt
@@ -242,7 +245,7 @@ func cursorKey(column string, raw json.RawMessage) (any, error) {
 	switch column {
 	case "":
 		return nil, nil
-	case "code":
+	case codeOrder:
 		var v string
 		if json.Unmarshal(raw, &v) != nil {
 			return nil, bad
@@ -315,7 +318,7 @@ func (r *Reader) related(ctx context.Context, orgID int64, d Detail) (Detail, er
 	}
 	rows, err = r.pool.Query(ctx, `select q.id, q.framework_id, f.name, q.code, q.title
 		from requirements q join frameworks f on f.id = q.framework_id
-		where q.id = any($1) and q.org_id = $2 order by f.name, q.code`, d.RequirementIDs, orgID)
+		where q.id = any($1) and q.org_id = $2 order by f.name, q.code collate natural_order`, d.RequirementIDs, orgID)
 	if err != nil {
 		return Detail{}, err
 	}
@@ -352,7 +355,7 @@ func fill(d Detail) Detail {
 func (r *Reader) ForRisk(ctx context.Context, orgID, riskID int64) ([]Ref, error) {
 	rows, err := r.pool.Query(ctx, `select c.id, c.code, c.title, c.status, c.effectiveness
 		from risk_controls rc join controls c on c.id = rc.control_id
-		where rc.risk_id = $1 and rc.org_id = $2 order by c.code, c.id`, riskID, orgID)
+		where rc.risk_id = $1 and rc.org_id = $2 order by c.code collate natural_order, c.id`, riskID, orgID)
 	if err != nil {
 		return nil, err
 	}
@@ -367,7 +370,7 @@ func (r *Reader) ForRisk(ctx context.Context, orgID, riskID int64) ([]Ref, error
 // yet are left out.
 func (r *Reader) Refs(ctx context.Context, orgID int64, ids []int64) ([]Ref, error) {
 	rows, err := r.pool.Query(ctx, `select id, code, title, status, effectiveness from controls
-		where id = any($1) and org_id = $2 order by code, id`, ids, orgID)
+		where id = any($1) and org_id = $2 order by code collate natural_order, id`, ids, orgID)
 	if err != nil {
 		return nil, err
 	}
@@ -459,7 +462,7 @@ func (r *Reader) replay(ctx context.Context, orgID, id int64, opts events.ReadOp
 	slices.Reverse(d.EffectivenessHistory)
 	rows, err := r.pool.Query(ctx, `select q.id, q.framework_id, f.name, q.code, q.title
 		from requirements q join frameworks f on f.id = q.framework_id
-		where q.id = any($1) and q.org_id = $2 order by f.name, q.code`, d.RequirementIDs, orgID)
+		where q.id = any($1) and q.org_id = $2 order by f.name, q.code collate natural_order`, d.RequirementIDs, orgID)
 	if err != nil {
 		return Detail{}, err
 	}

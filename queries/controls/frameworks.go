@@ -124,7 +124,7 @@ func (r *Reader) Framework(ctx context.Context, orgID, id int64) (FrameworkDetai
 		return FrameworkDetail{}, err
 	}
 	rows, err = r.pool.Query(ctx, `select id, framework_id, code, title, description from requirements
-		where framework_id = $1 and org_id = $2 order by code collate "C", id`, id, orgID)
+		where framework_id = $1 and org_id = $2 order by code collate natural_order, id`, id, orgID)
 	if err != nil {
 		return FrameworkDetail{}, err
 	}
@@ -177,12 +177,12 @@ func (r *Reader) Coverage(ctx context.Context, orgID, id int64) (Coverage, error
 	rows, err := r.pool.Query(ctx, `select q.id, q.code, q.title,
 			coalesce(bool_or(c.status = 'Active' and c.effectiveness = 'Effective'), false),
 			coalesce(json_agg(json_build_object('id', c.id, 'code', c.code, 'title', c.title, 'status', c.status,
-				'effectiveness', c.effectiveness) order by c.code, c.id) filter (where c.id is not null), '[]')
+				'effectiveness', c.effectiveness) order by c.code collate natural_order, c.id) filter (where c.id is not null), '[]')
 		from requirements q
 		left join control_requirements cr on cr.requirement_id = q.id
 		left join controls c on c.id = cr.control_id
 		where q.framework_id = $1 and q.org_id = $2
-		group by q.id order by q.code collate "C", q.id`, id, orgID)
+		group by q.id order by q.code collate natural_order, q.id`, id, orgID)
 	if err != nil {
 		return Coverage{}, err
 	}
@@ -236,11 +236,46 @@ func (r *Reader) FrameworkHistory(ctx context.Context, orgID, id int64) ([]queri
 
 func sortRequirements(reqs []Requirement) {
 	slices.SortFunc(reqs, func(a, b Requirement) int {
-		if c := strings.Compare(a.Code, b.Code); c != 0 {
+		if c := NaturalCompare(a.Code, b.Code); c != 0 {
 			return c
 		}
 		return cmpInt(a.ID, b.ID)
 	})
+}
+
+// NaturalCompare orders codes as the read models' natural_order collation does for
+// the codes people write: runs of digits by value (BS-2 before BS-10), the rest
+// case-insensitively.
+func NaturalCompare(a, b string) int {
+	for a != "" && b != "" {
+		ra, rb := run(a), run(b)
+		var c int
+		if isDigit(ra[0]) && isDigit(rb[0]) {
+			na, nb := strings.TrimLeft(ra, "0"), strings.TrimLeft(rb, "0")
+			if c = cmpInt(int64(len(na)), int64(len(nb))); c == 0 {
+				c = strings.Compare(na, nb)
+			}
+		} else {
+			c = strings.Compare(strings.ToLower(ra), strings.ToLower(rb))
+		}
+		if c != 0 {
+			return c
+		}
+		a, b = a[len(ra):], b[len(rb):]
+	}
+	return cmpInt(int64(len(a)), int64(len(b)))
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// run is s's leading run of digits, or of anything else.
+func run(s string) string {
+	digits := isDigit(s[0])
+	i := 1
+	for i < len(s) && isDigit(s[i]) == digits {
+		i++
+	}
+	return s[:i]
 }
 
 func cmpInt(a, b int64) int {

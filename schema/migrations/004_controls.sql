@@ -15,6 +15,9 @@ create table unique_keys (
     primary key (kind, org_id, key)
 );
 
+-- Codes such as BS-2 and BS-10 sort as people read them: digit runs by their value.
+create collation natural_order (provider = icu, locale = 'und-u-kn-true');
+
 -- Read models of the controls projection.
 create table frameworks (
     id                bigint primary key,
@@ -40,7 +43,7 @@ create table requirements (
     description  text        not null,
     created_at   timestamptz not null
 );
-create index requirements_framework on requirements (framework_id, code);
+create index requirements_framework on requirements (framework_id, code collate natural_order);
 
 create table controls (
     id              bigint primary key,
@@ -63,7 +66,7 @@ create table controls (
     version         bigint      not null
 );
 create index controls_org_id on controls (org_id, id);
-create index controls_org_code on controls (org_id, code, id);
+create index controls_org_code on controls (org_id, code collate natural_order, id);
 create index controls_org_updated on controls (org_id, updated_at, id);
 create index controls_org_status on controls (org_id, status, effectiveness);
 create index controls_org_framework on controls (org_id, framework_id, id);
