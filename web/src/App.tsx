@@ -38,7 +38,11 @@ const theme = createTheme({ primaryColor: 'indigo', primaryShade: 9, autoContras
 
 const cssVariablesResolver: CSSVariablesResolver = () => ({
   variables: {},
-  light: { '--mantine-color-dimmed': 'var(--mantine-color-gray-7)' },
+  // Field errors in the default red-6 are 3.3:1 on white; red-9 reads at 5.4:1.
+  light: {
+    '--mantine-color-dimmed': 'var(--mantine-color-gray-7)',
+    '--mantine-color-error': 'var(--mantine-color-red-9)',
+  },
   dark: {},
 });
 

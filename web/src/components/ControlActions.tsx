@@ -78,7 +78,13 @@ export function RecordTestModal({
     m.mutate();
   };
   return (
-    <Modal opened={opened} onClose={close} title={`Record a test of ${control.code}`} centered>
+    <Modal
+      opened={opened}
+      onClose={close}
+      title={`Record a test of ${control.code}`}
+      centered
+      closeButtonProps={{ 'aria-label': 'Close' }}
+    >
       <form onSubmit={submit} noValidate>
         <Stack>
           {errs.form && (
@@ -166,7 +172,13 @@ export function EffectivenessModal({
     m.mutate();
   };
   return (
-    <Modal opened={opened} onClose={close} title={`Change the effectiveness of ${control.code}`} centered>
+    <Modal
+      opened={opened}
+      onClose={close}
+      title={`Change the effectiveness of ${control.code}`}
+      centered
+      closeButtonProps={{ 'aria-label': 'Close' }}
+    >
       <form onSubmit={submit} noValidate>
         <Stack>
           <Text size="sm">

@@ -1,13 +1,20 @@
 import { Badge } from '@mantine/core';
 import { controlStatusColor, effectivenessColor } from '../lib/controls';
 
+// Badges never shrink below their text: in a narrow table column Mantine would cut it short.
+const whole = { minWidth: 'max-content' } as const;
+
 export function EffectivenessBadge({ value }: { value: string }) {
-  return <Badge color={effectivenessColor(value)}>{value}</Badge>;
+  return (
+    <Badge color={effectivenessColor(value)} style={whole}>
+      {value}
+    </Badge>
+  );
 }
 
 export function ControlStatusBadge({ value }: { value: string }) {
   return (
-    <Badge color={controlStatusColor(value)} variant={value === 'Archived' ? 'outline' : 'filled'}>
+    <Badge color={controlStatusColor(value)} variant={value === 'Archived' ? 'outline' : 'filled'} style={whole}>
       {value}
     </Badge>
   );

@@ -160,6 +160,17 @@ export default function DashboardPage() {
             )}
           </ChartCard>
         )}
+        {canControls && (
+          <ChartCard title="Controls by status" type="controls_by_status">
+            {(c) => (
+              <EChart
+                label={`Controls by status: ${c.labels.map((l, i) => `${l} ${c.values[i]}`).join(', ')}`}
+                option={barOption(c)}
+                onClick={(p) => p.name && navigate(`/controls?status=${encodeURIComponent(p.name)}`)}
+              />
+            )}
+          </ChartCard>
+        )}
       </SimpleGrid>
     </Stack>
   );

@@ -57,7 +57,7 @@ function NewFrameworkModal({ opened, onClose }: { opened: boolean; onClose: () =
     m.mutate();
   };
   return (
-    <Modal opened={opened} onClose={close} title="New framework" centered>
+    <Modal opened={opened} onClose={close} title="New framework" centered closeButtonProps={{ 'aria-label': 'Close' }}>
       <form onSubmit={submit} noValidate>
         <Stack>
           {errs.form && (
@@ -136,7 +136,14 @@ function ImportModal({ opened, onClose }: { opened: boolean; onClose: () => void
     m.mutate(file);
   };
   return (
-    <Modal opened={opened} onClose={close} title="Import a framework" centered size="lg">
+    <Modal
+      opened={opened}
+      onClose={close}
+      title="Import a framework"
+      centered
+      closeButtonProps={{ 'aria-label': 'Close' }}
+      size="lg"
+    >
       <form onSubmit={submit} noValidate>
         <Stack>
           <Text size="sm">
@@ -152,6 +159,7 @@ function ImportModal({ opened, onClose }: { opened: boolean; onClose: () => void
             placeholder="Choose a file"
             accept=".csv,.json"
             clearable
+            clearButtonProps={{ 'aria-label': 'Clear the file' }}
             required
             value={file}
             onChange={(f) => {

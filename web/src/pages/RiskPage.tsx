@@ -281,7 +281,13 @@ export function RiskPage() {
             <HistoryTimeline path={`/risks/${id}/history`} queryKey={['risks', 'history', id]} />
           </Card>
 
-          <Modal opened={confirmOpen} onClose={confirm.close} title={`Delete risk #${risk.id}?`} centered>
+          <Modal
+            opened={confirmOpen}
+            onClose={confirm.close}
+            title={`Delete risk #${risk.id}?`}
+            centered
+            closeButtonProps={{ 'aria-label': 'Close' }}
+          >
             <Stack>
               <Text size="sm">“{risk.title}” will leave the risk register. Its history stays readable.</Text>
               <Textarea label="Reason (optional)" value={reason} onChange={(e) => setReason(e.currentTarget.value)} />
