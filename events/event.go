@@ -50,6 +50,10 @@ type NewEvent struct {
 	Type          string
 	SchemaVersion int
 	Data          json.RawMessage
+	// RecordedAt is zero for new facts: the store records the time of the append. A
+	// copy of a log sets it to the original's, so time travel over the copy answers as
+	// the original would.
+	RecordedAt time.Time
 }
 
 // Event is an event as the log recorded it.

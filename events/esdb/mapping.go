@@ -248,7 +248,7 @@ func toEventData(meta events.Metadata, evs []events.NewEvent) ([]es.EventData, [
 		if !json.Valid(data) {
 			return nil, nil, fmt.Errorf("events: event %d data is not JSON", i)
 		}
-		md, err := encodeMetadata(meta, e.SchemaVersion, time.Time{})
+		md, err := encodeMetadata(meta, e.SchemaVersion, e.RecordedAt)
 		if err != nil {
 			return nil, nil, err
 		}

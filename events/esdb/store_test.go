@@ -43,5 +43,5 @@ func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) events.Store {
 		ns := "storetest" + strings.ReplaceAll(uuid.NewString(), "-", "") + "_"
 		return esdb.New(client, esdb.Options{Namespace: ns})
-	})
+	}, storetest.Options{PerStreamEventIDs: true})
 }

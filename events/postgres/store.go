@@ -48,9 +48,9 @@ const appendSQL = `
 with cur as (
     select coalesce(max(stream_version), 0) as v from events where stream_id = $1
 )
-insert into events (event_id, stream_id, stream_version, type, schema_version, data, metadata)
-select e.id, $1, cur.v + e.ord, e.type, e.sv, e.data, $6::jsonb
-from cur, unnest($2::uuid[], $3::text[], $4::int[], $5::jsonb[]) with ordinality as e(id, type, sv, data, ord)
+insert into events (event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at)
+select e.id, $1, cur.v + e.ord, e.type, e.sv, e.data, $6::jsonb, coalesce(e.at, clock_timestamp())
+from cur, unnest($2::uuid[], $3::text[], $4::int[], $5::jsonb[], $8::timestamptz[]) with ordinality as e(id, type, sv, data, at, ord)
 where $7::bigint is null or cur.v = $7
 returning stream_version, global_position, transaction_id::text, recorded_at`
 
@@ -73,7 +73,11 @@ func (s *Store) Append(ctx context.Context, streamID string, expected events.Exp
 	types := make([]string, len(evs))
 	versions := make([]int32, len(evs))
 	datas := make([]string, len(evs))
+	recorded := make([]*time.Time, len(evs))
 	for i, e := range evs {
+		if !e.RecordedAt.IsZero() {
+			recorded[i] = &evs[i].RecordedAt
+		}
 		if e.ID == uuid.Nil || e.Type == "" {
 			return events.AppendResult{}, fmt.Errorf("events: event %d needs an id and a type", i)
 		}
@@ -89,7 +93,7 @@ func (s *Store) Append(ctx context.Context, streamID string, expected events.Exp
 		want = &v
 	}
 	for attempt := 0; ; attempt++ {
-		res, err := s.insert(ctx, streamID, ids, types, versions, datas, metaJSON, want)
+		res, err := s.insert(ctx, streamID, ids, types, versions, datas, recorded, metaJSON, want)
 		if err == nil && res.ToVersion > 0 {
 			if s.OnAppend != nil {
 				s.OnAppend(res, len(evs))
@@ -123,8 +127,9 @@ func (s *Store) Append(ctx context.Context, streamID string, expected events.Exp
 	}
 }
 
-func (s *Store) insert(ctx context.Context, streamID string, ids []uuid.UUID, types []string, versions []int32, datas []string, meta []byte, want *int64) (events.AppendResult, error) {
-	rows, err := s.pool.Query(ctx, appendSQL, streamID, ids, types, versions, datas, meta, want)
+func (s *Store) insert(ctx context.Context, streamID string, ids []uuid.UUID, types []string, versions []int32, datas []string,
+	recorded []*time.Time, meta []byte, want *int64) (events.AppendResult, error) {
+	rows, err := s.pool.Query(ctx, appendSQL, streamID, ids, types, versions, datas, meta, want, recorded)
 	if err != nil {
 		return events.AppendResult{}, err
 	}

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -41,15 +42,34 @@ func TestEventsAreAppendOnly(t *testing.T) {
 	}
 }
 
-// Subscriber order compares transaction ids as numbers: "100000" sorts before "99999"
+// Subscriber order compares transaction ids as numbers: "10000" sorts before "9999"
 // as text, and reading in that order would skip or repeat events.
 func TestReadAllOrdersTransactionsNumerically(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := testdb.New(t)
-	for _, xid := range []string{"100000", "99999"} { // both long committed on any server this old
+	// Two transaction ids either side of the largest power of ten the server has
+	// passed (9999 and 10000 on a server at 80103): long committed, and they differ in
+	// digit count. A young server first uses up a few ids to have such a boundary.
+	var current uint64
+	for {
+		var xid string
+		if err := db.Pool.QueryRow(ctx, `select pg_current_xact_id()::text`).Scan(&xid); err != nil {
+			t.Fatal(err)
+		}
+		current, _ = strconv.ParseUint(xid, 10, 64)
+		if current > 1000 {
+			break
+		}
+	}
+	high := uint64(1)
+	for high*10 < current {
+		high *= 10
+	}
+	low := high - 1
+	for _, xid := range []uint64{high, low} {
 		_, err := db.Pool.Exec(ctx, `insert into events (transaction_id, event_id, stream_id, stream_version, type, data, metadata)
-			values ($1::xid8, gen_random_uuid(), 'thing-'||$1, 1, 'ThingHappened', '{}', '{"org_id":1}')`, xid)
+			values ($1::text::xid8, gen_random_uuid(), 'thing-'||$1, 1, 'ThingHappened', '{}', '{"org_id":1}')`, strconv.FormatUint(xid, 10))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,11 +78,11 @@ func TestReadAllOrdersTransactionsNumerically(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 2 || got[0].TransactionID != 99999 || got[1].TransactionID != 100000 {
-		t.Fatalf("read %+v, want transaction 99999 before 100000", got)
+	if len(got) != 2 || got[0].TransactionID != low || got[1].TransactionID != high {
+		t.Fatalf("read %+v, want transaction %d before %d", got, low, high)
 	}
 	rest, err := postgres.New(db.Pool).ReadAll(ctx, got[0].Position(), 10)
-	if err != nil || len(rest) != 1 || rest[0].TransactionID != 100000 {
-		t.Fatalf("after 99999: %+v %v", rest, err)
+	if err != nil || len(rest) != 1 || rest[0].TransactionID != high {
+		t.Fatalf("after %d: %+v %v", low, rest, err)
 	}
 }
