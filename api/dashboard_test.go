@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/strata-grc/strata/api"
 )
@@ -27,21 +28,36 @@ func TestDashboard(t *testing.T) {
 	}
 	wantOK(t, e.do("DELETE", riskPath(last.ID), nil), http.StatusOK)
 
+	// Controls: only Active ones count, and only Active ones rated Ineffective are
+	// ineffective; a draft or archived control protects nothing either way.
+	active := func(code string) controlView { return e.newControl(code, map[string]any{"status": "Active"}) }
+	e.rate(active("D-EFF").ID, "Effective")
+	e.recordTest(active("D-FAIL").ID, "Fail", time.Time{}) // Ineffective by a test
+	e.rate(active("D-BAD").ID, "Ineffective")              // Ineffective by a person
+	e.rate(active("D-PART").ID, "Partially Effective")
+	active("D-NEW")                                        // Not Tested
+	e.rate(e.newControl("D-DRAFT", nil).ID, "Ineffective") // Draft: not counted
+	gone := active("D-GONE")                               // Ineffective, then archived: not counted
+	e.rate(gone.ID, "Ineffective")
+	e.setControl(gone.ID, map[string]any{"status": "Archived"})
+
 	var counts struct {
-		RisksOpen int64 `json:"risks_open"`
-		RisksHigh int64 `json:"risks_high"`
+		RisksOpen           int64 `json:"risks_open"`
+		RisksHigh           int64 `json:"risks_high"`
+		ControlsActive      int64 `json:"controls_active"`
+		ControlsIneffective int64 `json:"controls_ineffective"`
 	}
-	r := e.do("GET", "/api/dashboard", nil)
+	r := e.read("/api/dashboard")
 	wantOK(t, r, http.StatusOK)
 	r.into(t, &counts)
-	if counts.RisksOpen != 3 || counts.RisksHigh != 2 {
-		t.Fatalf("counts %+v, want 3 open and 2 high", counts)
+	if counts.RisksOpen != 3 || counts.RisksHigh != 2 || counts.ControlsActive != 5 || counts.ControlsIneffective != 2 {
+		t.Fatalf("counts %+v, want 3 open and 2 high risks, 5 active and 2 ineffective controls", counts)
 	}
 	// Only modules that exist are counted: no invented figures for the others.
 	var raw map[string]any
 	r.into(t, &raw)
-	if len(raw) != 2 {
-		t.Fatalf("dashboard lists more than the risk figures: %v", raw)
+	if len(raw) != 4 {
+		t.Fatalf("dashboard lists more than the risk and control figures: %v", raw)
 	}
 
 	type chart struct {
@@ -51,7 +67,7 @@ func TestDashboard(t *testing.T) {
 	}
 	get := func(kind string) chart {
 		t.Helper()
-		r := e.do("GET", "/api/dashboard/charts?chart_type="+kind, nil)
+		r := e.read("/api/dashboard/charts?chart_type=" + kind)
 		wantOK(t, r, http.StatusOK)
 		var c chart
 		r.into(t, &c)
@@ -95,16 +111,46 @@ func TestDashboard(t *testing.T) {
 		t.Fatalf("by category: %+v", cat)
 	}
 
-	for _, bad := range []string{"", "findings_by_risk", "bogus"} {
+	// Control charts list every label, in a fixed order, even at 0. The effectiveness
+	// chart counts Active controls, so it adds up to controls_active.
+	eff := get("controls_by_effectiveness")
+	if !slices.Equal(eff.Labels, []string{"Effective", "Partially Effective", "Ineffective", "Not Tested"}) ||
+		!slices.Equal(eff.Values, []int64{1, 1, 2, 1}) {
+		t.Fatalf("controls by effectiveness: %+v", eff)
+	}
+	if value(eff, "Ineffective") != counts.ControlsIneffective {
+		t.Fatalf("the chart's Ineffective %d, the count %d", value(eff, "Ineffective"), counts.ControlsIneffective)
+	}
+	byStatus := get("controls_by_status")
+	if !slices.Equal(byStatus.Labels, []string{"Draft", "Active", "Archived"}) || !slices.Equal(byStatus.Values, []int64{1, 5, 1}) {
+		t.Fatalf("controls by status: %+v", byStatus)
+	}
+	if value(byStatus, "Active") != counts.ControlsActive {
+		t.Fatalf("the chart's Active %d, the count %d", value(byStatus, "Active"), counts.ControlsActive)
+	}
+
+	for _, bad := range []string{"", "findings_by_risk", "bogus", "controls_by_owner"} {
 		wantErr(t, e.do("GET", "/api/dashboard/charts?chart_type="+bad, nil), http.StatusBadRequest, "VALIDATION_ERROR", "chart_type")
 	}
 
-	// Another organization sees its own, empty dashboard.
+	// Another organization sees its own, empty dashboard, with the same labels.
 	other := newEnvOn(t, e.DB, api.Principal{OrgID: 2, Name: "Other"})
 	r = other.do("GET", "/api/dashboard", nil)
 	wantOK(t, r, http.StatusOK)
 	r.into(t, &counts)
-	if counts.RisksOpen != 0 || counts.RisksHigh != 0 {
+	if counts.RisksOpen != 0 || counts.RisksHigh != 0 || counts.ControlsActive != 0 || counts.ControlsIneffective != 0 {
 		t.Fatalf("another organization's dashboard: %+v", counts)
+	}
+	for kind, labels := range map[string][]string{
+		"controls_by_effectiveness": {"Effective", "Partially Effective", "Ineffective", "Not Tested"},
+		"controls_by_status":        {"Draft", "Active", "Archived"},
+	} {
+		r := other.do("GET", "/api/dashboard/charts?chart_type="+kind, nil)
+		wantOK(t, r, http.StatusOK)
+		var c chart
+		r.into(t, &c)
+		if !slices.Equal(c.Labels, labels) || !slices.Equal(c.Values, make([]int64, len(labels))) {
+			t.Fatalf("another organization's %s: %+v", kind, c)
+		}
 	}
 }

@@ -27,6 +27,10 @@ func TestErrorReplies(t *testing.T) {
 	var withResp riskView
 	r.into(t, &withResp)
 	other := e.create(map[string]any{"title": "Other"})
+	// A real control, so that a mapping refused below is refused for the reason the
+	// case names and not because the control does not exist.
+	control := e.newControl("ERR-C1", map[string]any{"status": "Active"})
+	controlID := strconv.FormatInt(control.ID, 10)
 	id := strconv.FormatInt(risk.ID, 10)
 	path := "/api/risks/" + id
 	respPath := path + "/responses/" + strconv.FormatInt(withResp.Responses[0].ID, 10)
@@ -112,6 +116,18 @@ func TestErrorReplies(t *testing.T) {
 		bad("delete path unknown field", "DELETE", path, map[string]any{"force": true}, "force"),
 		bad("delete malformed", "DELETE", path, `{`),
 
+		// Bodies of a mapping.
+		bad("mapping without control", "POST", path+"/controls", map[string]any{}, "control_id"),
+		bad("mapping null control", "POST", path+"/controls", `{"control_id":null}`, "control_id"),
+		bad("mapping control 0", "POST", path+"/controls", map[string]any{"control_id": 0}, "control_id"),
+		bad("mapping control -1", "POST", path+"/controls", map[string]any{"control_id": -1}, "control_id"),
+		bad("mapping control text", "POST", path+"/controls", map[string]any{"control_id": "1"}, "control_id"),
+		bad("mapping control fraction", "POST", path+"/controls", map[string]any{"control_id": 1.5}, "control_id"),
+		bad("mapping unknown control", "POST", path+"/controls", map[string]any{"control_id": 999999}, "control_id"),
+		bad("mapping largest control id", "POST", path+"/controls", map[string]any{"control_id": int64(9223372036854775807)}, "control_id"),
+		bad("mapping unknown field", "POST", path+"/controls", map[string]any{"control_id": control.ID, "note": "x"}, "note"),
+		bad("mapping malformed", "POST", path+"/controls", `{"control_id":`),
+
 		// Lists.
 		bad("status filter", "GET", "/api/risks?status=Bogus", nil, "status"),
 		bad("rating filter", "GET", "/api/risks?rating=Huge", nil, "rating"),
@@ -146,7 +162,7 @@ func TestErrorReplies(t *testing.T) {
 		{name: "If-Match weak garbage", method: "PUT", path: path, body: map[string]any{"title": "x"}, headers: []string{"If-Match", `W/"x"`}, status: 400, code: "VALIDATION_ERROR"},
 		{name: "If-Match on delete", method: "DELETE", path: path, headers: []string{"If-Match", "-3"}, status: 400, code: "VALIDATION_ERROR"},
 		{name: "If-Match on response", method: "POST", path: path + "/responses", body: map[string]any{"type": "accept", "description": "x"}, headers: []string{"If-Match", "v3"}, status: 400, code: "VALIDATION_ERROR"},
-		{name: "If-Match on control", method: "POST", path: path + "/controls", body: map[string]any{"control_id": 1}, headers: []string{"If-Match", "three"}, status: 400, code: "VALIDATION_ERROR"},
+		{name: "If-Match on control", method: "POST", path: path + "/controls", body: map[string]any{"control_id": control.ID}, headers: []string{"If-Match", "three"}, status: 400, code: "VALIDATION_ERROR"},
 
 		// Stale If-Match.
 		{name: "stale update", method: "PUT", path: path, body: map[string]any{"title": "x"}, headers: []string{"If-Match", etag(1)}, status: 409, code: "CONFLICT"},
@@ -154,7 +170,7 @@ func TestErrorReplies(t *testing.T) {
 		{name: "stale body update", method: "PUT", path: "/api/risks", body: map[string]any{"id": risk.ID, "title": "x"}, headers: []string{"If-Match", etag(2)}, status: 409, code: "CONFLICT"},
 		{name: "stale delete", method: "DELETE", path: path, headers: []string{"If-Match", etag(2)}, status: 409, code: "CONFLICT"},
 		{name: "stale response", method: "PUT", path: respPath, body: map[string]any{"status": "done"}, headers: []string{"If-Match", etag(1)}, status: 409, code: "CONFLICT"},
-		{name: "stale mapping", method: "POST", path: path + "/controls", body: map[string]any{"control_id": 1}, headers: []string{"If-Match", etag(2)}, status: 409, code: "CONFLICT"},
+		{name: "stale mapping", method: "POST", path: path + "/controls", body: map[string]any{"control_id": control.ID}, headers: []string{"If-Match", etag(2)}, status: 409, code: "CONFLICT"},
 
 		// Not found.
 		{name: "missing risk", method: "GET", path: missing, status: 404, code: "NOT_FOUND"},
@@ -167,12 +183,12 @@ func TestErrorReplies(t *testing.T) {
 		{name: "missing risk body delete", method: "DELETE", path: "/api/risks", body: map[string]any{"id": 999999}, status: 404, code: "NOT_FOUND"},
 		{name: "missing risk response", method: "POST", path: missing + "/responses", body: map[string]any{"type": "accept", "description": "x"}, status: 404, code: "NOT_FOUND"},
 		{name: "missing risk response update", method: "PUT", path: missing + "/responses/1", body: map[string]any{"status": "done"}, status: 404, code: "NOT_FOUND"},
-		{name: "missing risk mapping", method: "POST", path: missing + "/controls", body: map[string]any{"control_id": 1}, status: 404, code: "NOT_FOUND"},
-		{name: "missing risk unmapping", method: "DELETE", path: missing + "/controls/1", status: 404, code: "NOT_FOUND"},
+		{name: "missing risk mapping", method: "POST", path: missing + "/controls", body: map[string]any{"control_id": control.ID}, status: 404, code: "NOT_FOUND"},
+		{name: "missing risk unmapping", method: "DELETE", path: missing + "/controls/" + controlID, status: 404, code: "NOT_FOUND"},
 		{name: "largest id", method: "GET", path: "/api/risks/9223372036854775807", status: 404, code: "NOT_FOUND"},
 		{name: "missing response", method: "PUT", path: path + "/responses/999999", body: map[string]any{"status": "done"}, status: 404, code: "NOT_FOUND"},
 		{name: "response of another risk", method: "PUT", path: otherRespPath, body: map[string]any{"status": "done"}, status: 404, code: "NOT_FOUND"},
-		{name: "unmapped control", method: "DELETE", path: path + "/controls/12345", status: 404, code: "NOT_FOUND"},
+		{name: "unmapped control", method: "DELETE", path: path + "/controls/" + controlID, status: 404, code: "NOT_FOUND"},
 		{name: "unknown api route", method: "GET", path: "/api/nothing", status: 404, code: "NOT_FOUND"},
 		{name: "unknown sub-route", method: "GET", path: path + "/nothing", status: 404, code: "NOT_FOUND"},
 		{name: "write outside api", method: "POST", path: "/nothing", status: 404, code: "NOT_FOUND"},
@@ -194,8 +210,8 @@ func TestErrorReplies(t *testing.T) {
 			{"GET", p + "/history", nil},
 			{"POST", p + "/responses", map[string]any{"type": "accept", "description": "x"}},
 			{"PUT", p + "/responses/1", map[string]any{"status": "done"}},
-			{"POST", p + "/controls", map[string]any{"control_id": 1}},
-			{"DELETE", p + "/controls/1", nil},
+			{"POST", p + "/controls", map[string]any{"control_id": control.ID}},
+			{"DELETE", p + "/controls/" + controlID, nil},
 		} {
 			cases = append(cases, bad("id "+badID+" "+c.method+" "+c.path, c.method, c.path, c.body, "id"))
 		}

@@ -14,12 +14,15 @@ import (
 	"github.com/strata-grc/strata/commands/identity"
 	cmdrisks "github.com/strata-grc/strata/commands/risks"
 	ev "github.com/strata-grc/strata/events/risks"
+	qcontrols "github.com/strata-grc/strata/queries/controls"
 	qrisks "github.com/strata-grc/strata/queries/risks"
 )
 
 func (s *Server) mountRisks(g *gin.RouterGroup) {
 	read, write := s.allow(identity.RisksRead), s.allow(identity.RisksWrite)
-	fresh := s.consistent(qrisks.Projection)
+	// A risk's detail describes its controls from the control library's read model,
+	// so reads wait for both projections, as a control's detail does.
+	fresh := s.consistent(qrisks.Projection, qcontrols.Projection)
 	g.GET("/risks", read, fresh, s.listRisks)
 	g.POST("/risks", write, s.createRisk)
 	g.PUT("/risks", write, s.updateRisk)

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/strata-grc/strata/api"
 )
 
 // riskView is a risk as the API sends it.
@@ -30,6 +32,7 @@ type riskView struct {
 	OwnerID            *int64         `json:"owner_id"`
 	ReviewDate         *string        `json:"review_date"`
 	ControlIDs         []int64        `json:"control_ids"`
+	Controls           []controlRef   `json:"controls"` // the detail's only
 	CreatedAt          time.Time      `json:"created_at"`
 	UpdatedAt          time.Time      `json:"updated_at"`
 	Version            int64          `json:"version"`
@@ -669,6 +672,8 @@ func TestRiskDelete(t *testing.T) {
 	t.Parallel()
 	e := newLiveEnv(t)
 	keep := e.create(map[string]any{"title": "Keep"})
+	// A real control, so mapping a deleted risk is refused for the risk's sake.
+	control := e.newControl("DEL-1", map[string]any{"status": "Active"})
 
 	for _, c := range []struct {
 		name string
@@ -714,7 +719,7 @@ func TestRiskDelete(t *testing.T) {
 			wantErr(t, e.do("DELETE", riskPath(gone.ID), nil), http.StatusNotFound, "NOT_FOUND")
 			wantErr(t, e.do("DELETE", "/api/risks", map[string]any{"id": gone.ID}), http.StatusNotFound, "NOT_FOUND")
 			wantErr(t, e.do("PUT", riskPath(gone.ID), map[string]any{"title": "Back"}), http.StatusNotFound, "NOT_FOUND")
-			wantErr(t, e.do("POST", riskPath(gone.ID)+"/controls", map[string]any{"control_id": 1}), http.StatusNotFound, "NOT_FOUND")
+			wantErr(t, e.do("POST", riskPath(gone.ID)+"/controls", map[string]any{"control_id": control.ID}), http.StatusNotFound, "NOT_FOUND")
 		})
 	}
 
@@ -884,62 +889,147 @@ func TestRiskResponses(t *testing.T) {
 func TestRiskControls(t *testing.T) {
 	t.Parallel()
 	e := newLiveEnv(t)
+	// Mapping checks the control library, so the controls mapped are real ones.
+	c7 := e.newControl("RC-7", map[string]any{"title": "Seventh", "status": "Active"})
+	c8 := e.newControl("RC-8", nil)
+	c9 := e.newControl("RC-9", map[string]any{"title": "Ninth"})
+	// A risk's reply describes its controls from the control library's read model:
+	// wait for it to hold them, so the replies below are not racing it.
+	if items, _ := e.listControls(""); len(items) != 3 {
+		t.Fatalf("controls: %v", controlIDs(items))
+	}
 	risk := e.create(map[string]any{"title": "Mapped"})
-	controls := func(r *reply) []int64 {
+	decode := func(r *reply) riskView {
 		t.Helper()
 		var got riskView
 		r.into(t, &got)
-		return got.ControlIDs
+		return got
 	}
+	ref := func(c controlView, status, effectiveness string) controlRef {
+		return controlRef{ID: c.ID, Code: c.Code, Title: c.Title, Status: status, Effectiveness: effectiveness}
+	}
+	path := riskPath(risk.ID) + "/controls"
+	c7Path, c9Path := path+"/"+strconv.FormatInt(c7.ID, 10), path+"/"+strconv.FormatInt(c9.ID, 10)
 
-	r := e.do("POST", riskPath(risk.ID)+"/controls", map[string]any{"control_id": 7}, "If-Match", etag(1))
+	r := e.do("POST", path, map[string]any{"control_id": c7.ID}, "If-Match", etag(1))
 	wantOK(t, r, http.StatusOK)
 	wantWrite(t, r, 2)
-	if got := controls(r); !slices.Equal(got, []int64{7}) {
-		t.Fatalf("after mapping 7: %v", got)
+	if got := decode(r); !slices.Equal(got.ControlIDs, []int64{c7.ID}) ||
+		!reflect.DeepEqual(got.Controls, []controlRef{ref(c7, "Active", "Not Tested")}) {
+		t.Fatalf("after mapping %d: %s", c7.ID, r.Raw)
 	}
-	r = e.do("POST", riskPath(risk.ID)+"/controls", map[string]any{"control_id": 9})
+	r = e.do("POST", path, map[string]any{"control_id": c9.ID})
 	wantOK(t, r, http.StatusOK)
-	if got := controls(r); !slices.Equal(got, []int64{7, 9}) {
-		t.Fatalf("after mapping 9: %v", got)
+	if got := decode(r); !slices.Equal(got.ControlIDs, []int64{c7.ID, c9.ID}) {
+		t.Fatalf("after mapping %d: %v", c9.ID, got.ControlIDs)
 	}
 	// Mapping again changes nothing.
-	r = e.do("POST", riskPath(risk.ID)+"/controls", map[string]any{"control_id": 7})
+	r = e.do("POST", path, map[string]any{"control_id": c7.ID})
 	wantOK(t, r, http.StatusOK)
-	if got := controls(r); !slices.Equal(got, []int64{7, 9}) || r.Header.Get("ETag") != etag(3) {
-		t.Fatalf("after mapping 7 again: %v %v", got, r.Header)
+	if got := decode(r); !slices.Equal(got.ControlIDs, []int64{c7.ID, c9.ID}) || r.Header.Get("ETag") != etag(3) {
+		t.Fatalf("after mapping %d again: %v %v", c7.ID, got.ControlIDs, r.Header)
 	}
-	if got := e.get(risk.ID); !slices.Equal(got.ControlIDs, []int64{7, 9}) || got.Version != 3 {
-		t.Fatalf("GET after mapping: %+v", got)
+	// The detail lists the controls with their status and rating, by code.
+	got := e.get(risk.ID)
+	if want := []controlRef{ref(c7, "Active", "Not Tested"), ref(c9, "Draft", "Not Tested")}; !slices.Equal(got.ControlIDs, []int64{c7.ID, c9.ID}) ||
+		got.Version != 3 || !reflect.DeepEqual(got.Controls, want) {
+		t.Fatalf("GET after mapping: %+v, want controls %+v", got, want)
+	}
+	if !strings.Contains(string(e.read(riskPath(risk.ID)).Raw), `"controls":[{"id":`) {
+		t.Fatal("the detail's controls are not a list of objects")
 	}
 
-	r = e.do("DELETE", riskPath(risk.ID)+"/controls/7", nil)
+	r = e.do("DELETE", c7Path, nil)
 	wantOK(t, r, http.StatusOK)
 	wantWrite(t, r, 4)
-	if got := controls(r); !slices.Equal(got, []int64{9}) {
-		t.Fatalf("after unmapping 7: %v", got)
+	if got := decode(r); !slices.Equal(got.ControlIDs, []int64{c9.ID}) || !reflect.DeepEqual(got.Controls, []controlRef{ref(c9, "Draft", "Not Tested")}) {
+		t.Fatalf("after unmapping %d: %s", c7.ID, r.Raw)
 	}
-	if got := e.get(risk.ID); !slices.Equal(got.ControlIDs, []int64{9}) {
+	if got := e.get(risk.ID); !slices.Equal(got.ControlIDs, []int64{c9.ID}) || len(got.Controls) != 1 {
 		t.Fatalf("GET after unmapping: %+v", got)
 	}
 	items, _ := e.list("")
-	if len(items) != 1 || !slices.Equal(items[0].ControlIDs, []int64{9}) {
+	if len(items) != 1 || !slices.Equal(items[0].ControlIDs, []int64{c9.ID}) {
 		t.Fatalf("list after unmapping: %+v", items)
 	}
 
-	wantErr(t, e.do("DELETE", riskPath(risk.ID)+"/controls/7", nil), http.StatusNotFound, "NOT_FOUND")
-	wantErr(t, e.do("DELETE", riskPath(risk.ID)+"/controls/9", nil, "If-Match", etag(1)), http.StatusConflict, "CONFLICT")
-	wantErr(t, e.do("POST", riskPath(risk.ID)+"/controls", map[string]any{"control_id": 8}, "If-Match", etag(1)), http.StatusConflict, "CONFLICT")
-	wantErr(t, e.do("DELETE", riskPath(risk.ID)+"/controls/abc", nil), http.StatusBadRequest, "VALIDATION_ERROR", "control_id")
-	wantErr(t, e.do("DELETE", riskPath(risk.ID)+"/controls/0", nil), http.StatusBadRequest, "VALIDATION_ERROR", "control_id")
-	wantErr(t, e.do("POST", riskPath(risk.ID)+"/controls", map[string]any{}), http.StatusBadRequest, "VALIDATION_ERROR", "control_id")
-	wantErr(t, e.do("POST", riskPath(risk.ID)+"/controls", map[string]any{"control_id": 0}), http.StatusBadRequest, "VALIDATION_ERROR", "control_id")
-	wantErr(t, e.do("POST", riskPath(risk.ID)+"/controls", map[string]any{"control_id": "x"}), http.StatusBadRequest, "VALIDATION_ERROR", "control_id")
-	wantErr(t, e.do("POST", riskPath(risk.ID)+"/controls", map[string]any{"control_id": 1, "note": "x"}), http.StatusBadRequest, "VALIDATION_ERROR", "note")
-	wantErr(t, e.do("POST", riskPath(999999)+"/controls", map[string]any{"control_id": 1}), http.StatusNotFound, "NOT_FOUND")
-	if got := e.get(risk.ID); !slices.Equal(got.ControlIDs, []int64{9}) || got.Version != 4 {
+	wantErr(t, e.do("DELETE", c7Path, nil), http.StatusNotFound, "NOT_FOUND")
+	wantErr(t, e.do("DELETE", c9Path, nil, "If-Match", etag(1)), http.StatusConflict, "CONFLICT")
+	wantErr(t, e.do("POST", path, map[string]any{"control_id": c8.ID}, "If-Match", etag(1)), http.StatusConflict, "CONFLICT")
+	wantErr(t, e.do("DELETE", path+"/abc", nil), http.StatusBadRequest, "VALIDATION_ERROR", "control_id")
+	wantErr(t, e.do("DELETE", path+"/0", nil), http.StatusBadRequest, "VALIDATION_ERROR", "control_id")
+	wantErr(t, e.do("POST", path, map[string]any{}), http.StatusBadRequest, "VALIDATION_ERROR", "control_id")
+	wantErr(t, e.do("POST", path, map[string]any{"control_id": 0}), http.StatusBadRequest, "VALIDATION_ERROR", "control_id")
+	wantErr(t, e.do("POST", path, map[string]any{"control_id": "x"}), http.StatusBadRequest, "VALIDATION_ERROR", "control_id")
+	wantErr(t, e.do("POST", path, map[string]any{"control_id": c8.ID, "note": "x"}), http.StatusBadRequest, "VALIDATION_ERROR", "note")
+	wantErr(t, e.do("POST", riskPath(999999)+"/controls", map[string]any{"control_id": c8.ID}), http.StatusNotFound, "NOT_FOUND")
+	if got := e.get(risk.ID); !slices.Equal(got.ControlIDs, []int64{c9.ID}) || got.Version != 4 {
 		t.Fatalf("after refused changes: %+v", got)
 	}
+
+	t.Run("control that does not exist", func(t *testing.T) {
+		e := e.at(t)
+		wantErr(t, e.do("POST", path, map[string]any{"control_id": 999999}), http.StatusBadRequest, "VALIDATION_ERROR", "control_id")
+		if got := e.get(risk.ID); got.Version != 4 {
+			t.Fatalf("refused mapping changed the risk: %+v", got)
+		}
+	})
+
+	t.Run("control of another organization", func(t *testing.T) {
+		e := e.at(t)
+		other := newEnvOn(t, e.DB, api.Principal{OrgID: 2, Name: "Other Org"})
+		theirs := other.newControl("THEIR-SECRET", map[string]any{"title": "Classified control", "status": "Active"})
+		r := e.do("POST", path, map[string]any{"control_id": theirs.ID})
+		wantErr(t, r, http.StatusBadRequest, "VALIDATION_ERROR", "control_id")
+		if s := strings.ToLower(string(r.Raw)); strings.Contains(s, "secret") || strings.Contains(s, "classified") {
+			t.Fatalf("reply tells about the other organization's control: %s", r.Raw)
+		}
+		// Nor may it differ from the reply about an id that was never used.
+		n := e.do("POST", path, map[string]any{"control_id": 999999})
+		if r.Error.Message != n.Error.Message || !reflect.DeepEqual(r.Error.Fields, n.Error.Fields) {
+			t.Fatalf("foreign control: %s; unused id: %s", r.Raw, n.Raw)
+		}
+		if got := e.get(risk.ID); got.Version != 4 || slices.Contains(got.ControlIDs, theirs.ID) {
+			t.Fatalf("refused mapping changed the risk: %+v", got)
+		}
+		// Org 2 cannot map org 1's control to its own risk either.
+		mine := other.create(map[string]any{"title": "Org two risk"})
+		wantErr(t, other.do("POST", riskPath(mine.ID)+"/controls", map[string]any{"control_id": c9.ID}),
+			http.StatusBadRequest, "VALIDATION_ERROR", "control_id")
+	})
+
+	t.Run("archived control", func(t *testing.T) {
+		e := e.at(t)
+		archived := e.newControl("RC-ARCH", map[string]any{"status": "Archived"})
+		r := e.do("POST", path, map[string]any{"control_id": archived.ID})
+		wantErr(t, r, http.StatusBadRequest, "VALIDATION_ERROR", "control_id")
+		if got := e.get(risk.ID); got.Version != 4 || slices.Contains(got.ControlIDs, archived.ID) {
+			t.Fatalf("archived control mapped: %+v", got)
+		}
+		// Made Draft or Active again, it may be mapped.
+		e.setControl(archived.ID, map[string]any{"status": "Draft"})
+		wantOK(t, e.do("POST", path, map[string]any{"control_id": archived.ID}), http.StatusOK)
+		wantOK(t, e.do("DELETE", path+"/"+strconv.FormatInt(archived.ID, 10), nil), http.StatusOK)
+	})
+
+	t.Run("archiving a mapped control keeps it listed", func(t *testing.T) {
+		e := e.at(t)
+		e.rate(c9.ID, "Effective")
+		e.setControl(c9.ID, map[string]any{"status": "Archived"})
+		// The risk detail waits only for the risks projection (see
+		// TestRiskDetailWaitsForControls); reading the control first makes sure the
+		// control library's read model has the change too.
+		if got := e.getControl(c9.ID); got.Status != "Archived" || !slices.Contains(got.RiskIDs, risk.ID) {
+			t.Fatalf("archived control: %+v", got)
+		}
+		got := e.get(risk.ID)
+		if !slices.Equal(got.ControlIDs, []int64{c9.ID}) || !reflect.DeepEqual(got.Controls, []controlRef{ref(c9, "Archived", "Effective")}) {
+			t.Fatalf("risk after archiving its control: %+v", got)
+		}
+		// It can still be unmapped, and not mapped again while archived.
+		wantOK(t, e.do("DELETE", c9Path, nil), http.StatusOK)
+		wantErr(t, e.do("POST", path, map[string]any{"control_id": c9.ID}), http.StatusBadRequest, "VALIDATION_ERROR", "control_id")
+	})
 }
 
 // TestRiskLifecycleV1 runs every risk route under /api/v1.
@@ -972,8 +1062,13 @@ func TestRiskLifecycleV1(t *testing.T) {
 	r.into(t, &risk)
 	respID := strconv.FormatInt(risk.Responses[0].ID, 10)
 	wantOK(t, e.do("PUT", v1+"/"+id+"/responses/"+respID, map[string]any{"status": "done"}), http.StatusOK)
-	wantOK(t, e.do("POST", v1+"/"+id+"/controls", map[string]any{"control_id": 3}), http.StatusOK)
-	wantOK(t, e.do("DELETE", v1+"/"+id+"/controls/3", nil), http.StatusOK)
+	r = e.do("POST", "/api/v1/controls", map[string]any{"code": "V1-1", "title": "Versioned control", "type": "preventive", "frequency": "monthly"})
+	wantOK(t, r, http.StatusCreated)
+	var control controlView
+	r.into(t, &control)
+	controlID := strconv.FormatInt(control.ID, 10)
+	wantOK(t, e.do("POST", v1+"/"+id+"/controls", map[string]any{"control_id": control.ID}), http.StatusOK)
+	wantOK(t, e.do("DELETE", v1+"/"+id+"/controls/"+controlID, nil), http.StatusOK)
 	wantOK(t, e.do("DELETE", v1+"/"+id, nil), http.StatusOK)
 	wantErr(t, e.read(v1+"/"+id), http.StatusNotFound, "NOT_FOUND")
 	wantErr(t, e.do("GET", v1+"/nope", nil), http.StatusBadRequest, "VALIDATION_ERROR", "id")

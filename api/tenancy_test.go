@@ -25,10 +25,13 @@ func TestTenancy(t *testing.T) {
 	wantOK(t, r, http.StatusCreated)
 	var withResp riskView
 	r.into(t, &withResp)
-	wantOK(t, one.do("POST", riskPath(secret.ID)+"/controls", map[string]any{"control_id": 7}), http.StatusOK)
+	// Each organization maps a control of its own: mapping checks the control library.
+	control := one.newControl("T-SECRET", map[string]any{"title": "classified control", "status": "Active"})
+	wantOK(t, one.do("POST", riskPath(secret.ID)+"/controls", map[string]any{"control_id": control.ID}), http.StatusOK)
 	const version = 3
 	respID := strconv.FormatInt(withResp.Responses[0].ID, 10)
 	mine := two.create(map[string]any{"title": "Org two risk", "category": "Hidden"})
+	theirs := two.newControl("T-MINE", nil)
 
 	type request struct {
 		method, path string
@@ -55,8 +58,9 @@ func TestTenancy(t *testing.T) {
 			{"DELETE", prefix + "/risks", map[string]any{"id": riskID}, nil},
 			{"POST", p + "/responses", map[string]any{"type": "accept", "description": "mine now"}, nil},
 			{"PUT", p + "/responses/" + respID, map[string]any{"status": "done"}, nil},
-			{"POST", p + "/controls", map[string]any{"control_id": 8}, nil},
-			{"DELETE", p + "/controls/7", nil, nil},
+			// Org 2's own control, so only the risk can be what is not found.
+			{"POST", p + "/controls", map[string]any{"control_id": theirs.ID}, nil},
+			{"DELETE", p + "/controls/" + strconv.FormatInt(control.ID, 10), nil, nil},
 		}
 	}
 	for _, prefix := range []string{"/api", "/api/v1"} {
@@ -109,7 +113,7 @@ func TestTenancy(t *testing.T) {
 
 	t.Run("nothing changed", func(t *testing.T) {
 		got := one.at(t).get(secret.ID)
-		if got.Version != version || got.Title != secret.Title || !slices.Equal(got.ControlIDs, []int64{7}) ||
+		if got.Version != version || got.Title != secret.Title || !slices.Equal(got.ControlIDs, []int64{control.ID}) ||
 			len(got.Responses) != 1 || got.Responses[0].Status != "planned" {
 			t.Fatalf("org 1's risk after org 2's attempts: %+v", got)
 		}

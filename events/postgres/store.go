@@ -46,10 +46,12 @@ func (s *Store) Wakeup() *Wakeup { return s.wake }
 // slips in between hits the unique (stream_id, stream_version) index instead.
 const appendSQL = `
 with cur as (
-    select coalesce(max(stream_version), 0) as v from events where stream_id = $1
+    -- One instant for the whole append: its events commit together, so no as-of read
+    -- may fall between them.
+    select coalesce(max(stream_version), 0) as v, clock_timestamp() as at from events where stream_id = $1
 )
 insert into events (event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at)
-select e.id, $1, cur.v + e.ord, e.type, e.sv, e.data, $6::jsonb, coalesce(e.at, clock_timestamp())
+select e.id, $1, cur.v + e.ord, e.type, e.sv, e.data, $6::jsonb, coalesce(e.at, cur.at)
 from cur, unnest($2::uuid[], $3::text[], $4::int[], $5::jsonb[], $8::timestamptz[]) with ordinality as e(id, type, sv, data, at, ord)
 where $7::bigint is null or cur.v = $7
 returning stream_version, global_position, transaction_id::text, recorded_at`
