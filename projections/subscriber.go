@@ -35,6 +35,9 @@ type SubscriberConfig struct {
 	OnIdle func(name string, pos events.Position)
 	// OnError is called when a batch fails and will be retried.
 	OnError func(name string, err error)
+	// Follow, when set, feeds the subscriber from a catch-up subscription instead of
+	// polling ReadAll: how a store that pushes events (EventStoreDB) is read.
+	Follow events.Follower
 }
 
 func (c *SubscriberConfig) setDefaults() {
@@ -85,6 +88,10 @@ func (s *Subscriber) Subscribe(ctx context.Context, name string) (<-chan *messag
 	go func() {
 		defer s.wg.Done()
 		defer close(out)
+		if s.cfg.Follow != nil {
+			s.follow(ctx, name, out)
+			return
+		}
 		s.run(ctx, name, out)
 	}()
 	return out, nil
@@ -199,6 +206,11 @@ func (s *Subscriber) batch(ctx context.Context, name string, out chan<- *message
 	if err != nil || len(evs) == 0 {
 		return 0, from, s.stopped(ctx, err)
 	}
+	return s.apply(ctx, tx, name, from, evs, out)
+}
+
+// apply delivers a batch in tx and commits it with the checkpoint moved past it.
+func (s *Subscriber) apply(ctx context.Context, tx pgx.Tx, name string, from events.Position, evs []events.Event, out chan<- *message.Message) (int, events.Position, error) {
 	w := NewWriter(tx, s.cfg.TableSuffix)
 	wctx := context.WithValue(ctx, writerKey{}, w)
 	for i := range evs {
