@@ -52,7 +52,7 @@ func (p projectionLag) Describe(ch chan<- *prometheus.Desc) { ch <- p.behind; ch
 func (p projectionLag) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	states, err := projections.Status(ctx, p.s.cfg.Pool, p.s.cfg.Projections)
+	states, err := projections.Status(ctx, p.s.cfg.Pool, p.s.cfg.Store, p.s.cfg.Projections)
 	if err != nil {
 		return
 	}

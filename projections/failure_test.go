@@ -227,7 +227,7 @@ func TestFailedBatchRollsBackRowsAndCheckpoint(t *testing.T) {
 	if after := readCheckpoint(t, db, f.name); after != before {
 		t.Errorf("checkpoint moved on a failed batch: %+v -> %+v", before, after)
 	}
-	st, err := projections.Status(ctx, db.Pool, []string{f.name})
+	st, err := projections.Status(ctx, db.Pool, store, []string{f.name})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +253,7 @@ func TestFailedBatchRollsBackRowsAndCheckpoint(t *testing.T) {
 			t.Errorf("row %d is %s, want %s", i, got[i], want[i].ID)
 		}
 	}
-	st, err = projections.Status(ctx, db.Pool, []string{f.name})
+	st, err = projections.Status(ctx, db.Pool, store, []string{f.name})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -103,9 +103,10 @@ func TestFollowedSubscriberAppliesEachEventOnce(t *testing.T) {
 	store := postgres.New(db.Pool)
 	follower := &flakyFollower{inner: events.PollingFollower{Store: store, Interval: 5 * time.Millisecond, Batch: 37}}
 	var batchErrors atomic.Int64
+	var lastErr atomic.Value
 	sub, err := projections.NewSubscriber(store, db.Pool, projections.SubscriberConfig{
 		BatchSize: 50, IdlePoll: 20 * time.Millisecond, RetryBackoff: time.Millisecond, Follow: follower,
-		OnError: func(string, error) { batchErrors.Add(1) },
+		OnError: func(_ string, err error) { batchErrors.Add(1); lastErr.Store(err.Error()) },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -150,7 +151,9 @@ func TestFollowedSubscriberAppliesEachEventOnce(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d events applied", n, total)
+			st, _ := projections.Status(ctx, db.Pool, store, []string{name})
+			t.Fatalf("%d of %d events applied; status %+v; %d drops, %d failed batches, last error %v",
+				n, total, st, follower.drops.Load(), batchErrors.Load(), lastErr.Load())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -168,7 +171,7 @@ func TestFollowedSubscriberAppliesEachEventOnce(t *testing.T) {
 	if missing > 0 {
 		t.Fatalf("%d events never applied", missing)
 	}
-	st, err := projections.Status(ctx, db.Pool, []string{name})
+	st, err := projections.Status(ctx, db.Pool, store, []string{name})
 	if err != nil || st[0].Behind != 0 {
 		t.Fatalf("status %+v %v, want caught up", st, err)
 	}

@@ -53,7 +53,7 @@ func NewRunner(ctx context.Context, cfg RunnerConfig) (*Runner, error) {
 		seen[p.Name()] = true
 		r.names = append(r.names, p.Name())
 	}
-	states, err := Status(ctx, cfg.Pool, r.names)
+	states, err := Status(ctx, cfg.Pool, cfg.Store, r.names)
 	if err != nil {
 		return nil, err
 	}

@@ -26,12 +26,22 @@ type State struct {
 	LagSeconds float64 `json:"lag_seconds"`
 }
 
-// Status reports each named projection's checkpoint and lag. A projection that never
-// ran is at the start of the log.
-func Status(ctx context.Context, pool *pgxpool.Pool, names []string) ([]State, error) {
+// headReader is a store that can tell its highest global position cheaply, which
+// turns "something is left" into an estimate of how much.
+type headReader interface {
+	Head(ctx context.Context) (int64, error)
+}
+
+// Status reports each named projection's checkpoint (kept in pool) and lag behind
+// log. A projection that never ran is at the start of the log.
+func Status(ctx context.Context, pool *pgxpool.Pool, log events.Store, names []string) ([]State, error) {
 	var head int64
-	if err := pool.QueryRow(ctx, `select coalesce(max(global_position), 0) from events`).Scan(&head); err != nil {
-		return nil, err
+	hr, counts := log.(headReader)
+	if counts {
+		var err error
+		if head, err = hr.Head(ctx); err != nil {
+			return nil, err
+		}
 	}
 	out := make([]State, 0, len(names))
 	for _, n := range names {
@@ -50,23 +60,20 @@ func Status(ctx context.Context, pool *pgxpool.Pool, names []string) ([]State, e
 		}
 		// Cheap enough for every metrics scrape, and therefore an estimate: head minus
 		// checkpoint counts aborted positions, and misses events of a transaction that
-		// took its id early but its position late. The age comes from the next event.
-		if s.Behind = head - s.Position.GlobalPosition; s.Behind < 0 {
+		// took its id early but its position late; a log without a head says only
+		// whether anything is left. The age comes from the next event.
+		if s.Behind = head - s.Position.GlobalPosition; s.Behind < 0 || !counts {
 			s.Behind = 0
 		}
-		var next time.Time
-		err = pool.QueryRow(ctx, `select recorded_at from events
-			where (transaction_id, global_position) > ($1::text::xid8, $2)
-			order by transaction_id, global_position limit 1`,
-			strconv.FormatUint(s.Position.TransactionID, 10), s.Position.GlobalPosition).Scan(&next)
-		switch {
-		case err == nil:
-			s.LagSeconds = time.Since(next).Seconds()
-			s.Behind = max(s.Behind, 1)
-		case errors.Is(err, pgx.ErrNoRows):
-			s.Behind = 0
-		default:
+		next, err := log.ReadAll(ctx, s.Position, 1)
+		if err != nil {
 			return nil, err
+		}
+		if len(next) == 0 {
+			s.Behind = 0
+		} else {
+			s.LagSeconds = time.Since(next[0].RecordedAt).Seconds()
+			s.Behind = max(s.Behind, 1)
 		}
 		out = append(out, s)
 	}

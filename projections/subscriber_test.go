@@ -188,7 +188,7 @@ func TestSubscriberTorture(t *testing.T) {
 	deadline := time.Now().Add(60 * time.Second)
 	var reached events.Position
 	for {
-		st, err := projections.Status(ctx, db.Pool, []string{name})
+		st, err := projections.Status(ctx, db.Pool, store, []string{name})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -229,7 +229,7 @@ func projectionsCmd(ctx context.Context, dbURL string, args []string, stdout io.
 	defer a.Close()
 	switch args[0] {
 	case "status":
-		states, err := projections.Status(ctx, a.Pool, a.ProjectorNames())
+		states, err := projections.Status(ctx, a.Pool, a.Store, a.ProjectorNames())
 		if err != nil {
 			return err
 		}

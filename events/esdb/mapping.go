@@ -334,3 +334,23 @@ func retryResult(streamID string, evs []events.Event) events.AppendResult {
 		Idempotent:  true,
 	}
 }
+
+// followFilter is the server-side filter of a subscription: Strata's streams only.
+func followFilter(ns string) *es.SubscriptionFilter {
+	if ns == "" {
+		return es.ExcludeSystemEventsFilter()
+	}
+	return &es.SubscriptionFilter{Type: es.StreamFilterType, Prefixes: []string{ns}}
+}
+
+// followed turns a record a subscription delivered into an event; ok is false for a
+// record that is not a Strata event after from (a subscription may start with the
+// record at its own position, and the filter lets through $-typed records of
+// namespaced streams).
+func followed(ns string, r *es.RecordedEvent, from events.Position) (events.Event, bool, error) {
+	if r == nil || !isStrataRecord(ns, r.StreamID, r.EventType) || positionOf(r.Position).Compare(from) <= 0 {
+		return events.Event{}, false, nil
+	}
+	e, err := toEvent(ns, r)
+	return e, err == nil, err
+}

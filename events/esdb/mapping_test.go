@@ -517,3 +517,41 @@ func TestSettle(t *testing.T) {
 		}
 	}
 }
+
+func TestFollowFilterAndFollowed(t *testing.T) {
+	if f := followFilter(""); f == nil || f.Type != es.EventFilterType || f.Regex == "" {
+		t.Errorf("without a namespace the filter must leave out system events: %+v", f)
+	}
+	if f := followFilter("t9_"); f.Type != es.StreamFilterType || len(f.Prefixes) != 1 || f.Prefixes[0] != "t9_" {
+		t.Errorf("a namespace filters on its stream prefix: %+v", f)
+	}
+	md, _ := encodeMetadata(testMeta, 1, time.Time{})
+	rec := func(stream, typ string, pos uint64) *es.RecordedEvent {
+		return &es.RecordedEvent{EventID: uuid.New(), EventType: typ, ContentType: "application/json", StreamID: stream,
+			EventNumber: 0, Position: es.Position{Commit: pos, Prepare: pos}, Data: []byte(`{}`), UserMetadata: md}
+	}
+	from := events.Position{TransactionID: 500, GlobalPosition: 500}
+	for _, tc := range []struct {
+		name string
+		ns   string
+		rec  *es.RecordedEvent
+		ok   bool
+	}{
+		{"after the start", "", rec("risk-1", "RiskCreated", 600), true},
+		{"the start itself", "", rec("risk-1", "RiskCreated", 500), false},
+		{"before the start", "", rec("risk-1", "RiskCreated", 400), false},
+		{"system stream", "", rec("$stats-1", "RiskCreated", 600), false},
+		{"system type", "t9_", rec("t9_risk-1", "$metadata", 600), false},
+		{"namespaced", "t9_", rec("t9_risk-1", "RiskCreated", 600), true},
+		{"other namespace", "t9_", rec("t8_risk-1", "RiskCreated", 600), false},
+		{"nothing", "", nil, false},
+	} {
+		e, ok, err := followed(tc.ns, tc.rec, from)
+		if err != nil || ok != tc.ok {
+			t.Errorf("%s: ok %v err %v, want ok %v", tc.name, ok, err, tc.ok)
+		}
+		if ok && e.StreamID != "risk-1" {
+			t.Errorf("%s: stream %q, want risk-1 without the namespace", tc.name, e.StreamID)
+		}
+	}
+}

@@ -370,3 +370,47 @@ func drain(rs *es.ReadStream, fn func(*es.RecordedEvent) (bool, error)) error {
 		}
 	}
 }
+
+var _ events.Follower = (*Store)(nil)
+
+// Follow implements events.Follower with a catch-up subscription to $all from the
+// given position, filtered on the server: no system events, and only the namespace's
+// streams when there is one. A dropped subscription ends with its error; the caller
+// (projections) starts a new one from its checkpoint.
+func (s *Store) Follow(ctx context.Context, from events.Position) (events.Subscription, error) {
+	start, err := readFrom(from)
+	if err != nil {
+		return nil, err
+	}
+	return events.NewSubscription(ctx, 256, func(ctx context.Context, out chan<- events.Event) error {
+		// Opened here, under the subscription's own context, so Close interrupts Recv.
+		sub, err := s.client.SubscribeToAll(ctx, es.SubscribeToAllOptions{From: start, Filter: followFilter(s.ns)})
+		if err != nil {
+			return fmt.Errorf("esdb: subscribe to $all: %w", err)
+		}
+		defer sub.Close()
+		for {
+			msg := sub.Recv()
+			switch {
+			case msg.SubscriptionDropped != nil:
+				if ctx.Err() != nil {
+					return nil
+				}
+				return fmt.Errorf("esdb: subscription to $all dropped: %w", msg.SubscriptionDropped.Error)
+			case msg.EventAppeared != nil:
+				e, ok, err := followed(s.ns, msg.EventAppeared.OriginalEvent(), from)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					continue
+				}
+				select {
+				case out <- e:
+				case <-ctx.Done():
+					return nil
+				}
+			}
+		}
+	}), nil
+}

@@ -38,6 +38,13 @@ func New(pool *pgxpool.Pool) *Store {
 	return &Store{pool: pool, wake: newWakeup()}
 }
 
+// Head returns the highest global position in the log (0 when it is empty).
+func (s *Store) Head(ctx context.Context) (int64, error) {
+	var head int64
+	err := s.pool.QueryRow(ctx, `select coalesce(max(global_position), 0) from events`).Scan(&head)
+	return head, err
+}
+
 // Wakeup is the channel-based signal subscribers wait on.
 func (s *Store) Wakeup() *Wakeup { return s.wake }
 
