@@ -65,7 +65,14 @@ func newEnvOn(t *testing.T, db *testdb.DB, p api.Principal) *env {
 // and stop ends them for good.
 func newStoppedEnv(t *testing.T, db *testdb.DB) (e *env, start, stop func()) {
 	t.Helper()
-	a, err := app.New(db.Pool, app.Options{Hasher: cheapHasher})
+	return newStoppedEnvWith(t, db, app.Options{})
+}
+
+// newStoppedEnvWith is newStoppedEnv with app options (another event log, say).
+func newStoppedEnvWith(t *testing.T, db *testdb.DB, opts app.Options) (e *env, start, stop func()) {
+	t.Helper()
+	opts.Hasher = cheapHasher
+	a, err := app.New(db.Pool, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,7 +48,7 @@ func importCmd(ctx context.Context, fs *flag.FlagSet, dbURL *string, args []stri
 	}
 	defer a.Close()
 	// A running server hears about the new framework at once.
-	a.Store.StartNotifying(ctx)
+	a.StartNotifying(ctx)
 	orgID, err := a.Identity.OrganizationByName(ctx, *org)
 	if err != nil {
 		return err

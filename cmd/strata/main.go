@@ -20,7 +20,6 @@ import (
 	"github.com/strata-grc/strata/api"
 	"github.com/strata-grc/strata/cmd/strata/app"
 	"github.com/strata-grc/strata/events"
-	"github.com/strata-grc/strata/events/postgres"
 	"github.com/strata-grc/strata/projections"
 )
 
@@ -118,7 +117,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		defer a.Close()
 		// A running server hears about the seeded events at once.
-		a.Store.StartNotifying(ctx)
+		a.StartNotifying(ctx)
 		return Seed(ctx, a, *n, stdout)
 	}
 	return fmt.Errorf("unknown command %q\n\n%s", args[0], usage)
@@ -147,6 +146,7 @@ func options() app.Options {
 	o.Sessions.Lifetime = duration("STRATA_SESSION_LIFETIME")
 	o.Sessions.Secure = os.Getenv("STRATA_SECURE_COOKIES") == "true"
 	o.Sessions.TrustProxy = os.Getenv("STRATA_TRUST_PROXY") == "true"
+	o.EventStore = os.Getenv("STRATA_EVENT_STORE")
 	return o
 }
 
@@ -194,8 +194,8 @@ func serve(ctx context.Context, dbURL, addr string, stdout io.Writer, logger *sl
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	a.Store.StartNotifying(runCtx)
-	go postgres.Listen(runCtx, a.Pool, a.Store.Wakeup())
+	a.StartNotifying(runCtx)
+	go a.Listen(runCtx)
 	runnerDone := make(chan error, 1)
 	go func() { runnerDone <- runner.Run(runCtx) }()
 	serveDone := make(chan error, 1)

@@ -37,8 +37,11 @@ import (
 
 // App is Strata wired together.
 type App struct {
-	Pool           *pgxpool.Pool
-	Store          *postgres.Store
+	Pool *pgxpool.Pool
+	// Store is the event log; Log is the same store when the log is in PostgreSQL,
+	// nil when it is elsewhere.
+	Store          events.Store
+	Log            *postgres.Store
 	Registry       *events.Registry
 	Sessions       *sessionstore.Store
 	Identity       *cmdidentity.Handler
@@ -50,12 +53,20 @@ type App struct {
 	Dashboard      *dashboard.Reader
 	Projectors     []projections.Projector
 	Metrics        *prometheus.Registry
+
+	follower   events.Follower // how projections read a log that pushes
+	closeStore func()
 }
 
 // Options tune what the defaults do not fit: tests use a cheap password hasher.
 type Options struct {
 	Hasher   cmdidentity.Hasher
 	Sessions sessionstore.Config
+	// EventStore is the URL of an EventStoreDB/KurrentDB server to keep the log on
+	// (esdb://host:2113?tls=false); empty keeps it in the database with the read models.
+	EventStore string
+	// Store, when set, is the log (tests pass one); it wins over EventStore.
+	Store events.Store
 }
 
 // Open connects to the database (creating and migrating it when needed) and wires
@@ -76,16 +87,33 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger, opts Opt
 	if len(applied) > 0 {
 		logger.Info("migrations applied", "versions", applied)
 	}
+	var closeStore func()
+	if opts.Store == nil && opts.EventStore != "" {
+		if !IsESDB(opts.EventStore) {
+			pool.Close()
+			return nil, fmt.Errorf("event store %q: want an esdb:// or kurrentdb:// URL, or none to keep the log in the database", opts.EventStore)
+		}
+		if opts.Store, closeStore, err = OpenEventStore(ctx, opts.EventStore); err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("event store: %w", err)
+		}
+		logger.Info("event log on EventStoreDB/KurrentDB; read models in PostgreSQL")
+	}
 	a, err := New(pool, opts)
 	if err != nil {
 		pool.Close()
+		if closeStore != nil {
+			closeStore()
+		}
+		return nil, err
 	}
-	return a, err
+	a.closeStore = closeStore
+	return a, nil
 }
 
 // New wires the modules over a migrated database.
 func New(pool *pgxpool.Pool, opts Options) (*App, error) {
-	a := &App{Pool: pool, Store: postgres.New(pool), Registry: events.NewRegistry(), Metrics: prometheus.NewRegistry(),
+	a := &App{Pool: pool, Registry: events.NewRegistry(), Metrics: prometheus.NewRegistry(),
 		Sessions: sessionstore.New(pool, opts.Sessions)}
 	evidentity.Register(a.Registry)
 	evrisks.Register(a.Registry)
@@ -93,7 +121,17 @@ func New(pool *pgxpool.Pool, opts Options) (*App, error) {
 
 	appended := prometheus.NewCounter(prometheus.CounterOpts{Name: "strata_events_appended_total", Help: "Events appended to the log by this process."})
 	a.Metrics.MustRegister(appended)
-	a.Store.OnAppend = func(_ events.AppendResult, n int) { appended.Add(float64(n)) }
+	switch store := opts.Store.(type) {
+	case nil:
+		a.Log = postgres.New(pool)
+		a.Log.OnAppend = func(_ events.AppendResult, n int) { appended.Add(float64(n)) }
+		a.Store = a.Log
+	case *postgres.Store:
+		a.Log, a.Store = store, store
+	default:
+		a.follower, _ = store.(events.Follower)
+		a.Store = countedStore{Store: store, appended: appended}
+	}
 
 	var err error
 	ids := commands.NewSequences(pool)
@@ -148,13 +186,55 @@ func (a *App) Runner(ctx context.Context, logger *slog.Logger, tracker *projecti
 	}
 	return projections.NewRunner(ctx, projections.RunnerConfig{
 		Store: a.Store, Pool: a.Pool, Projectors: a.Projectors, Logger: logger, Tracker: tracker,
-		Subscriber: projections.SubscriberConfig{
-			Wakeup: a.Store.Wakeup().C,
-			OnCommit: func(name string, _ events.Position, n int) {
-				applied.WithLabelValues(name).Add(float64(n))
-			},
-		},
+		Subscriber: a.subscriberConfig(func(name string, _ events.Position, n int) {
+			applied.WithLabelValues(name).Add(float64(n))
+		}),
 	})
+}
+
+// subscriberConfig feeds projections from the log: a PostgreSQL log is read in
+// batches and wakes them after each append; a log that pushes is followed with a
+// catch-up subscription.
+func (a *App) subscriberConfig(onCommit func(string, events.Position, int)) projections.SubscriberConfig {
+	cfg := projections.SubscriberConfig{OnCommit: onCommit}
+	switch {
+	case a.Log != nil:
+		cfg.Wakeup = a.Log.Wakeup().C
+	case a.follower != nil:
+		cfg.Follow = a.follower
+	}
+	return cfg
+}
+
+// StartNotifying makes appends of this process wake projections in other processes
+// (a server), until ctx ends. Only a PostgreSQL log needs it: a subscription to
+// another store hears of every append itself.
+func (a *App) StartNotifying(ctx context.Context) {
+	if a.Log != nil {
+		a.Log.StartNotifying(ctx)
+	}
+}
+
+// Listen wakes this process's projections when another process appends, until ctx
+// ends (PostgreSQL log only, as StartNotifying).
+func (a *App) Listen(ctx context.Context) {
+	if a.Log != nil {
+		postgres.Listen(ctx, a.Pool, a.Log.Wakeup())
+	}
+}
+
+// countedStore counts the events appended through it, for /metrics.
+type countedStore struct {
+	events.Store
+	appended prometheus.Counter
+}
+
+func (c countedStore) Append(ctx context.Context, streamID string, expected events.ExpectedVersion, meta events.Metadata, evs ...events.NewEvent) (events.AppendResult, error) {
+	res, err := c.Store.Append(ctx, streamID, expected, meta, evs...)
+	if err == nil && !res.Idempotent {
+		c.appended.Add(float64(len(evs)))
+	}
+	return res, err
 }
 
 // Server builds the HTTP handler.
@@ -171,4 +251,9 @@ func (a *App) Server(cfg api.Config) (*api.Server, error) {
 }
 
 // Close releases the database.
-func (a *App) Close() { a.Pool.Close() }
+func (a *App) Close() {
+	if a.closeStore != nil {
+		a.closeStore()
+	}
+	a.Pool.Close()
+}
