@@ -344,7 +344,7 @@ func TestFrameworkHistory(t *testing.T) {
 		t.Fatalf("correlation id %q", h[0].CorrelationID)
 	}
 	if got, want := changesOf(h[0]), map[string][2]string{"name": {"null", `"Trail"`}, "version": {"null", `"1"`},
-		"description": {"null", `"d"`}}; !reflect.DeepEqual(got, want) {
+		"description": {"null", `"d"`}, "source": {"null", `"api"`}}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("creation changes %v, want %v", got, want)
 	}
 	if got, want := changesOf(h[1]), map[string][2]string{
@@ -629,6 +629,11 @@ func TestFrameworkImport(t *testing.T) {
 			}
 			if cov := e.coverage(got.ID); cov.RequirementsTotal != w.requirements || cov.CoveragePercent != 0 {
 				t.Fatalf("%s coverage: %+v", en.Name(), cov)
+			}
+			// The trail says where the framework came from: imported, from which file.
+			first := changesOf(e.frameworkHistory(got.ID)[0])
+			if first["source"][1] != `"import"` || first["file_name"][1] != strconv.Quote(en.Name()) {
+				t.Fatalf("%s: the creation entry does not name the import and its file: %v", en.Name(), first)
 			}
 		}
 	})

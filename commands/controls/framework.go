@@ -16,6 +16,10 @@ type Framework struct {
 	Name        string
 	Version     string
 	Description string
+	// Source and FileName say how the framework came: by hand ("api") or imported
+	// from a file.
+	Source   string
+	FileName string
 	// Codes maps each requirement's code, lower-cased, to its id: codes are unique
 	// within a framework.
 	Codes        map[string]int64
@@ -27,6 +31,7 @@ func EvolveFramework(f Framework, p events.Payload, _ events.Event) Framework {
 	switch e := p.(type) {
 	case ev.FrameworkCreated:
 		f.ID, f.Name, f.Version, f.Description = e.FrameworkID, e.Name, e.Version, e.Description
+		f.Source, f.FileName = e.Source, e.FileName
 	case ev.RequirementAdded:
 		codes := make(map[string]int64, len(f.Codes)+1)
 		reqs := make(map[int64]ev.Requirement, len(f.Requirements)+1)

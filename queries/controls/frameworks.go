@@ -138,24 +138,16 @@ func (r *Reader) Framework(ctx context.Context, orgID, id int64) (FrameworkDetai
 // CurrentFramework replays a framework's stream: what a write just made, without
 // waiting for the projection.
 func (r *Reader) CurrentFramework(ctx context.Context, orgID, id int64) (FrameworkDetail, error) {
-	agg, evs, err := r.frameworks.Load(ctx, id, events.ReadOptions{})
+	agg, _, err := r.frameworks.Load(ctx, id, events.ReadOptions{})
 	if err != nil {
 		return FrameworkDetail{}, err
 	}
 	if agg.Version == 0 || agg.OrgID != orgID {
 		return FrameworkDetail{}, errNoFramework
 	}
-	var source string
-	if len(evs) > 0 {
-		var x struct {
-			Source string `json:"source"`
-		}
-		_ = json.Unmarshal(evs[0].Data, &x)
-		source = x.Source
-	}
 	s := agg.State
 	d := FrameworkDetail{Framework: Framework{ID: s.ID, Name: s.Name, Version: s.Version, Description: s.Description,
-		Source: source, RequirementCount: len(s.Requirements), CreatedAt: agg.CreatedAt, UpdatedAt: agg.UpdatedAt},
+		Source: s.Source, RequirementCount: len(s.Requirements), CreatedAt: agg.CreatedAt, UpdatedAt: agg.UpdatedAt},
 		Requirements: make([]Requirement, 0, len(s.Requirements))}
 	for rid, q := range s.Requirements {
 		d.Requirements = append(d.Requirements, Requirement{ID: rid, FrameworkID: s.ID, Code: q.Code, Title: q.Title, Description: q.Description})
@@ -226,6 +218,10 @@ func (r *Reader) FrameworkHistory(ctx context.Context, orgID, id int64) ([]queri
 		f["name"], _ = json.Marshal(state.Name)
 		f["version"], _ = json.Marshal(state.Version)
 		f["description"], _ = json.Marshal(state.Description)
+		f["source"], _ = json.Marshal(state.Source)
+		if state.FileName != "" {
+			f["file_name"], _ = json.Marshal(state.FileName)
+		}
 		for rid, q := range state.Requirements {
 			queries.Flatten(f, "requirements."+strconv.FormatInt(rid, 10)+".", q)
 		}
