@@ -2,8 +2,11 @@ package api_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,7 +24,17 @@ import (
 // the server does differently for such a log (projections fed by a subscription, no
 // NOTIFY, appends counted by a wrapper, status without a cheap head) runs here against
 // the real database; the EventStoreDB adapter itself has its own tests.
-type pushedLog struct{ events.Store }
+type pushedLog struct {
+	events.Store
+	down *atomic.Bool // the log's server stops answering
+}
+
+func (p pushedLog) Ping(context.Context) error {
+	if p.down != nil && p.down.Load() {
+		return errors.New("connection refused")
+	}
+	return nil
+}
 
 func (p pushedLog) Follow(ctx context.Context, from events.Position) (events.Subscription, error) {
 	return events.PollingFollower{Store: p.Store, Interval: 2 * time.Millisecond}.Follow(ctx, from)
@@ -37,8 +50,9 @@ func TestBothLogKindsBehaveAlike(t *testing.T) {
 			t.Parallel()
 			db := testdb.New(t)
 			var opts app.Options
+			down := &atomic.Bool{}
 			if kind == "pushed" {
-				opts.Store = pushedLog{postgres.New(db.Pool)}
+				opts.Store = pushedLog{Store: postgres.New(db.Pool), down: down}
 			}
 			e, start, _ := newStoppedEnvWith(t, db, opts)
 			start()
@@ -47,6 +61,16 @@ func TestBothLogKindsBehaveAlike(t *testing.T) {
 				t.Fatal("a log that is not the database's must not be treated as one")
 			}
 			scenarioOnEitherLog(t, e)
+			if kind == "pushed" {
+				// Readiness covers a log kept apart from the database.
+				if r := e.do("GET", "/readyz", nil); r.Status != http.StatusOK {
+					t.Fatalf("readyz with the log up: %d %s", r.Status, r.Raw)
+				}
+				down.Store(true)
+				if r := e.do("GET", "/readyz", nil); r.Status != http.StatusServiceUnavailable || !strings.Contains(string(r.Raw), "event store unreachable") {
+					t.Fatalf("readyz with the log down: %d %s", r.Status, r.Raw)
+				}
+			}
 		})
 	}
 }

@@ -94,15 +94,27 @@ func (s *Server) mountOps(e *gin.Engine) {
 	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{})))
 }
 
-// ready is true when the database answers and carries every embedded migration.
+// pinger is an event log kept apart from the database, which readiness checks too.
+type pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// ready is true when the database answers and carries every embedded migration, and
+// an event log kept elsewhere answers too.
 func (s *Server) ready(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
 	v, err := schema.Current(ctx, s.cfg.Pool)
 	want := schema.Latest()
+	var logErr error
+	if p, ok := s.cfg.Store.(pinger); ok && err == nil {
+		logErr = p.Ping(ctx)
+	}
 	switch {
 	case err != nil:
 		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "reason": "database unreachable"})
+	case logErr != nil:
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "reason": "event store unreachable"})
 	case v < want:
 		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "reason": "migrations pending", "schema": v, "want": want})
 	default:

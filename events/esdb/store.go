@@ -73,15 +73,24 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	}
 	s := New(client, opts)
 	s.owned = true
-	rs, err := client.ReadAll(ctx, es.ReadAllOptions{Direction: es.Backwards, From: es.End{}}, 1)
+	if err := s.Ping(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("esdb: %s: %w", cfg.Address, err)
+	}
+	return s, nil
+}
+
+// Ping reads the last record of $all: the server answers and lets this user read the
+// log, which ReadAll, PositionOf and Follow need.
+func (s *Store) Ping(ctx context.Context) error {
+	rs, err := s.client.ReadAll(ctx, es.ReadAllOptions{Direction: es.Backwards, From: es.End{}}, 1)
 	if err == nil {
 		err = drain(rs, func(*es.RecordedEvent) (bool, error) { return false, nil })
 	}
 	if err != nil {
-		s.Close()
-		return nil, fmt.Errorf("esdb: reading $all at %s: %w", cfg.Address, err)
+		return fmt.Errorf("reading $all: %w", err)
 	}
-	return s, nil
+	return nil
 }
 
 // Close releases the client if Open made it.

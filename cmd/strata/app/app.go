@@ -257,3 +257,11 @@ func (a *App) Close() {
 	}
 	a.Pool.Close()
 }
+
+// Ping checks the wrapped log, for readiness, when it can be checked.
+func (c countedStore) Ping(ctx context.Context) error {
+	if p, ok := c.Store.(interface{ Ping(context.Context) error }); ok {
+		return p.Ping(ctx)
+	}
+	return nil
+}
