@@ -33,12 +33,19 @@ Usage:
   strata seed [--risks 300]                 create the demo organization, its users and data
   strata import framework --org ORG FILE    import a framework from a .csv or .json file;
                                             a file with any bad row imports nothing
+  strata events copy --from URL --to URL [--state FILE] [--batch N] [--allow-non-empty]
+                                            copy a whole event log between backends, resumably,
+                                            and verify the copy
+  strata events verify --from URL --to URL  compare two event logs stream by stream
   strata admin create-user --email E --name N --org ORG --role ROLE
                                             create (or add) a user; the password comes from
                                             standard input, or is generated and printed once
 
 Every command takes --database-url (env STRATA_DATABASE_URL or DATABASE_URL,
 default postgres://localhost:5432/strata); the database is created when missing.
+STRATA_EVENT_STORE=esdb://host:2113?tls=false keeps the event log on
+EventStoreDB/KurrentDB instead; read models stay in the database. Event log URLs for
+"events" are postgres://... or esdb://... (kurrentdb://...).
 `
 
 func main() {
@@ -106,6 +113,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return projectionsCmd(ctx, *dbURL, positional, stdout, logger)
 	case "import":
 		return importCmd(ctx, fs, dbURL, args[1:], stdout, logger)
+	case "events":
+		return eventsCmd(ctx, fs, args[1:], stdout, logger)
 	case "seed":
 		n := fs.Int("risks", 300, "how many demo risks to create")
 		if err := fs.Parse(args[1:]); err != nil {

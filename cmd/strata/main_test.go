@@ -88,6 +88,13 @@ func TestCommands(t *testing.T) {
 		t.Fatalf("after rebuild: %d controls, %d frameworks, %d requirements; want %d, 2, 24", controls, frameworks, requirements, len(demoControls))
 	}
 
+	// The seeded log copied into another schema and verified there.
+	logURL := strings.TrimPrefix(url, "--database-url=")
+	copyURL := schemaURL(testdb.New(t))
+	if out := run(t, ctx, "events", "copy", "--from", logURL, "--to", copyURL, "--state", filepath.Join(t.TempDir(), "copy.state")); !strings.Contains(out, "verified") {
+		t.Fatalf("events copy: %q", out)
+	}
+
 	var errOut bytes.Buffer
 	if err := Run(ctx, []string{"projections", "rebuild", "nosuch", url}, nil, io.Discard, &errOut); err == nil {
 		t.Fatal("rebuilding an unknown projection must fail")

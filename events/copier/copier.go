@@ -168,6 +168,9 @@ func checkResume(ctx context.Context, from, to events.Store, st State) error {
 // source's first (an earlier copy of this source restarted from the start, which
 // the idempotent appends handle) or allowNonEmpty. restart reports the former.
 func checkTarget(ctx context.Context, from, to events.Store, allowNonEmpty bool) (restart bool, err error) {
+	if err := settle(ctx, to); err != nil {
+		return false, err
+	}
 	head, err := to.ReadAll(ctx, events.Position{}, 1)
 	if err != nil {
 		return false, fmt.Errorf("copier: read the target: %w", err)
@@ -197,6 +200,7 @@ type copier struct {
 // run copies batch after batch from st.Position on, saving the state after each.
 func (c *copier) run(ctx context.Context, from events.Store, size int, st *State, statePath string) error {
 	pos := st.Position
+	settled := false
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -206,8 +210,17 @@ func (c *copier) run(ctx context.Context, from events.Store, size int, st *State
 			return fmt.Errorf("copier: read the source after position %+v: %w", pos, err)
 		}
 		if len(batch) == 0 {
-			return nil
+			// The end of what the source shows; make sure it shows everything.
+			if settled {
+				return nil
+			}
+			if err := settle(ctx, from); err != nil {
+				return err
+			}
+			settled = true
+			continue
 		}
+		settled = false
 		last := batch[len(batch)-1]
 		if last.Position().Compare(pos) <= 0 {
 			// Reading on from here would copy the same batch forever.
@@ -307,8 +320,15 @@ func (c *copier) reconcile(ctx context.Context, run []events.Event, refusal erro
 	if n == 0 {
 		reason := fmt.Sprintf("the target refused the event (%v)", refusal)
 		var ce *events.ConflictError
-		if errors.As(refusal, &ce) && ce.Actual < first.StreamVersion-1 {
+		switch {
+		case !errors.As(refusal, &ce):
+		case ce.Actual < first.StreamVersion-1:
 			reason = fmt.Sprintf("the target stream ends at version %d, so it lacks the versions before this one", ce.Actual)
+		case ce.Actual == first.StreamVersion-1:
+			// PostgreSQL refuses an event id that another stream holds (its index
+			// is on the id alone) and reports it as a conflict.
+			reason = "the target stream is at the version before this one but refused the event: " +
+				"another stream of the target may hold one of its event ids"
 		}
 		return &ConflictError{StreamID: first.StreamID, Version: first.StreamVersion, Err: refusal, Reason: reason}
 	}

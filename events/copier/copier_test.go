@@ -187,19 +187,6 @@ func (s *cancelAfterReads) ReadAll(ctx context.Context, from events.Position, li
 
 var errCrash = errors.New("connection lost")
 
-// crashAfterAppends fails every append after the first few: a copy dying mid-batch.
-type crashAfterAppends struct {
-	events.Store
-	left atomic.Int32
-}
-
-func (s *crashAfterAppends) Append(ctx context.Context, streamID string, expected events.ExpectedVersion, meta events.Metadata, evs ...events.NewEvent) (events.AppendResult, error) {
-	if s.left.Add(-1) < 0 {
-		return events.AppendResult{}, errCrash
-	}
-	return s.Store.Append(ctx, streamID, expected, meta, evs...)
-}
-
 // tampered hands out a source log with changes, to build a target that differs.
 type tampered struct {
 	events.Store
@@ -225,68 +212,107 @@ func (s *tampered) ReadAll(ctx context.Context, from events.Position, limit int)
 	}
 }
 
-func pgStore(t testing.TB) *postgres.Store { return postgres.New(testdb.New(t).Pool) }
+// pgStore is a PostgreSQL event log in a fresh schema, settling on the test server.
+func pgStore(t testing.TB) Settler {
+	db := testdb.New(t)
+	return postgres.New(db.Pool)
+}
 
-func TestCopy(t *testing.T) {
+// settledCount is how many events a PostgreSQL log shows once caught up.
+func settledCount(t testing.TB, s Settler) int64 {
+	t.Helper()
+	if err := s.Settle(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return int64(len(readAll(t, s)))
+}
+
+// TestCopyWholeLog copies a log of some thousands of events into an empty one and
+// checks the result the long way.
+func TestCopyWholeLog(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	src := pgStore(t)
 	start := time.Now()
 	streams := fill(t, src, 200, 3000, 1)
 	all := readAll(t, src)
-	total := int64(len(all))
+	total := settledCount(t, src)
 	t.Logf("source: %d events in %d streams, written in %s", total, len(streams), time.Since(start).Round(time.Millisecond))
+	all = readAll(t, src)
 
-	t.Run("into an empty log", func(t *testing.T) {
-		t.Parallel()
-		dst := pgStore(t)
-		state := filepath.Join(t.TempDir(), "copy.state")
-		var mu sync.Mutex
-		var calls []Progress
-		rep, err := Copy(ctx, src, dst, Options{State: state, Progress: func(p Progress) {
-			mu.Lock()
-			calls = append(calls, p)
-			mu.Unlock()
-		}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if rep.Read != total || rep.Copied != total || rep.AlreadyPresent != 0 || rep.Verify == nil ||
-			rep.Verify.SourceEvents != total || rep.Verify.TargetStreams != len(streams) {
-			t.Fatalf("report %+v, verify %+v", rep, rep.Verify)
-		}
-		// The rate of a copy between two schemas of one local server, with the race
-		// detector on when the test runs with -race.
-		t.Logf("copied %d events in %s: %.0f events/s; verified in %s", rep.Copied, rep.Elapsed.Round(time.Millisecond),
-			float64(rep.Copied)/rep.Elapsed.Seconds(), rep.Verify.Elapsed.Round(time.Millisecond))
-		assertSameLogs(t, src, dst)
-
+	dst := pgStore(t)
+	state := filepath.Join(t.TempDir(), "copy.state")
+	var mu sync.Mutex
+	var calls []Progress
+	rep, err := Copy(ctx, src, dst, Options{State: state, Progress: func(p Progress) {
 		mu.Lock()
-		defer mu.Unlock()
-		var copyDone, verifyDone *Progress
-		for i, p := range calls {
-			switch {
-			case p.Done && p.Phase == PhaseCopy:
-				copyDone = &calls[i]
-			case p.Done && p.Phase == PhaseVerify:
-				verifyDone = &calls[i]
-			}
-		}
-		if copyDone == nil || copyDone.Copied != total || copyDone.Rate <= 0 || copyDone.Position != all[len(all)-1].Position() ||
-			verifyDone == nil || verifyDone.Read != 2*total {
-			t.Fatalf("progress calls: %+v", calls)
-		}
-		st, ok, err := loadState(state)
-		if err != nil || !ok || st.Events != total || st.LastEvent.EventID != all[len(all)-1].ID {
-			t.Fatalf("state after the copy: %+v %v %v", st, ok, err)
-		}
+		calls = append(calls, p)
+		mu.Unlock()
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Read != total || rep.Copied != total || rep.AlreadyPresent != 0 || rep.Verify == nil ||
+		rep.Verify.SourceEvents != total || rep.Verify.TargetStreams != len(streams) {
+		t.Fatalf("report %+v, verify %+v", rep, rep.Verify)
+	}
+	// The rate of a copy between two schemas of one local server, with the race
+	// detector on when the test runs with -race.
+	t.Logf("copied %d events in %s: %.0f events/s; verified in %s", rep.Copied, rep.Elapsed.Round(time.Millisecond),
+		float64(rep.Copied)/rep.Elapsed.Seconds(), rep.Verify.Elapsed.Round(time.Millisecond))
+	assertSameLogs(t, src, dst)
 
-		// Run again: nothing new to copy, and the copy is verified again.
-		again, err := Copy(ctx, src, dst, Options{State: state})
-		if err != nil || again.Read != 0 || again.ResumedFrom != st.Position || again.Verify == nil {
-			t.Fatalf("second run: %+v %v", again, err)
+	mu.Lock()
+	defer mu.Unlock()
+	var copyDone, verifyDone *Progress
+	for i, p := range calls {
+		switch {
+		case p.Done && p.Phase == PhaseCopy:
+			copyDone = &calls[i]
+		case p.Done && p.Phase == PhaseVerify:
+			verifyDone = &calls[i]
 		}
-	})
+	}
+	if copyDone == nil || copyDone.Copied != total || copyDone.Rate <= 0 || copyDone.Position != all[len(all)-1].Position() ||
+		verifyDone == nil || verifyDone.Read != 2*total {
+		t.Fatalf("progress calls: %+v", calls)
+	}
+	st, ok, err := loadState(state)
+	if err != nil || !ok || st.Events != total || st.LastEvent.EventID != all[len(all)-1].ID {
+		t.Fatalf("state after the copy: %+v %v %v", st, ok, err)
+	}
+
+	// Run again: nothing new to copy, and the copy is verified again.
+	again, err := Copy(ctx, src, dst, Options{State: state})
+	if err != nil || again.Read != 0 || again.ResumedFrom != st.Position || again.Verify == nil {
+		t.Fatalf("second run: %+v %v", again, err)
+	}
+}
+
+// crashAt fails the append that carries event id: a copy dying mid-batch.
+type crashAt struct {
+	events.Store
+	id uuid.UUID
+}
+
+func (s *crashAt) Append(ctx context.Context, streamID string, expected events.ExpectedVersion, meta events.Metadata, evs ...events.NewEvent) (events.AppendResult, error) {
+	for _, e := range evs {
+		if e.ID == s.id {
+			return events.AppendResult{}, errCrash
+		}
+	}
+	return s.Store.Append(ctx, streamID, expected, meta, evs...)
+}
+
+// TestCopy interrupts copies, tampers with targets and puts obstacles in the way, on a
+// smaller log.
+func TestCopy(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	src := pgStore(t)
+	streams := fill(t, src, 40, 600, 2)
+	total := settledCount(t, src)
+	all := readAll(t, src)
 
 	t.Run("resumes after a cancel", func(t *testing.T) {
 		t.Parallel()
@@ -295,19 +321,19 @@ func TestCopy(t *testing.T) {
 		cctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		// The fourth batch is read, then the operator interrupts.
-		_, err := Copy(cctx, &cancelAfterReads{Store: src, after: 4, cancel: cancel}, dst, Options{State: state, BatchSize: 250})
+		_, err := Copy(cctx, &cancelAfterReads{Store: src, after: 4, cancel: cancel}, dst, Options{State: state, BatchSize: 50})
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("interrupted copy: %v", err)
 		}
 		st, ok, err := loadState(state)
-		if err != nil || !ok || st.Events != 750 {
+		if err != nil || !ok || st.Events != 150 {
 			t.Fatalf("state after three batches: %+v %v %v", st, ok, err)
 		}
-		rep, err := Copy(ctx, src, dst, Options{State: state, BatchSize: 250})
+		rep, err := Copy(ctx, src, dst, Options{State: state, BatchSize: 50})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rep.ResumedFrom != st.Position || rep.Read != total-750 || rep.Copied+rep.AlreadyPresent != rep.Read {
+		if rep.ResumedFrom != st.Position || rep.Read != total-150 || rep.Copied+rep.AlreadyPresent != rep.Read {
 			t.Fatalf("resumed copy: %+v", rep)
 		}
 		assertSameLogs(t, src, dst)
@@ -317,20 +343,19 @@ func TestCopy(t *testing.T) {
 		t.Parallel()
 		dst := pgStore(t)
 		state := filepath.Join(t.TempDir(), "copy.state")
-		crash := &crashAfterAppends{Store: dst}
-		crash.left.Store(600)
-		if _, err := Copy(ctx, src, crash, Options{State: state, BatchSize: 500}); !errors.Is(err, errCrash) {
+		// The third batch dies half way.
+		if _, err := Copy(ctx, src, &crashAt{Store: dst, id: all[250].ID}, Options{State: state, BatchSize: 100}); !errors.Is(err, errCrash) {
 			t.Fatalf("crashing copy: %v", err)
 		}
 		st, _, err := loadState(state)
 		if err != nil {
 			t.Fatal(err)
 		}
-		held := int64(len(readAll(t, dst)))
-		if held <= st.Events {
+		held := settledCount(t, dst)
+		if st.Events != 200 || held <= st.Events {
 			t.Fatalf("the crash should fall mid-batch: %d events held, %d recorded as done", held, st.Events)
 		}
-		rep, err := Copy(ctx, src, dst, Options{State: state, BatchSize: 500})
+		rep, err := Copy(ctx, src, dst, Options{State: state, BatchSize: 100})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -343,14 +368,12 @@ func TestCopy(t *testing.T) {
 	t.Run("starts over without a state file", func(t *testing.T) {
 		t.Parallel()
 		dst := pgStore(t)
-		crash := &crashAfterAppends{Store: dst}
-		crash.left.Store(400)
 		// Tiny batches cut the runs elsewhere than the second copy will, so some of
 		// its appends overlap what the target holds only in part.
-		if _, err := Copy(ctx, src, crash, Options{BatchSize: 7}); !errors.Is(err, errCrash) {
+		if _, err := Copy(ctx, src, &crashAt{Store: dst, id: all[300].ID}, Options{BatchSize: 7}); !errors.Is(err, errCrash) {
 			t.Fatalf("crashing copy: %v", err)
 		}
-		held := int64(len(readAll(t, dst)))
+		held := settledCount(t, dst)
 		rep, err := Copy(ctx, src, dst, Options{})
 		if err != nil {
 			t.Fatal(err)
@@ -372,7 +395,7 @@ func TestCopy(t *testing.T) {
 			case e.StreamID == data && e.StreamVersion == 2:
 				e.Data = json.RawMessage(strings.Replace(string(e.Data), `"v": 2`, `"v": 3`, 1))
 			case e.StreamID == meta && e.StreamVersion == 1:
-				e.Metadata.ActorName += " (impostor)"
+				e.Metadata.IP = "203.0.113.66"
 			case e.StreamID == when && e.StreamVersion == 1:
 				e.RecordedAt = e.RecordedAt.Add(time.Microsecond)
 			}
@@ -444,7 +467,7 @@ func TestCopy(t *testing.T) {
 	t.Run("stops at a conflicting stream", func(t *testing.T) {
 		t.Parallel()
 		dst := pgStore(t)
-		victim := streams[42]
+		victim := streams[12]
 		m := events.Metadata{OrgID: 1, ActorID: 1, ActorName: "Someone else", CorrelationID: "other"}
 		if _, err := dst.Append(ctx, victim, events.NoStream(), m, events.NewEvent{ID: uuid.New(), Type: "Created"}); err != nil {
 			t.Fatal(err)
@@ -460,6 +483,24 @@ func TestCopy(t *testing.T) {
 			t.Fatalf("the conflicting stream was changed: %+v", got)
 		}
 	})
+}
+
+func TestCopyNamesAnEventIDHeldElsewhere(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	src, dst := newMemStore(), pgStore(t)
+	m := events.Metadata{OrgID: 1, ActorID: 1, ActorName: "A", CorrelationID: "c"}
+	src.appendRaw("risk-1", m, "Created", `{}`, time.Time{})
+	taken := src.appendRaw("risk-2", m, "Created", `{}`, time.Time{})
+	// The target's other stream holds the id of risk-2's first event.
+	if _, err := dst.Append(ctx, "risk-9", events.NoStream(), m, events.NewEvent{ID: src.log[1].ID, Type: "Created"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Copy(ctx, src, dst, Options{AllowNonEmpty: true})
+	var ce *ConflictError
+	if !errors.As(err, &ce) || ce.StreamID != "risk-2" || ce.Version != taken.FromVersion || !strings.Contains(err.Error(), "another stream") {
+		t.Fatalf("copy: %v", err)
+	}
 }
 
 func countOf(evs []events.Event, stream string) int64 {

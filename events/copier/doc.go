@@ -47,7 +47,8 @@
 // and come back Idempotent (or, when batch sizes changed, are sorted out as above).
 // The file also names that last event; before resuming, Copy checks that the source
 // holds it at the recorded position and the target holds it too, so a state file is
-// never applied to another pair of logs. The file is kept after a complete copy:
+// not applied to logs it does not describe (a copy of the source, say, holds the event
+// at another position). The file is kept after a complete copy:
 // running the copy again copies only events appended to the source since, which is
 // how a team moves with a short write freeze (copy while live, stop writers, copy the
 // rest, verify, switch).
@@ -60,6 +61,16 @@
 // beyond that on the server, which recognises a retry with NoStream or an older exact
 // version; Copy always appends with an exact version, so repeats are recognised there
 // too. Two copies into one target at the same time are not supported.
+//
+// # Reading everything
+//
+// The PostgreSQL store's ReadAll shows only transactions older than the oldest one
+// still running anywhere on the server, so a long transaction elsewhere can hide the
+// log's latest events for a while. A copy that took an empty read for the end would
+// stop short, and a verification reading the same way would not notice. So before Copy
+// concludes that the source is exhausted, and before Verify reads, each PostgreSQL log
+// is settled: the store's Settle waits until every transaction begun before the call has
+// ended (any Settler). ESDB's $all holds only committed events and needs no settling.
 //
 // # Non-empty targets
 //

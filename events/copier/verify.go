@@ -158,6 +158,11 @@ func Verify(ctx context.Context, from, to events.Store, progress func(Progress))
 
 func verify(ctx context.Context, from, to events.Store, m *meter) (VerifyReport, error) {
 	start := time.Now()
+	for _, s := range []events.Store{from, to} {
+		if err := settle(ctx, s); err != nil {
+			return VerifyReport{}, err
+		}
+	}
 	src, err := summarize(ctx, from, nil, m)
 	if err != nil {
 		return VerifyReport{}, fmt.Errorf("copier: read the source: %w", err)

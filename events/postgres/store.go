@@ -38,6 +38,35 @@ func New(pool *pgxpool.Pool) *Store {
 	return &Store{pool: pool, wake: newWakeup()}
 }
 
+// Settle returns once ReadAll shows every event committed before the call. ReadAll
+// trails the oldest transaction still running anywhere on the server, so a reader
+// that must not take an empty read for the end of the log (a copy) waits here for the
+// transactions begun before it to end.
+func (s *Store) Settle(ctx context.Context) error {
+	// A fresh transaction id is above every id handed out before the call, including
+	// those of transactions still running. (A snapshot's xmax is no such bound: it is
+	// one past the latest completed id, so a running transaction can stand at or above it.)
+	var mark string
+	if err := s.pool.QueryRow(ctx, `select pg_current_xact_id()::text`).Scan(&mark); err != nil {
+		return fmt.Errorf("events: settle: %w", err)
+	}
+	for {
+		var done bool
+		err := s.pool.QueryRow(ctx, `select pg_snapshot_xmin(pg_current_snapshot()) >= $1::text::xid8`, mark).Scan(&done)
+		if err != nil {
+			return fmt.Errorf("events: settle: %w", err)
+		}
+		if done {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Millisecond): // in-flight transactions usually end within milliseconds
+		}
+	}
+}
+
 // Head returns the highest global position in the log (0 when it is empty).
 func (s *Store) Head(ctx context.Context) (int64, error) {
 	var head int64

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/strata-grc/strata/events"
 	"github.com/strata-grc/strata/events/postgres"
@@ -84,5 +85,40 @@ func TestReadAllOrdersTransactionsNumerically(t *testing.T) {
 	rest, err := postgres.New(db.Pool).ReadAll(ctx, got[0].Position(), 10)
 	if err != nil || len(rest) != 1 || rest[0].TransactionID != high {
 		t.Fatalf("after %d: %+v %v", low, rest, err)
+	}
+}
+
+// Settle waits for a transaction that began before it: until that one ends, ReadAll
+// may not show what committed after it began.
+func TestSettleWaitsForEarlierTransactions(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := testdb.New(t)
+	s := postgres.New(db.Pool)
+	tx, err := db.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `select pg_current_xact_id()`); err != nil { // takes an id now
+		t.Fatal(err)
+	}
+	settled := make(chan error, 1)
+	go func() { settled <- s.Settle(ctx) }()
+	select {
+	case err := <-settled:
+		t.Fatalf("Settle returned (%v) while an earlier transaction was open", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-settled:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Settle did not return after the transaction ended")
 	}
 }
