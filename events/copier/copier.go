@@ -227,7 +227,11 @@ func (c *copier) run(ctx context.Context, from events.Store, size int, st *State
 			return fmt.Errorf("copier: the source log did not advance past position %+v", pos)
 		}
 		c.m.update(func(p *Progress) { p.Read += int64(len(batch)) })
-		for i := 0; i < len(batch); {
+		imported, err := c.importBatch(ctx, batch)
+		if err != nil {
+			return err
+		}
+		for i := 0; i < len(batch) && !imported; {
 			j := i + 1
 			for j < len(batch) && continues(batch[j-1], batch[j]) {
 				j++
@@ -249,6 +253,29 @@ func (c *copier) run(ctx context.Context, from events.Store, size int, st *State
 		}
 		c.m.update(func(p *Progress) { p.Position = pos })
 	}
+}
+
+// Importer is a target that can write a whole batch of copied events in one go, all or
+// nothing (the PostgreSQL store). It reports false, having written nothing, when the
+// batch does not simply extend what it holds; the copy then appends run by run.
+type Importer interface {
+	Import(ctx context.Context, evs []events.Event) (bool, error)
+}
+
+// importBatch writes the batch at once when the target can; false means it did not.
+func (c *copier) importBatch(ctx context.Context, batch []events.Event) (bool, error) {
+	imp, ok := c.to.(Importer)
+	if !ok {
+		return false, nil
+	}
+	done, err := imp.Import(ctx, batch)
+	if err != nil {
+		return false, fmt.Errorf("copier: import %d events into the target: %w", len(batch), err)
+	}
+	if done {
+		c.count(len(batch), false)
+	}
+	return done, nil
 }
 
 // continues reports whether b can go into the same append as a: the next version of

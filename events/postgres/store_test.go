@@ -122,3 +122,53 @@ func TestSettleWaitsForEarlierTransactions(t *testing.T) {
 		t.Fatal("Settle did not return after the transaction ended")
 	}
 }
+
+// Import writes a batch of another log's events whole, or nothing when the batch does
+// not simply extend what the store holds.
+func TestImport(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	src := postgres.New(testdb.New(t).Pool)
+	dst := postgres.New(testdb.New(t).Pool)
+	then := time.Date(2021, 3, 4, 5, 6, 7, 0, time.UTC)
+	for i, stream := range []string{"a-1", "b-1", "a-1", "a-1", "b-1"} {
+		evs := storetest.NewEvents(1)
+		evs[0].RecordedAt = then.Add(time.Duration(i) * time.Minute)
+		if _, err := src.Append(ctx, stream, events.Any(), storetest.Meta, evs...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := src.ReadAll(ctx, events.Position{}, 10)
+	if err != nil || len(all) != 5 {
+		t.Fatalf("source: %d events, %v", len(all), err)
+	}
+	count := func() int {
+		got, err := dst.ReadAll(ctx, events.Position{}, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(got)
+	}
+	// A batch that starts a stream past its next version leaves a gap: refused whole.
+	if ok, err := dst.Import(ctx, all[2:4]); ok || err != nil || count() != 0 {
+		t.Fatalf("a gap was imported: %v %v, %d events", ok, err, count())
+	}
+	if ok, err := dst.Import(ctx, all[:3]); !ok || err != nil {
+		t.Fatalf("first batch: %v %v", ok, err)
+	}
+	// Again: the ids are stored, nothing is written and the caller falls back.
+	if ok, err := dst.Import(ctx, all[:3]); ok || err != nil || count() != 3 {
+		t.Fatalf("a repeated batch: %v %v, %d events", ok, err, count())
+	}
+	if ok, err := dst.Import(ctx, all[3:]); !ok || err != nil {
+		t.Fatalf("second batch: %v %v", ok, err)
+	}
+	got, _ := dst.ReadAll(ctx, events.Position{}, 100)
+	for i, e := range got {
+		w := all[i]
+		if e.ID != w.ID || e.StreamID != w.StreamID || e.StreamVersion != w.StreamVersion || e.Metadata != w.Metadata ||
+			!e.RecordedAt.Equal(w.RecordedAt) || string(e.Data) != string(w.Data) {
+			t.Fatalf("event %d: %+v, want %+v", i, e, w)
+		}
+	}
+}
