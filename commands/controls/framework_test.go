@@ -315,7 +315,7 @@ func TestEvolveFramework(t *testing.T) {
 	one := EvolveFramework(f, reqAdded(101, "A.5.1", "Policies"), events.Event{})
 	two := EvolveFramework(one, reqAdded(102, "a.5.2", "Roles"), events.Event{})
 
-	want := Framework{ID: frameworkID, Name: "ISO 27001", Version: "2022", Description: "Info sec",
+	want := Framework{ID: frameworkID, Name: "ISO 27001", Version: "2022", Description: "Info sec", Source: "import",
 		Codes:        map[string]int64{"a.5.1": 101, "a.5.2": 102},
 		Requirements: map[int64]ev.Requirement{101: {Code: "A.5.1", Title: "Policies"}, 102: {Code: "a.5.2", Title: "Roles"}}}
 	if !reflect.DeepEqual(two, want) {

@@ -138,11 +138,18 @@ func TestImport(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Other tests' transactions on the server may hold ReadAll back for a moment.
+	if err := src.Settle(ctx); err != nil {
+		t.Fatal(err)
+	}
 	all, err := src.ReadAll(ctx, events.Position{}, 10)
 	if err != nil || len(all) != 5 {
 		t.Fatalf("source: %d events, %v", len(all), err)
 	}
 	count := func() int {
+		if err := dst.Settle(ctx); err != nil {
+			t.Fatal(err)
+		}
 		got, err := dst.ReadAll(ctx, events.Position{}, 100)
 		if err != nil {
 			t.Fatal(err)
@@ -162,6 +169,9 @@ func TestImport(t *testing.T) {
 	}
 	if ok, err := dst.Import(ctx, all[3:]); !ok || err != nil {
 		t.Fatalf("second batch: %v %v", ok, err)
+	}
+	if n := count(); n != 5 {
+		t.Fatalf("%d events imported, want 5", n)
 	}
 	got, _ := dst.ReadAll(ctx, events.Position{}, 100)
 	for i, e := range got {
