@@ -70,31 +70,14 @@ func (s *Server) getControl(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if raw := c.Query("as_of"); raw != "" {
-		at, err := time.Parse(time.RFC3339Nano, raw)
-		if err != nil {
-			fail(c, fieldErr("as_of", "must be an RFC 3339 timestamp such as 2026-01-31T12:00:00Z"))
-			return
-		}
-		d, err := s.cfg.ControlReader.AsOf(c.Request.Context(), principal(c).OrgID, id, at)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		ok(c, http.StatusOK, d)
-		return
-	}
-	s.respondControl(c, id)
+	s.controlPage().serve(c, id, true)
 }
 
-func (s *Server) respondControl(c *gin.Context, id int64) {
-	d, err := s.cfg.ControlReader.Get(c.Request.Context(), principal(c).OrgID, id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.Header("ETag", strconv.Quote(strconv.FormatInt(d.Version, 10)))
-	ok(c, http.StatusOK, d)
+func (s *Server) respondControl(c *gin.Context, id int64) { s.controlPage().serve(c, id, false) }
+
+func (s *Server) controlPage() entityPage[qcontrols.Detail] {
+	return entityPage[qcontrols.Detail]{get: s.cfg.ControlReader.Get, asOf: s.cfg.ControlReader.AsOf,
+		version: func(d qcontrols.Detail) int64 { return d.Version }}
 }
 
 // respondControlWritten answers a mutation with the control as its stream now tells it.

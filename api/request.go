@@ -2,12 +2,14 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -149,4 +151,39 @@ func queryLimit(c *gin.Context) (int, error) {
 		err = fieldErr("limit", "must be from 1 to 500")
 	}
 	return int(limit), err
+}
+
+// entityPage answers a read of one entity: current from its read model with an ETag
+// carrying its version, or, with ?as_of= (when asOf is given), replayed from its
+// stream as it stood then.
+type entityPage[T any] struct {
+	get     func(ctx context.Context, orgID, id int64) (T, error)
+	asOf    func(ctx context.Context, orgID, id int64, at time.Time) (T, error)
+	version func(T) int64
+}
+
+// serve answers for id; honourAsOf is false where the seed's action=get ignores
+// other parameters.
+func (p entityPage[T]) serve(c *gin.Context, id int64, honourAsOf bool) {
+	if raw := c.Query("as_of"); raw != "" && honourAsOf && p.asOf != nil {
+		at, err := time.Parse(time.RFC3339Nano, raw)
+		if err != nil {
+			fail(c, fieldErr("as_of", "must be an RFC 3339 timestamp such as 2026-01-31T12:00:00Z"))
+			return
+		}
+		v, err := p.asOf(c.Request.Context(), principal(c).OrgID, id, at)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		ok(c, http.StatusOK, v)
+		return
+	}
+	v, err := p.get(c.Request.Context(), principal(c).OrgID, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.Header("ETag", strconv.Quote(strconv.FormatInt(p.version(v), 10)))
+	ok(c, http.StatusOK, v)
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -90,31 +89,14 @@ func (s *Server) getRisk(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if raw := c.Query("as_of"); raw != "" {
-		at, err := time.Parse(time.RFC3339Nano, raw)
-		if err != nil {
-			fail(c, fieldErr("as_of", "must be an RFC 3339 timestamp such as 2026-01-31T12:00:00Z"))
-			return
-		}
-		risk, err := s.cfg.RiskReader.AsOf(c.Request.Context(), principal(c).OrgID, id, at)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		ok(c, http.StatusOK, risk)
-		return
-	}
-	s.respondRisk(c, id)
+	s.riskPage().serve(c, id, true)
 }
 
-func (s *Server) respondRisk(c *gin.Context, id int64) {
-	risk, err := s.cfg.RiskReader.Get(c.Request.Context(), principal(c).OrgID, id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.Header("ETag", strconv.Quote(strconv.FormatInt(risk.Version, 10)))
-	ok(c, http.StatusOK, risk)
+func (s *Server) respondRisk(c *gin.Context, id int64) { s.riskPage().serve(c, id, false) }
+
+func (s *Server) riskPage() entityPage[qrisks.Risk] {
+	return entityPage[qrisks.Risk]{get: s.cfg.RiskReader.Get, asOf: s.cfg.RiskReader.AsOf,
+		version: func(r qrisks.Risk) int64 { return r.Version }}
 }
 
 // riskInput is a create body. Likelihood and impact are pointers so a missing one is
