@@ -10,10 +10,14 @@ import (
 	"net/http/cookiejar"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
+	"github.com/strata-grc/strata/cmd/strata/app"
 	"github.com/strata-grc/strata/schema/testdb"
 )
 
@@ -47,6 +51,21 @@ func TestCommands(t *testing.T) {
 	if out := run(t, ctx, "seed", url, "--risks", "25"); !strings.Contains(out, "24 controls and 25 risks") ||
 		!strings.Contains(out, "viewer@northwind.example") {
 		t.Fatalf("seed: %q", out)
+	}
+	// The seed touches every module: an EventStoreDB log must be read for all the stream
+	// kinds it writes.
+	streamRows, err := db.Pool.Query(ctx, `select distinct stream_id from events`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	streams, err := pgx.CollectRows(streamRows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range streams {
+		if !slices.ContainsFunc(app.StreamKinds, func(k string) bool { return strings.HasPrefix(s, k) }) {
+			t.Errorf("stream %s is of no kind in app.StreamKinds", s)
+		}
 	}
 	if out := run(t, ctx, "seed", url); !strings.Contains(out, "nothing seeded") || !strings.Contains(out, "demo-admin-pass") {
 		t.Fatalf("second seed must add nothing but still print the logins: %q", out)

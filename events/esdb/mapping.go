@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -201,13 +202,17 @@ func streamIDOf(ns, name string) (string, bool) {
 
 // isStrataRecord reports whether a record read from $all belongs in ReadAll: not a
 // system stream or system event ($-prefixed: statistics, projections, link events,
-// stream metadata, tombstones) and inside the namespace.
-func isStrataRecord(ns, stream, eventType string) bool {
+// stream metadata, tombstones), inside the namespace and, when kinds are given, of one
+// of Strata's stream kinds.
+func isStrataRecord(ns string, kinds []string, stream, eventType string) bool {
 	if strings.HasPrefix(stream, "$") || strings.HasPrefix(eventType, "$") {
 		return false
 	}
-	_, ok := streamIDOf(ns, stream)
-	return ok
+	id, ok := streamIDOf(ns, stream)
+	if !ok || len(kinds) == 0 {
+		return ok
+	}
+	return slices.ContainsFunc(kinds, func(k string) bool { return strings.HasPrefix(id, k) })
 }
 
 // streamRange turns read options into the first revision to read and how many events
@@ -335,20 +340,28 @@ func retryResult(streamID string, evs []events.Event) events.AppendResult {
 	}
 }
 
-// followFilter is the server-side filter of a subscription: Strata's streams only.
-func followFilter(ns string) *es.SubscriptionFilter {
-	if ns == "" {
-		return es.ExcludeSystemEventsFilter()
+// followFilter is the server-side filter of a subscription: Strata's streams only,
+// by kind when kinds are given, else by namespace, else everything but system events.
+func followFilter(ns string, kinds []string) *es.SubscriptionFilter {
+	switch {
+	case len(kinds) > 0:
+		prefixes := make([]string, len(kinds))
+		for i, k := range kinds {
+			prefixes[i] = ns + k
+		}
+		return &es.SubscriptionFilter{Type: es.StreamFilterType, Prefixes: prefixes}
+	case ns != "":
+		return &es.SubscriptionFilter{Type: es.StreamFilterType, Prefixes: []string{ns}}
 	}
-	return &es.SubscriptionFilter{Type: es.StreamFilterType, Prefixes: []string{ns}}
+	return es.ExcludeSystemEventsFilter()
 }
 
 // followed turns a record a subscription delivered into an event; ok is false for a
 // record that is not a Strata event after from (a subscription may start with the
 // record at its own position, and the filter lets through $-typed records of
 // namespaced streams).
-func followed(ns string, r *es.RecordedEvent, from events.Position) (events.Event, bool, error) {
-	if r == nil || !isStrataRecord(ns, r.StreamID, r.EventType) || positionOf(r.Position).Compare(from) <= 0 {
+func followed(ns string, kinds []string, r *es.RecordedEvent, from events.Position) (events.Event, bool, error) {
+	if r == nil || !isStrataRecord(ns, kinds, r.StreamID, r.EventType) || positionOf(r.Position).Compare(from) <= 0 {
 		return events.Event{}, false, nil
 	}
 	e, err := toEvent(ns, r)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -296,23 +297,31 @@ func TestNamespaces(t *testing.T) {
 }
 
 func TestIsStrataRecord(t *testing.T) {
+	strata := []string{"risk-", "control-"}
 	for _, tc := range []struct {
 		ns, stream, eventType string
+		kinds                 []string
 		want                  bool
 	}{
-		{"", "risk-42", "RiskIdentified", true},
-		{"", "$stats-127.0.0.1:2113", "$statsCollected", false},
-		{"", "$ce-risk", "$>", false},
-		{"", "$$risk-42", "$metadata", false},
-		{"", "risk-42", "$streamDeleted", false},
-		{"", "$projections-$all", "$ProjectionsInitialized", false},
-		{"t1_", "t1_thing-1", "ThingHappened", true},
-		{"t1_", "t2_thing-1", "ThingHappened", false},
-		{"t1_", "thing-1", "ThingHappened", false},
-		{"t1_", "t1_thing-1", "$>", false},
+		{"", "risk-42", "RiskIdentified", nil, true},
+		{"", "risk-42", "RiskIdentified", strata, true},
+		{"", "control-7", "ControlCreated", strata, true},
+		{"", "order-42", "OrderPlaced", strata, false}, // another application's stream
+		{"", "order-42", "OrderPlaced", nil, true},
+		{"t1_", "t1_risk-1", "RiskCreated", strata, true},
+		{"t1_", "t1_order-1", "OrderPlaced", strata, false},
+		{"", "$stats-127.0.0.1:2113", "$statsCollected", nil, false},
+		{"", "$ce-risk", "$>", nil, false},
+		{"", "$$risk-42", "$metadata", nil, false},
+		{"", "risk-42", "$streamDeleted", nil, false},
+		{"", "$projections-$all", "$ProjectionsInitialized", nil, false},
+		{"t1_", "t1_thing-1", "ThingHappened", nil, true},
+		{"t1_", "t2_thing-1", "ThingHappened", nil, false},
+		{"t1_", "thing-1", "ThingHappened", nil, false},
+		{"t1_", "t1_thing-1", "$>", nil, false},
 	} {
-		if got := isStrataRecord(tc.ns, tc.stream, tc.eventType); got != tc.want {
-			t.Errorf("isStrataRecord(%q, %q, %q) = %v, want %v", tc.ns, tc.stream, tc.eventType, got, tc.want)
+		if got := isStrataRecord(tc.ns, tc.kinds, tc.stream, tc.eventType); got != tc.want {
+			t.Errorf("isStrataRecord(%q, %v, %q, %q) = %v, want %v", tc.ns, tc.kinds, tc.stream, tc.eventType, got, tc.want)
 		}
 	}
 }
@@ -519,11 +528,15 @@ func TestSettle(t *testing.T) {
 }
 
 func TestFollowFilterAndFollowed(t *testing.T) {
-	if f := followFilter(""); f == nil || f.Type != es.EventFilterType || f.Regex == "" {
+	if f := followFilter("", nil); f == nil || f.Type != es.EventFilterType || f.Regex == "" {
 		t.Errorf("without a namespace the filter must leave out system events: %+v", f)
 	}
-	if f := followFilter("t9_"); f.Type != es.StreamFilterType || len(f.Prefixes) != 1 || f.Prefixes[0] != "t9_" {
+	if f := followFilter("t9_", nil); f.Type != es.StreamFilterType || len(f.Prefixes) != 1 || f.Prefixes[0] != "t9_" {
 		t.Errorf("a namespace filters on its stream prefix: %+v", f)
+	}
+	if f := followFilter("t9_", []string{"risk-", "user-"}); f.Type != es.StreamFilterType ||
+		!slices.Equal(f.Prefixes, []string{"t9_risk-", "t9_user-"}) {
+		t.Errorf("stream kinds filter on the namespace plus each kind: %+v", f)
 	}
 	md, _ := encodeMetadata(testMeta, 1, time.Time{})
 	rec := func(stream, typ string, pos uint64) *es.RecordedEvent {
@@ -546,7 +559,7 @@ func TestFollowFilterAndFollowed(t *testing.T) {
 		{"other namespace", "t9_", rec("t8_risk-1", "RiskCreated", 600), false},
 		{"nothing", "", nil, false},
 	} {
-		e, ok, err := followed(tc.ns, tc.rec, from)
+		e, ok, err := followed(tc.ns, nil, tc.rec, from)
 		if err != nil || ok != tc.ok {
 			t.Errorf("%s: ok %v err %v, want ok %v", tc.name, ok, err, tc.ok)
 		}

@@ -26,6 +26,11 @@ type Options struct {
 	// server still refuses it, or deduplicates it silently, depending on the expected
 	// version; see the package documentation).
 	IdempotencyWindow int
+	// StreamKinds are the prefixes of Strata's stream names (risk-, control-, ...).
+	// When set, ReadAll and Follow see only streams of those kinds, so a server that
+	// other applications share is safe to read; empty means every stream in the
+	// namespace that is not a system stream.
+	StreamKinds []string
 }
 
 const defaultIdempotencyWindow = 64
@@ -40,6 +45,7 @@ const minReadAllPage = 512
 type Store struct {
 	client *es.Client
 	ns     string
+	kinds  []string
 	window int
 	owned  bool // Close closes the client: Open made it
 }
@@ -52,7 +58,7 @@ func New(client *es.Client, opts Options) *Store {
 	if window <= 0 {
 		window = defaultIdempotencyWindow
 	}
-	return &Store{client: client, ns: opts.Namespace, window: window}
+	return &Store{client: client, ns: opts.Namespace, kinds: opts.StreamKinds, window: window}
 }
 
 // Open connects to the server at url (esdb://localhost:2113?tls=false, or any
@@ -288,7 +294,7 @@ func (s *Store) ReadAll(ctx context.Context, from events.Position, limit int) ([
 				seen++
 				last = r.Position
 				// Forward reads start at their position inclusively.
-				if positionOf(r.Position).Compare(after) <= 0 || !isStrataRecord(s.ns, r.StreamID, r.EventType) {
+				if positionOf(r.Position).Compare(after) <= 0 || !isStrataRecord(s.ns, s.kinds, r.StreamID, r.EventType) {
 					return true, nil
 				}
 				e, err := toEvent(s.ns, r)
@@ -331,7 +337,7 @@ func (s *Store) PositionOf(ctx context.Context, globalPosition int64) (events.Po
 	rs, err := s.client.ReadAll(ctx, es.ReadAllOptions{Direction: es.Forwards, From: start}, 1)
 	if err == nil {
 		err = drain(rs, func(r *es.RecordedEvent) (bool, error) {
-			found = positionOf(r.Position) == want && isStrataRecord(s.ns, r.StreamID, r.EventType)
+			found = positionOf(r.Position) == want && isStrataRecord(s.ns, s.kinds, r.StreamID, r.EventType)
 			return false, nil
 		})
 	}
@@ -393,7 +399,7 @@ func (s *Store) Follow(ctx context.Context, from events.Position) (events.Subscr
 	}
 	return events.NewSubscription(ctx, 256, func(ctx context.Context, out chan<- events.Event) error {
 		// Opened here, under the subscription's own context, so Close interrupts Recv.
-		sub, err := s.client.SubscribeToAll(ctx, es.SubscribeToAllOptions{From: start, Filter: followFilter(s.ns)})
+		sub, err := s.client.SubscribeToAll(ctx, es.SubscribeToAllOptions{From: start, Filter: followFilter(s.ns, s.kinds)})
 		if err != nil {
 			return fmt.Errorf("esdb: subscribe to $all: %w", err)
 		}
@@ -407,7 +413,7 @@ func (s *Store) Follow(ctx context.Context, from events.Position) (events.Subscr
 				}
 				return fmt.Errorf("esdb: subscription to $all dropped: %w", msg.SubscriptionDropped.Error)
 			case msg.EventAppeared != nil:
-				e, ok, err := followed(s.ns, msg.EventAppeared.OriginalEvent(), from)
+				e, ok, err := followed(s.ns, s.kinds, msg.EventAppeared.OriginalEvent(), from)
 				if err != nil {
 					return err
 				}

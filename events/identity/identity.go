@@ -8,11 +8,17 @@ import (
 	"github.com/strata-grc/strata/events"
 )
 
-// UserStream and OrganizationStream name the identity streams.
-func UserStream(id int64) string { return "user-" + strconv.FormatInt(id, 10) }
+// Stream prefixes of the identity streams: user-7, organization-2.
+const (
+	UserPrefix         = "user-"
+	OrganizationPrefix = "organization-"
+)
+
+// UserStream names a user's stream.
+func UserStream(id int64) string { return UserPrefix + strconv.FormatInt(id, 10) }
 
 // OrganizationStream names an organization's stream.
-func OrganizationStream(id int64) string { return "organization-" + strconv.FormatInt(id, 10) }
+func OrganizationStream(id int64) string { return OrganizationPrefix + strconv.FormatInt(id, 10) }
 
 // UserRegistered: a person got an account.
 type UserRegistered struct {
