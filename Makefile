@@ -46,7 +46,7 @@ fmt-check:
 
 # Prints throughput, lag, rebuild and list-latency figures; takes a few minutes.
 bench: db
-	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./api ./projections/risks ./events/copier
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./api ./projections/risks ./events/copier ./queries/controls
 
 clean:
 	rm -rf bin test-output web/node_modules web/dist/assets web/dist/index.html

@@ -166,21 +166,50 @@ func (r *Reader) Coverage(ctx context.Context, orgID, id int64) (Coverage, error
 	if !exists {
 		return Coverage{}, errNoFramework
 	}
-	rows, err := r.pool.Query(ctx, `select q.id, q.code, q.title,
-			coalesce(bool_or(c.status = 'Active' and c.effectiveness = 'Effective'), false),
-			coalesce(json_agg(json_build_object('id', c.id, 'code', c.code, 'title', c.title, 'status', c.status,
-				'effectiveness', c.effectiveness) order by c.code collate natural_order, c.id) filter (where c.id is not null), '[]')
-		from requirements q
-		left join control_requirements cr on cr.requirement_id = q.id
-		left join controls c on c.id = cr.control_id
-		where q.framework_id = $1 and q.org_id = $2
-		group by q.id order by q.code collate natural_order, q.id`, id, orgID)
+	// Two plain reads assembled here: building a JSON array per requirement in SQL
+	// cost ten times as much on a large framework.
+	rows, err := r.pool.Query(ctx, `select id, code, title from requirements
+		where framework_id = $1 and org_id = $2 order by code collate natural_order, id`, id, orgID)
 	if err != nil {
 		return Coverage{}, err
 	}
-	reqs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[RequirementCoverage])
+	reqs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (RequirementCoverage, error) {
+		q := RequirementCoverage{Controls: []Ref{}}
+		err := row.Scan(&q.ID, &q.Code, &q.Title)
+		return q, err
+	})
 	if err != nil {
 		return Coverage{}, err
+	}
+	at := make(map[int64]int, len(reqs))
+	for i, q := range reqs {
+		at[q.ID] = i
+	}
+	rows, err = r.pool.Query(ctx, `select cr.requirement_id, c.id, c.code, c.title, c.status, c.effectiveness
+		from control_requirements cr join controls c on c.id = cr.control_id
+		where cr.framework_id = $1 and cr.org_id = $2`, id, orgID)
+	if err != nil {
+		return Coverage{}, err
+	}
+	var req int64
+	var ref Ref
+	if _, err := pgx.ForEachRow(rows, []any{&req, &ref.ID, &ref.Code, &ref.Title, &ref.Status, &ref.Effectiveness}, func() error {
+		if i, ok := at[req]; ok {
+			q := &reqs[i]
+			q.Controls = append(q.Controls, ref)
+			q.Covered = q.Covered || (ref.Status == cmd.Active && ref.Effectiveness == cmd.Effective)
+		}
+		return nil
+	}); err != nil {
+		return Coverage{}, err
+	}
+	for i := range reqs {
+		slices.SortFunc(reqs[i].Controls, func(a, b Ref) int {
+			if c := NaturalCompare(a.Code, b.Code); c != 0 {
+				return c
+			}
+			return cmpInt(a.ID, b.ID)
+		})
 	}
 	out := Coverage{FrameworkID: id, RequirementsTotal: len(reqs), Requirements: reqs}
 	if out.Requirements == nil {

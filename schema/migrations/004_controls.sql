@@ -109,3 +109,4 @@ create table control_requirements (
     primary key (control_id, requirement_id)
 );
 create index control_requirements_requirement on control_requirements (requirement_id);
+create index control_requirements_framework on control_requirements (framework_id);
