@@ -30,12 +30,13 @@ type flakyFollower struct {
 }
 
 func (f *flakyFollower) Follow(ctx context.Context, from events.Position) (events.Subscription, error) {
-	up, err := f.inner.Follow(ctx, from)
-	if err != nil {
-		return nil, err
-	}
 	rng := rand.New(rand.NewPCG(f.seed.Add(1), 99))
 	return events.NewSubscription(ctx, 16, func(ctx context.Context, out chan<- events.Event) error {
+		// Opened under the subscription's own context, so closing it ends the inner one.
+		up, err := f.inner.Follow(ctx, from)
+		if err != nil {
+			return err
+		}
 		defer up.Close()
 		budget := 1 + rng.IntN(300)
 		var prev *events.Event
@@ -152,8 +153,17 @@ func TestFollowedSubscriberAppliesEachEventOnce(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			st, _ := projections.Status(ctx, db.Pool, store, []string{name})
-			t.Fatalf("%d of %d events applied; status %+v; %d drops, %d failed batches, last error %v",
-				n, total, st, follower.drops.Load(), batchErrors.Load(), lastErr.Load())
+			var held []string
+			if rows, err := db.Pool.Query(ctx, `select backend_xid::text || ' ' || state || ' ' || left(query, 80)
+				from pg_stat_activity where backend_xid is not null`); err == nil {
+				for rows.Next() {
+					var x string
+					_ = rows.Scan(&x)
+					held = append(held, x)
+				}
+			}
+			t.Fatalf("%d of %d events applied; status %+v; %d drops, %d failed batches, last error %v; transactions holding ids: %q",
+				n, total, st, follower.drops.Load(), batchErrors.Load(), lastErr.Load(), held)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

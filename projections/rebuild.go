@@ -3,6 +3,7 @@ package projections
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -75,12 +76,16 @@ func Rebuild(ctx context.Context, store events.Store, pool *pgxpool.Pool, p Proj
 		return RebuildResult{}, fmt.Errorf("rebuild %s: prepare tables: %w", name, err)
 	}
 
-	// The bulk phase ends once it passed what the log held when the rebuild began (or
-	// found nothing more); under steady writes a read that finds nothing may never
-	// come. What arrives later is applied during the switch-over.
-	var startHead int64
-	if err := pool.QueryRow(ctx, `select coalesce(max(global_position), 0) from events`).Scan(&startHead); err != nil {
-		return RebuildResult{}, err
+	// The bulk phase ends once it passed what the log held when the rebuild began, or
+	// read a short batch, or found nothing more: under steady writes a read that finds
+	// nothing may never come. What arrives later is applied during the switch-over. A
+	// log that cannot tell its head (one kept outside PostgreSQL) ends on a short batch.
+	startHead := int64(math.MaxInt64)
+	if hr, ok := store.(headReader); ok {
+		var err error
+		if startHead, err = hr.Head(ctx); err != nil {
+			return RebuildResult{}, err
+		}
 	}
 	total := 0
 	caughtUp := make(chan struct{})
@@ -100,7 +105,7 @@ func Rebuild(ctx context.Context, store events.Store, pool *pgxpool.Pool, p Proj
 			if cfg.Progress != nil {
 				cfg.Progress(total, pos)
 			}
-			if pos.GlobalPosition >= startHead {
+			if pos.GlobalPosition >= startHead || n < cfg.BatchSize {
 				markCaughtUp()
 			}
 		},

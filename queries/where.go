@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/strata-grc/strata"
 )
@@ -82,5 +83,8 @@ func SearchText(errs strata.FieldErrors, q string) {
 	}
 	if strings.ContainsRune(q, 0) {
 		errs.Add("q", "must not contain NUL characters")
+	}
+	if !utf8.ValidString(q) {
+		errs.Add("q", "must be UTF-8 text")
 	}
 }

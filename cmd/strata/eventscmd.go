@@ -119,7 +119,12 @@ func eventsCmd(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.W
 	if err := verdict(stdout, *rep.Verify, *allowNonEmpty); err != nil {
 		return err
 	}
-	return emptySource(*rep.Verify)
+	if err := emptySource(*rep.Verify); err != nil {
+		return err
+	}
+	// Checkpoints are positions in one log; a server switched to the copy must rebuild.
+	fmt.Fprintln(stdout, "before serving from the copy, rebuild every projection against it (strata projections rebuild NAME)")
+	return nil
 }
 
 // emptySource fails a command whose source log is empty: OpenEventStore creates a

@@ -87,6 +87,7 @@ func DecideFramework(f Framework, exists bool, cmd any) ([]events.Payload, error
 		commands.Text(errs, "name", name, true, 200)
 		commands.Text(errs, "version", version, false, 50)
 		commands.Text(errs, "description", desc, false, 5000)
+		commands.Text(errs, "file_name", x.FileName, false, 255)
 		if len(x.Requirements) > MaxRequirements {
 			errs.Add("requirements", fmt.Sprintf("must number at most %d", MaxRequirements))
 		}

@@ -201,6 +201,15 @@ func (h *Handler) UpdateControl(ctx context.Context, meta events.Metadata, id in
 	if probe.Code != nil {
 		newCode = strings.ToLower(strings.TrimSpace(*probe.Code))
 	}
+	if newCode != "" {
+		// Code changes of one control run one at a time, so that what one gives back
+		// is never a code another has just claimed (a double-submitted rename).
+		unlock, err := h.lockCodes(ctx, id)
+		if err != nil {
+			return commands.Result{}, err
+		}
+		defer unlock()
+	}
 	var oldCode string
 	res, err := h.controls.Execute(ctx, id, ifMatch, meta, func(agg commands.Aggregate[Control]) ([]events.Payload, error) {
 		payloads, err := DecideControl(agg.State, true, UpdateControl{Patch: patch}, h.now())
@@ -215,13 +224,44 @@ func (h *Handler) UpdateControl(ctx context.Context, meta events.Metadata, id in
 		}
 		return payloads, nil
 	})
-	switch {
-	case err != nil && newCode != "" && newCode != oldCode && oldCode != "":
-		_ = h.keys.Release(ctx, controlCodeKey, meta.OrgID, newCode, id)
-	case err == nil && res.Changed && newCode != "" && newCode != oldCode:
-		_ = h.keys.Release(ctx, controlCodeKey, meta.OrgID, oldCode, id)
+	if newCode != "" {
+		h.releaseUnheld(ctx, meta.OrgID, id, newCode, oldCode)
 	}
 	return res, err
+}
+
+// lockCodes takes a lock on one control's code changes until the returned function
+// runs. The lock is a transaction's advisory lock: it takes no transaction id, so it
+// does not hold back what projections may read.
+func (h *Handler) lockCodes(ctx context.Context, id int64) (func(), error) {
+	tx, err := h.pool.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	unlock := func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }
+	if _, err := tx.Exec(ctx, `select pg_advisory_xact_lock('unique_keys'::regclass::oid::int, ($1 % 2147483647)::int)`, id); err != nil {
+		unlock()
+		return nil, err
+	}
+	return unlock, nil
+}
+
+// releaseUnheld gives back those of codes that the control does not hold now, judged
+// from its stream rather than from how the change ended: an append can commit even
+// when its caller hears an error. When the stream cannot be read the reservations
+// stay; a name kept reserved is better than a duplicate.
+func (h *Handler) releaseUnheld(ctx context.Context, orgID, id int64, codes ...string) {
+	ctx = context.WithoutCancel(ctx)
+	agg, _, err := h.controls.Load(ctx, id, events.ReadOptions{})
+	if err != nil || agg.Version == 0 {
+		return
+	}
+	held := strings.ToLower(agg.State.Code)
+	for _, c := range codes {
+		if c != "" && c != held {
+			_ = h.keys.Release(ctx, controlCodeKey, orgID, c, id)
+		}
+	}
 }
 
 // Execute runs a command on an existing control of meta's organization.

@@ -31,7 +31,8 @@
 //
 // The fields up to user_agent are events.Metadata's own JSON. recorded_at is absent on
 // events this store appends, whose recording time is the server's created timestamp
-// (100 ns precision); a tool copying events from another log writes it so they keep
+// (100 ns precision, read back to the microsecond as PostgreSQL keeps times, so read
+// models and replays agree); a tool copying events from another log writes it so they keep
 // their original time, and every read prefers it to the created timestamp. An event
 // without this metadata is not Strata's, and reading it is an error.
 //

@@ -285,7 +285,9 @@ func toEvent(ns string, r *es.RecordedEvent) (events.Event, error) {
 		SchemaVersion:  m.SchemaVersion,
 		Data:           json.RawMessage(r.Data),
 		Metadata:       m.Metadata,
-		RecordedAt:     recordedAt(r.CreatedDate, m),
+		// Microseconds, as PostgreSQL keeps them: a time shown by a read model, passed
+		// back as as_of, then selects the same events a replay does.
+		RecordedAt: recordedAt(r.CreatedDate, m).Truncate(time.Microsecond),
 	}, nil
 }
 

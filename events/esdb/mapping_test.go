@@ -392,7 +392,7 @@ func TestToEventData(t *testing.T) {
 
 func TestToEvent(t *testing.T) {
 	id := uuid.New()
-	created := time.Date(2025, 3, 4, 5, 6, 7, 800, time.UTC)
+	created := time.Date(2025, 3, 4, 5, 6, 7, 123456700, time.UTC) // a 100 ns tick; read back to the microsecond
 	preserved := time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC)
 	md, _ := encodeMetadata(testMeta, 3, time.Time{})
 	copied, _ := encodeMetadata(testMeta, 1, preserved)
@@ -402,7 +402,7 @@ func TestToEvent(t *testing.T) {
 			Data: []byte(`{"score":3}`), UserMetadata: meta}
 	}
 	want := events.Event{ID: id, StreamID: "risk-42", StreamVersion: 5, GlobalPosition: 9000, TransactionID: 9000,
-		Type: "RiskScored", SchemaVersion: 3, Data: json.RawMessage(`{"score":3}`), Metadata: testMeta, RecordedAt: created}
+		Type: "RiskScored", SchemaVersion: 3, Data: json.RawMessage(`{"score":3}`), Metadata: testMeta, RecordedAt: created.Truncate(time.Microsecond)}
 
 	for _, tc := range []struct {
 		name    string

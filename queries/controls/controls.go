@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -116,8 +117,11 @@ func NewReader(pool *pgxpool.Pool, controls *commands.Streams[cmd.Control], fram
 }
 
 // liveRisks lists the live risks mapping a control, for the risk_ids column.
+// Every join between modules names the organization on both sides: a mapping made
+// before mappings were checked may point at another organization's record.
 const liveRisks = `array(select rc.risk_id from risk_controls rc join risks r on r.id = rc.risk_id
-	where rc.control_id = controls.id and r.deleted_at is null order by rc.risk_id)`
+	where rc.control_id = controls.id and rc.org_id = controls.org_id and r.org_id = controls.org_id
+	and r.deleted_at is null order by rc.risk_id)`
 
 const columns = `id, code, title, description, framework_id, status, type, frequency, owner_id, effectiveness,
 	last_tested_at, ` + liveRisks + `, array(select unnest(requirement_ids) order by 1), created_at, updated_at, version`
@@ -247,7 +251,9 @@ func cursorKey(column string, raw json.RawMessage) (any, error) {
 		return nil, nil
 	case codeOrder:
 		var v string
-		if json.Unmarshal(raw, &v) != nil {
+		// The cursor comes back from the client: a key PostgreSQL would refuse is a
+		// bad cursor, not a server error.
+		if json.Unmarshal(raw, &v) != nil || strings.ContainsRune(v, 0) || !utf8.ValidString(v) || len(v) > 1000 {
 			return nil, bad
 		}
 		return v, nil
@@ -309,7 +315,7 @@ func (r *Reader) Get(ctx context.Context, orgID, id int64) (Detail, error) {
 func (r *Reader) related(ctx context.Context, orgID int64, d Detail) (Detail, error) {
 	rows, err := r.pool.Query(ctx, `select r.id, r.title, r.status, r.rating, r.inherent_score
 		from risk_controls rc join risks r on r.id = rc.risk_id
-		where rc.control_id = $1 and rc.org_id = $2 and r.deleted_at is null order by r.id`, d.ID, orgID)
+		where rc.control_id = $1 and rc.org_id = $2 and r.org_id = $2 and r.deleted_at is null order by r.id`, d.ID, orgID)
 	if err != nil {
 		return Detail{}, err
 	}
@@ -355,7 +361,7 @@ func fill(d Detail) Detail {
 func (r *Reader) ForRisk(ctx context.Context, orgID, riskID int64) ([]Ref, error) {
 	rows, err := r.pool.Query(ctx, `select c.id, c.code, c.title, c.status, c.effectiveness
 		from risk_controls rc join controls c on c.id = rc.control_id
-		where rc.risk_id = $1 and rc.org_id = $2 order by c.code collate natural_order, c.id`, riskID, orgID)
+		where rc.risk_id = $1 and rc.org_id = $2 and c.org_id = $2 order by c.code collate natural_order, c.id`, riskID, orgID)
 	if err != nil {
 		return nil, err
 	}
@@ -403,7 +409,7 @@ func (r *Reader) Current(ctx context.Context, orgID, id int64) (Detail, error) {
 	if err != nil {
 		return Detail{}, err
 	}
-	if err := r.pool.QueryRow(ctx, liveRiskIDs, id).Scan(&d.RiskIDs); err != nil {
+	if err := r.pool.QueryRow(ctx, liveRiskIDs, id, orgID).Scan(&d.RiskIDs); err != nil {
 		return Detail{}, err
 	}
 	rows, err := r.pool.Query(ctx, `select r.id, r.title, r.status, r.rating, r.inherent_score from risks r
@@ -418,7 +424,7 @@ func (r *Reader) Current(ctx context.Context, orgID, id int64) (Detail, error) {
 }
 
 const liveRiskIDs = `select array(select rc.risk_id from risk_controls rc join risks r on r.id = rc.risk_id
-	where rc.control_id = $1 and r.deleted_at is null order by rc.risk_id)`
+	where rc.control_id = $1 and rc.org_id = $2 and r.org_id = $2 and r.deleted_at is null order by rc.risk_id)`
 
 func (r *Reader) replay(ctx context.Context, orgID, id int64, opts events.ReadOptions) (Detail, error) {
 	agg, evs, err := r.controls.Load(ctx, id, opts)

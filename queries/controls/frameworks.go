@@ -8,9 +8,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
 
 	"github.com/strata-grc/strata"
 	cmd "github.com/strata-grc/strata/commands/controls"
@@ -187,7 +190,7 @@ func (r *Reader) Coverage(ctx context.Context, orgID, id int64) (Coverage, error
 	}
 	rows, err = r.pool.Query(ctx, `select cr.requirement_id, c.id, c.code, c.title, c.status, c.effectiveness
 		from control_requirements cr join controls c on c.id = cr.control_id
-		where cr.framework_id = $1 and cr.org_id = $2`, id, orgID)
+		where cr.framework_id = $1 and cr.org_id = $2 and c.org_id = $2`, id, orgID)
 	if err != nil {
 		return Coverage{}, err
 	}
@@ -203,14 +206,7 @@ func (r *Reader) Coverage(ctx context.Context, orgID, id int64) (Coverage, error
 	}); err != nil {
 		return Coverage{}, err
 	}
-	for i := range reqs {
-		slices.SortFunc(reqs[i].Controls, func(a, b Ref) int {
-			if c := NaturalCompare(a.Code, b.Code); c != 0 {
-				return c
-			}
-			return cmpInt(a.ID, b.ID)
-		})
-	}
+	sortRefs(reqs)
 	out := Coverage{FrameworkID: id, RequirementsTotal: len(reqs), Requirements: reqs}
 	if out.Requirements == nil {
 		out.Requirements = []RequirementCoverage{}
@@ -268,40 +264,44 @@ func sortRequirements(reqs []Requirement) {
 	})
 }
 
-// NaturalCompare orders codes as the read models' natural_order collation does for
-// the codes people write: runs of digits by value (BS-2 before BS-10), the rest
-// case-insensitively.
+// NaturalCompare orders codes as the read models' natural_order collation does: both
+// are the Unicode root collation with digit runs compared by value (BS-2 before
+// BS-10), so a replayed framework lists its requirements as a read model does.
 func NaturalCompare(a, b string) int {
-	for a != "" && b != "" {
-		ra, rb := run(a), run(b)
-		var c int
-		if isDigit(ra[0]) && isDigit(rb[0]) {
-			na, nb := strings.TrimLeft(ra, "0"), strings.TrimLeft(rb, "0")
-			if c = cmpInt(int64(len(na)), int64(len(nb))); c == 0 {
-				c = strings.Compare(na, nb)
+	c := collators.Get().(*collate.Collator)
+	defer collators.Put(c)
+	return c.CompareString(a, b)
+}
+
+// sortRefs puts each requirement's controls in code order, computing each control's
+// collation key once: a control answers many requirements.
+func sortRefs(reqs []RequirementCoverage) {
+	c := collators.Get().(*collate.Collator)
+	defer collators.Put(c)
+	var buf collate.Buffer
+	keys := map[int64]string{}
+	key := func(r Ref) string {
+		k, ok := keys[r.ID]
+		if !ok {
+			k = string(c.KeyFromString(&buf, r.Code))
+			keys[r.ID] = k
+			buf.Reset()
+		}
+		return k
+	}
+	for i := range reqs {
+		slices.SortFunc(reqs[i].Controls, func(a, b Ref) int {
+			if c := strings.Compare(key(a), key(b)); c != 0 {
+				return c
 			}
-		} else {
-			c = strings.Compare(strings.ToLower(ra), strings.ToLower(rb))
-		}
-		if c != 0 {
-			return c
-		}
-		a, b = a[len(ra):], b[len(rb):]
+			return cmpInt(a.ID, b.ID)
+		})
 	}
-	return cmpInt(int64(len(a)), int64(len(b)))
 }
 
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
-
-// run is s's leading run of digits, or of anything else.
-func run(s string) string {
-	digits := isDigit(s[0])
-	i := 1
-	for i < len(s) && isDigit(s[i]) == digits {
-		i++
-	}
-	return s[:i]
-}
+// collators are reused because a Collator keeps buffers and is not safe for
+// concurrent use.
+var collators = sync.Pool{New: func() any { return collate.New(language.Und, collate.Numeric) }}
 
 func cmpInt(a, b int64) int {
 	switch {

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -146,8 +147,8 @@ func (f *Filter) Validate() error {
 	scale(errs, "likelihood", f.Likelihood)
 	scale(errs, "impact", f.Impact)
 	queries.SearchText(errs, f.Q)
-	if strings.ContainsRune(f.Category, 0) {
-		errs.Add("category", "must not contain NUL characters")
+	if strings.ContainsRune(f.Category, 0) || !utf8.ValidString(f.Category) {
+		errs.Add("category", "must be UTF-8 text without NUL characters")
 	}
 	queries.Limit(errs, &f.Limit)
 	return errs.Err()

@@ -128,6 +128,9 @@ func New(pool *pgxpool.Pool, opts Options) (*App, error) {
 		a.Store = a.Log
 	case *postgres.Store:
 		a.Log, a.Store = store, store
+		if store.OnAppend == nil {
+			store.OnAppend = func(_ events.AppendResult, n int) { appended.Add(float64(n)) }
+		}
 	default:
 		a.follower, _ = store.(events.Follower)
 		a.Store = countedStore{Store: store, appended: appended}
