@@ -87,7 +87,9 @@
 // whole log. Beyond the search window it relies on the server: a retry with NoStream or
 // an older Exact version is recognised (and reported Idempotent), one with Any only
 // while the server still caches the ids, and one with the stream's current version, or
-// a batch mixing such old ids with new ones, is written again. It offers no wakeup
+// a batch mixing such old ids with new ones, is written again. The server stamps each event
+// of an append with its own time, so an as-of read can, in principle, fall between two
+// events appended together (the PostgreSQL store gives an append one time). It offers no wakeup
 // channel or append hook as the postgres store does, and does not delete, truncate or
 // set metadata on streams.
 package esdb
