@@ -147,6 +147,11 @@ func (s *Server) createRisk(c *gin.Context) {
 		return
 	}
 	c.Header("Location", "/api/risks/"+strconv.FormatInt(res.ID, 10))
+	if risk, done := qrisks.Created(res); done {
+		s.wrote(c, res)
+		ok(c, http.StatusCreated, risk)
+		return
+	}
 	s.respondWritten(c, http.StatusCreated, res)
 }
 

@@ -1084,3 +1084,30 @@ func TestRiskLifecycleV1(t *testing.T) {
 		t.Fatalf("history types %v", types)
 	}
 }
+
+// The answer to a create is built from the appended event, not read back: it must
+// say exactly what a read of the risk then says.
+func TestCreateAnswerEqualsRead(t *testing.T) {
+	t.Parallel()
+	e := newLiveEnv(t)
+	created := e.do("POST", "/api/risks", map[string]any{"title": "  Padded title ", "category": "Ops", "likelihood": 4, "impact": 5,
+		"residual_likelihood": 2, "residual_impact": 2, "review_date": "2027-01-31", "description": "d"})
+	wantOK(t, created, http.StatusCreated)
+	var a riskView
+	created.into(t, &a)
+	read := e.read(riskPath(a.ID))
+	wantOK(t, read, http.StatusOK)
+	var got, want map[string]any
+	if err := json.Unmarshal(created.Data, &got); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(read.Data, &want); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("create answered\n%v\na read says\n%v", got, want)
+	}
+	if created.Header.Get("X-Event-Position") == "" {
+		t.Fatal("the create answer must carry its event position")
+	}
+}

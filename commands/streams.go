@@ -50,6 +50,10 @@ type Result struct {
 	// changed nothing.
 	Position events.Position
 	Changed  bool
+	// Appended are the events the command appended, and RecordedAt when: enough for
+	// the answer to a creation without reading the stream back.
+	Appended   []events.Payload
+	RecordedAt time.Time
 }
 
 // Load rebuilds an aggregate from its stream, optionally only up to opts' bounds.
@@ -155,5 +159,6 @@ func (s *Streams[S]) append(ctx context.Context, id int64, expected events.Expec
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{ID: id, Version: res.ToVersion, Position: res.Position, Changed: true}, nil
+	return Result{ID: id, Version: res.ToVersion, Position: res.Position, Changed: true, Appended: payloads,
+		RecordedAt: res.RecordedAt}, nil
 }

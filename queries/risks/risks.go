@@ -19,6 +19,7 @@ import (
 	"github.com/strata-grc/strata/commands"
 	cmd "github.com/strata-grc/strata/commands/risks"
 	"github.com/strata-grc/strata/events"
+	ev "github.com/strata-grc/strata/events/risks"
 	"github.com/strata-grc/strata/queries"
 	qcontrols "github.com/strata-grc/strata/queries/controls"
 )
@@ -292,6 +293,24 @@ func (r *Reader) AsOf(ctx context.Context, orgID, id int64, at time.Time) (Risk,
 		return Risk{}, strata.Errorf(strata.NotFound, "risk not found as of %s", at.UTC().Format(time.RFC3339))
 	}
 	return risk, err
+}
+
+// Created is the risk a creation just made, built from the event it appended, so
+// the answer needs no read; ok is false when res is not a risk's creation.
+func Created(res commands.Result) (Risk, bool) {
+	if res.Version != 1 || len(res.Appended) != 1 {
+		return Risk{}, false
+	}
+	e, ok := res.Appended[0].(ev.RiskCreated)
+	if !ok {
+		return Risk{}, false
+	}
+	var s cmd.Risk
+	s = cmd.Evolve(s, e, events.Event{})
+	at := res.RecordedAt
+	r := fromState(s, 1, at, at, nil)
+	r.Controls = []qcontrols.Ref{}
+	return r, true
 }
 
 // Current replays a risk's whole stream: what a write just made, without waiting for
