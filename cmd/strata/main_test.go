@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"os"
@@ -18,6 +20,9 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/strata-grc/strata/cmd/strata/app"
+	"github.com/strata-grc/strata/commands/identity"
+	"github.com/strata-grc/strata/events"
+	evrisks "github.com/strata-grc/strata/events/risks"
 	"github.com/strata-grc/strata/schema/testdb"
 )
 
@@ -273,5 +278,50 @@ func TestAdminCreateUser(t *testing.T) {
 	if err := db.Pool.QueryRow(ctx, `select count(*) from events where data::text like '%piped password%' or data::text like '%argon2%' or data::text like $1`,
 		"%"+generated+"%").Scan(&leaked); err != nil || leaked != 0 {
 		t.Fatalf("passwords or hashes in the event log: %d %v", leaked, err)
+	}
+}
+
+// A demo organization seeded before the control library existed gains it on the next
+// seed, and its live risks are mapped to the new controls; a third seed adds nothing.
+func TestSeedAddsTheControlLibraryToAnOlderDemo(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := testdb.New(t)
+	url := schemaURL(db)
+	a, err := app.Open(ctx, url, slog.New(slog.NewTextHandler(io.Discard, nil)), app.Options{Hasher: identity.Hasher{Memory: 64, Time: 1, Threads: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var orgID int64
+	for _, p := range demoPeople {
+		if _, err := addMember(ctx, a, DemoOrganization, p.email, p.name, p.password, p.role); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if orgID, err = a.Identity.OrganizationByName(ctx, DemoOrganization); err != nil {
+		t.Fatal(err)
+	}
+	meta := events.Metadata{OrgID: orgID, ActorName: events.System, CorrelationID: "older-seed"}
+	for i := range 12 {
+		if _, err := a.Risks.Create(ctx, meta, evrisks.Fields{Title: fmt.Sprintf("Older risk %d", i), Category: "Ops",
+			Status: "Identified", Likelihood: 2, Impact: 3}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a.Close()
+
+	if out := run(t, ctx, "seed", "--database-url="+url); !strings.Contains(out, "added the example frameworks (24 requirements) and 24 controls") {
+		t.Fatalf("seed of an older demo: %q", out)
+	}
+	var frameworks, mapped int
+	if err := db.Pool.QueryRow(ctx, `select (select count(*) from events where type = 'FrameworkCreated'),
+		(select count(*) from events where type = 'RiskControlMapped')`).Scan(&frameworks, &mapped); err != nil {
+		t.Fatal(err)
+	}
+	if frameworks != 2 || mapped == 0 {
+		t.Fatalf("%d frameworks and %d risk mappings after the seed, want 2 and some", frameworks, mapped)
+	}
+	if out := run(t, ctx, "seed", "--database-url="+url); !strings.Contains(out, "nothing seeded") {
+		t.Fatalf("third seed: %q", out)
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/strata-grc/strata/cmd/strata/app"
 	"github.com/strata-grc/strata/commands/identity"
 	cmdrisks "github.com/strata-grc/strata/commands/risks"
@@ -62,20 +64,32 @@ var demoCategories = map[string][]string{
 
 var demoSites = []string{"London", "Lisbon", "Singapore", "Toronto", "Frankfurt", "Austin", "the head office", "the EU region"}
 
-// Seed creates the demo organization, its users and its risks through the same
-// commands users run, so the demo has a real history. It creates nothing when the
-// organization exists.
+// person is a demo user as events name them.
+type person struct {
+	id   int64
+	name string
+}
+
+// controlMetaFor files control library work as the compliance manager's, and every
+// fourth step (the tests) as the auditor's.
+func controlMetaFor(orgID int64, compliance, auditor person) func(i int) events.Metadata {
+	return func(i int) events.Metadata {
+		p := []person{compliance, compliance, compliance, auditor}[i%4]
+		return events.Metadata{OrgID: orgID, ActorID: p.id, ActorName: p.name,
+			CorrelationID: "seed-control-" + strconv.Itoa(i), UserAgent: "strata seed"}
+	}
+}
+
+// Seed creates the demo organization, its users and its data through the same
+// commands users run, so the demo has a real history. When the organization exists it
+// adds only the demo data of modules it has none of (a demo seeded by an earlier
+// release gains the control library), and otherwise creates nothing.
 func Seed(ctx context.Context, a *app.App, n int, out io.Writer) error {
 	defer printLogins(out)
 	if id, err := a.Identity.OrganizationByName(ctx, DemoOrganization); err != nil {
 		return err
 	} else if id != 0 {
-		fmt.Fprintf(out, "%s already exists; nothing seeded\n", DemoOrganization)
-		return nil
-	}
-	type person struct {
-		id   int64
-		name string
+		return seedMissing(ctx, a, id, out)
 	}
 	var people []person
 	for _, p := range demoPeople {
@@ -101,11 +115,7 @@ func Seed(ctx context.Context, a *app.App, n int, out io.Writer) error {
 	}
 	owner := func() *int64 { id := people[rng.IntN(len(people))].id; return &id }
 	// The compliance manager looks after frameworks and controls; the auditor tests.
-	controlMeta := func(i int) events.Metadata {
-		p := []person{people[2], people[2], people[2], people[3]}[i%4]
-		return events.Metadata{OrgID: orgID, ActorID: p.id, ActorName: p.name,
-			CorrelationID: "seed-control-" + strconv.Itoa(i), UserAgent: "strata seed"}
-	}
+	controlMeta := controlMetaFor(orgID, people[2], people[3])
 	reqs, err := seedFrameworks(ctx, a, controlMeta(0))
 	if err != nil {
 		return err
@@ -183,5 +193,67 @@ func Seed(ctx context.Context, a *app.App, n int, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "seeded the example frameworks (%d requirements), %d controls and %d risks with their history in %s\n",
 		len(reqs), len(controlIDs), len(ids), time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// seedMissing adds the control library's demo data to an existing demo organization
+// that has none, mapping some of its live risks to the new controls.
+func seedMissing(ctx context.Context, a *app.App, orgID int64, out io.Writer) error {
+	var hasFrameworks bool
+	if err := a.Pool.QueryRow(ctx, `select exists (select 1 from frameworks where org_id = $1)
+		or exists (select 1 from unique_keys where kind = 'framework' and org_id = $1)`, orgID).Scan(&hasFrameworks); err != nil {
+		return err
+	}
+	if hasFrameworks {
+		fmt.Fprintf(out, "%s already exists; nothing seeded\n", DemoOrganization)
+		return nil
+	}
+	byRole := map[string]person{}
+	for _, p := range demoPeople {
+		id, err := a.Identity.UserIDByEmail(ctx, p.email)
+		if err != nil {
+			return err
+		}
+		if id == 0 {
+			fmt.Fprintf(out, "%s exists without its demo users; nothing seeded\n", DemoOrganization)
+			return nil
+		}
+		byRole[p.role] = person{id, p.name}
+	}
+	start := time.Now()
+	meta := controlMetaFor(orgID, byRole[identity.ComplianceManager], byRole[identity.Auditor])
+	reqs, err := seedFrameworks(ctx, a, meta(0))
+	if err != nil {
+		return err
+	}
+	rng := rand.New(rand.NewPCG(42, 8))
+	controlIDs, err := seedControls(ctx, a, reqs, meta, func() *int64 { id := byRole[identity.ComplianceManager].id; return &id }, rng)
+	if err != nil {
+		return err
+	}
+	// The risks are in the log whether or not the projections have run.
+	rows, err := a.Pool.Query(ctx, `select (regexp_replace(stream_id, '^risk-', ''))::bigint from events
+		where org_id = $1 and type = 'RiskCreated' and stream_id not in
+			(select stream_id from events where org_id = $1 and type = 'RiskDeleted') order by 1`, orgID)
+	if err != nil {
+		return err
+	}
+	risks, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return err
+	}
+	riskMeta := events.Metadata{OrgID: orgID, ActorID: byRole[identity.RiskManager].id, ActorName: byRole[identity.RiskManager].name,
+		CorrelationID: "seed-mapping", UserAgent: "strata seed"}
+	for _, id := range risks {
+		if rng.IntN(3) != 0 {
+			continue
+		}
+		c := controlIDs[rng.IntN(len(controlIDs))]
+		if _, err := a.Risks.Execute(ctx, riskMeta, id, nil, cmdrisks.MapControl{ControlID: c}); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(out, "%s already existed; added the example frameworks (%d requirements) and %d controls in %s\n",
+		DemoOrganization, len(reqs), len(controlIDs), time.Since(start).Round(time.Millisecond))
 	return nil
 }
