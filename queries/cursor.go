@@ -3,6 +3,8 @@ package queries
 import (
 	"encoding/base64"
 	"encoding/json"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/strata-grc/strata"
 )
@@ -70,3 +72,19 @@ func PageOf[T any](items []T, total int64, limit int, sort string, key func(T) (
 	}
 	return page
 }
+
+// CursorKey decodes a cursor's sort key as a T. The cursor came back from a client: a
+// key that does not decode, or text PostgreSQL would refuse, makes it invalid rather
+// than a server error.
+func CursorKey[T any](raw json.RawMessage) (any, error) {
+	var v T
+	if json.Unmarshal(raw, &v) != nil {
+		return nil, errBadCursor
+	}
+	if s, ok := any(v).(string); ok && (strings.ContainsRune(s, 0) || !utf8.ValidString(s) || len(s) > 1000) {
+		return nil, errBadCursor
+	}
+	return v, nil
+}
+
+var errBadCursor = strata.Errorf(strata.Invalid, "cursor is not valid for this list; start again without it")

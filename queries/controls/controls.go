@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -245,25 +244,13 @@ func (r *Reader) List(ctx context.Context, orgID int64, f Filter) (queries.Page[
 }
 
 func cursorKey(column string, raw json.RawMessage) (any, error) {
-	bad := strata.Errorf(strata.Invalid, "cursor is not valid for this list; start again without it")
 	switch column {
 	case "":
 		return nil, nil
 	case codeOrder:
-		var v string
-		// The cursor comes back from the client: a key PostgreSQL would refuse is a
-		// bad cursor, not a server error.
-		if json.Unmarshal(raw, &v) != nil || strings.ContainsRune(v, 0) || !utf8.ValidString(v) || len(v) > 1000 {
-			return nil, bad
-		}
-		return v, nil
-	default:
-		var v time.Time
-		if json.Unmarshal(raw, &v) != nil {
-			return nil, bad
-		}
-		return v, nil
+		return queries.CursorKey[string](raw)
 	}
+	return queries.CursorKey[time.Time](raw)
 }
 
 var errNotFound = strata.Errorf(strata.NotFound, "control not found")

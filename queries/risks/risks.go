@@ -231,23 +231,13 @@ func scale(errs strata.FieldErrors, name string, v int) {
 }
 
 func cursorKey(column string, raw json.RawMessage) (any, error) {
-	bad := strata.Errorf(strata.Invalid, "cursor is not valid for this list; start again without it")
 	switch column {
 	case "":
 		return nil, nil
 	case "inherent_score":
-		var v int
-		if json.Unmarshal(raw, &v) != nil {
-			return nil, bad
-		}
-		return v, nil
-	default:
-		var v time.Time
-		if json.Unmarshal(raw, &v) != nil {
-			return nil, bad
-		}
-		return v, nil
+		return queries.CursorKey[int](raw)
 	}
+	return queries.CursorKey[time.Time](raw)
 }
 
 var errNotFound = strata.Errorf(strata.NotFound, "risk not found")
