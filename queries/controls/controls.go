@@ -185,10 +185,6 @@ func (r *Reader) List(ctx context.Context, orgID int64, f Filter) (queries.Page[
 	if err := f.Validate(); err != nil {
 		return queries.Page[Control]{}, err
 	}
-	cur, err := queries.DecodeCursor(f.Cursor, f.Sort)
-	if err != nil {
-		return queries.Page[Control]{}, err
-	}
 	w := queries.NewWhere("org_id = $1", orgID)
 	if f.FrameworkID > 0 {
 		w.Add("framework_id = ?", f.FrameworkID)
@@ -208,49 +204,26 @@ func (r *Reader) List(ctx context.Context, orgID int64, f Filter) (queries.Page[
 	if f.Q != "" {
 		w.Add(`(code || ' ' || title || ' ' || description) ilike ?`, queries.LikePattern(f.Q))
 	}
-	var total int64
-	if cur != nil {
-		total = cur.Total
-	} else if err := r.pool.QueryRow(ctx, `select count(*) from controls where `+w.SQL(), w.Args...).Scan(&total); err != nil {
-		return queries.Page[Control]{}, err
-	}
 	spec := sortSpecs[f.Sort]
-	if cur != nil {
-		key, err := cursorKey(spec.Column, cur.Key)
-		if err != nil {
-			return queries.Page[Control]{}, err
-		}
-		spec.After(w, key, cur.ID)
-	}
-	w.Args = append(w.Args, f.Limit+1)
-	rows, err := r.pool.Query(ctx, `select `+columns+` from controls where `+w.SQL()+` order by `+spec.OrderBy()+
-		` limit $`+strconv.Itoa(len(w.Args)), w.Args...)
-	if err != nil {
-		return queries.Page[Control]{}, err
-	}
-	items, err := pgx.CollectRows(rows, scanControl)
-	if err != nil {
-		return queries.Page[Control]{}, err
-	}
-	return queries.PageOf(items, total, f.Limit, f.Sort, func(c Control) (int64, any) {
-		switch spec.Column {
-		case codeOrder:
-			return c.ID, c.Code
-		case "updated_at":
-			return c.ID, c.UpdatedAt
-		}
-		return c.ID, nil
-	}), nil
-}
-
-func cursorKey(column string, raw json.RawMessage) (any, error) {
-	switch column {
-	case "":
-		return nil, nil
-	case codeOrder:
-		return queries.CursorKey[string](raw)
-	}
-	return queries.CursorKey[time.Time](raw)
+	return queries.Listing[Control]{
+		Table: "controls", Columns: columns, Where: w, Order: spec, Sort: f.Sort, Limit: f.Limit, Cursor: f.Cursor,
+		Scan: scanControl,
+		Key: func(c Control) (int64, any) {
+			switch spec.Column {
+			case codeOrder:
+				return c.ID, c.Code
+			case "updated_at":
+				return c.ID, c.UpdatedAt
+			}
+			return c.ID, nil
+		},
+		DecodeKey: func(raw json.RawMessage) (any, error) {
+			if spec.Column == codeOrder {
+				return queries.CursorKey[string](raw)
+			}
+			return queries.CursorKey[time.Time](raw)
+		},
+	}.Page(ctx, r.pool)
 }
 
 var errNotFound = strata.Errorf(strata.NotFound, "control not found")

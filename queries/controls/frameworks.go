@@ -85,32 +85,15 @@ func (r *Reader) Frameworks(ctx context.Context, orgID int64, f FrameworkFilter)
 	if err := errs.Err(); err != nil {
 		return queries.Page[Framework]{}, err
 	}
-	cur, err := queries.DecodeCursor(f.Cursor, "")
-	if err != nil {
-		return queries.Page[Framework]{}, err
-	}
 	w := queries.NewWhere("org_id = $1", orgID)
 	if f.Q != "" {
 		w.Add(`(name || ' ' || version || ' ' || description) ilike ?`, queries.LikePattern(f.Q))
 	}
-	var total int64
-	if cur != nil {
-		total = cur.Total
-		queries.Keyset{}.After(w, nil, cur.ID)
-	} else if err := r.pool.QueryRow(ctx, `select count(*) from frameworks where `+w.SQL(), w.Args...).Scan(&total); err != nil {
-		return queries.Page[Framework]{}, err
-	}
-	w.Args = append(w.Args, f.Limit+1)
-	rows, err := r.pool.Query(ctx, `select `+frameworkColumns+` from frameworks where `+w.SQL()+` order by id limit $`+
-		strconv.Itoa(len(w.Args)), w.Args...)
-	if err != nil {
-		return queries.Page[Framework]{}, err
-	}
-	items, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Framework])
-	if err != nil {
-		return queries.Page[Framework]{}, err
-	}
-	return queries.PageOf(items, total, f.Limit, "", func(f Framework) (int64, any) { return f.ID, nil }), nil
+	return queries.Listing[Framework]{
+		Table: "frameworks", Columns: frameworkColumns, Where: w, Limit: f.Limit, Cursor: f.Cursor,
+		Scan: pgx.RowToStructByPos[Framework],
+		Key:  func(f Framework) (int64, any) { return f.ID, nil },
+	}.Page(ctx, r.pool)
 }
 
 // Framework returns a framework of the organization with its requirements by code.

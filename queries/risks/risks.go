@@ -160,10 +160,6 @@ func (r *Reader) List(ctx context.Context, orgID int64, f Filter) (queries.Page[
 	if err := f.Validate(); err != nil {
 		return queries.Page[Risk]{}, err
 	}
-	cur, err := queries.DecodeCursor(f.Cursor, f.Sort)
-	if err != nil {
-		return queries.Page[Risk]{}, err
-	}
 	w := queries.NewWhere("org_id = $1 and deleted_at is null", orgID)
 	if f.Category != "" {
 		w.Add("category = ?", f.Category)
@@ -187,40 +183,26 @@ func (r *Reader) List(ctx context.Context, orgID int64, f Filter) (queries.Page[
 		w.Add(`(title || ' ' || description) ilike ?`, queries.LikePattern(f.Q))
 	}
 
-	var total int64
-	if cur != nil {
-		total = cur.Total
-	} else if err := r.pool.QueryRow(ctx, `select count(*) from risks where `+w.SQL(), w.Args...).Scan(&total); err != nil {
-		return queries.Page[Risk]{}, err
-	}
-
 	spec := sortSpecs[f.Sort]
-	if cur != nil {
-		key, err := cursorKey(spec.Column, cur.Key)
-		if err != nil {
-			return queries.Page[Risk]{}, err
-		}
-		spec.After(w, key, cur.ID)
-	}
-	w.Args = append(w.Args, f.Limit+1)
-	rows, err := r.pool.Query(ctx, `select `+columns+` from risks where `+w.SQL()+
-		` order by `+spec.OrderBy()+` limit $`+strconv.Itoa(len(w.Args)), w.Args...)
-	if err != nil {
-		return queries.Page[Risk]{}, err
-	}
-	items, err := pgx.CollectRows(rows, scanRisk)
-	if err != nil {
-		return queries.Page[Risk]{}, err
-	}
-	return queries.PageOf(items, total, f.Limit, f.Sort, func(r Risk) (int64, any) {
-		switch spec.Column {
-		case "inherent_score":
-			return r.ID, r.InherentScore
-		case "updated_at":
-			return r.ID, r.UpdatedAt
-		}
-		return r.ID, nil
-	}), nil
+	return queries.Listing[Risk]{
+		Table: "risks", Columns: columns, Where: w, Order: spec, Sort: f.Sort, Limit: f.Limit, Cursor: f.Cursor,
+		Scan: scanRisk,
+		Key: func(r Risk) (int64, any) {
+			switch spec.Column {
+			case "inherent_score":
+				return r.ID, r.InherentScore
+			case "updated_at":
+				return r.ID, r.UpdatedAt
+			}
+			return r.ID, nil
+		},
+		DecodeKey: func(raw json.RawMessage) (any, error) {
+			if spec.Column == "inherent_score" {
+				return queries.CursorKey[int](raw)
+			}
+			return queries.CursorKey[time.Time](raw)
+		},
+	}.Page(ctx, r.pool)
 }
 
 // scale checks an optional 1-5 filter (0 means no filter).
@@ -228,16 +210,6 @@ func scale(errs strata.FieldErrors, name string, v int) {
 	if v < 0 || v > 5 {
 		errs.Add(name, "must be an integer from 1 to 5")
 	}
-}
-
-func cursorKey(column string, raw json.RawMessage) (any, error) {
-	switch column {
-	case "":
-		return nil, nil
-	case "inherent_score":
-		return queries.CursorKey[int](raw)
-	}
-	return queries.CursorKey[time.Time](raw)
 }
 
 var errNotFound = strata.Errorf(strata.NotFound, "risk not found")
