@@ -40,12 +40,10 @@ func (s *Server) listControls(c *gin.Context) {
 		s.respondControl(c, id)
 		return
 	}
-	var ints [2]int64
-	for i, name := range []string{"framework_id", "owner_id"} {
-		if ints[i], err = queryInt(c, name); err != nil {
-			fail(c, err)
-			return
-		}
+	ints, err := queryInts(c, "framework_id", "owner_id")
+	if err != nil {
+		fail(c, err)
+		return
 	}
 	limit, err := queryLimit(c)
 	if err != nil {
@@ -57,11 +55,7 @@ func (s *Server) listControls(c *gin.Context) {
 		Effectiveness: c.Query("effectiveness"), Type: c.Query("type"), Q: c.Query("q"), Sort: c.Query("sort"),
 		Cursor: c.Query("cursor"),
 	})
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	okList(c, page.Items, meta{Total: page.Total, Limit: page.Limit, NextCursor: page.NextCursor})
+	respondPage(c, page, err)
 }
 
 func (s *Server) getControl(c *gin.Context) {

@@ -36,11 +36,7 @@ func (s *Server) listFrameworks(c *gin.Context) {
 	page, err := s.cfg.ControlReader.Frameworks(c.Request.Context(), principal(c).OrgID, qcontrols.FrameworkFilter{
 		Q: c.Query("q"), Limit: limit, Cursor: c.Query("cursor"),
 	})
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	okList(c, page.Items, meta{Total: page.Total, Limit: page.Limit, NextCursor: page.NextCursor})
+	respondPage(c, page, err)
 }
 
 func (s *Server) getFramework(c *gin.Context) {

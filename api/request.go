@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/queries"
 )
 
 // readBody returns the raw JSON body, mapping an oversized one to PAYLOAD_TOO_LARGE.
@@ -141,6 +142,28 @@ func queryInt(c *gin.Context, name string) (int64, error) {
 		return 0, fieldErr(name, "must be an integer")
 	}
 	return v, nil
+}
+
+// queryInts reads optional integer query parameters, in the order named.
+func queryInts(c *gin.Context, names ...string) ([]int64, error) {
+	out := make([]int64, len(names))
+	for i, name := range names {
+		v, err := queryInt(c, name)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// respondPage answers a list read with its page, or with the error that stopped it.
+func respondPage[T any](c *gin.Context, page queries.Page[T], err error) {
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	okList(c, page.Items, meta{Total: page.Total, Limit: page.Limit, NextCursor: page.NextCursor})
 }
 
 // queryLimit reads the optional page size; an explicit 0 is refused here because the

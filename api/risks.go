@@ -46,21 +46,12 @@ func (s *Server) listRisks(c *gin.Context) {
 		s.respondRisk(c, id)
 		return
 	}
-	owner, err := queryInt(c, "owner_id")
+	ints, err := queryInts(c, "owner_id", "likelihood", "impact")
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	likelihood, err := queryInt(c, "likelihood")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	impact, err := queryInt(c, "impact")
-	if err != nil {
-		fail(c, err)
-		return
-	}
+	owner, likelihood, impact := ints[0], ints[1], ints[2]
 	for name, v := range map[string]int64{"likelihood": likelihood, "impact": impact} {
 		if c.Query(name) != "" && (v < 1 || v > 5) {
 			fail(c, fieldErr(name, "must be an integer from 1 to 5"))
@@ -76,11 +67,7 @@ func (s *Server) listRisks(c *gin.Context) {
 		Category: c.Query("category"), Status: c.Query("status"), Rating: c.Query("rating"),
 		OwnerID: owner, Likelihood: int(likelihood), Impact: int(impact), Q: c.Query("q"), Sort: c.Query("sort"), Limit: limit, Cursor: c.Query("cursor"),
 	})
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	okList(c, page.Items, meta{Total: page.Total, Limit: page.Limit, NextCursor: page.NextCursor})
+	respondPage(c, page, err)
 }
 
 func (s *Server) getRisk(c *gin.Context) {
