@@ -44,6 +44,7 @@ import (
 	"github.com/strata-grc/strata/cmd/strata/app"
 	"github.com/strata-grc/strata/commands/identity"
 	cmdrisks "github.com/strata-grc/strata/commands/risks"
+	"github.com/strata-grc/strata/commands/risks/risktest"
 	"github.com/strata-grc/strata/events"
 	evrisks "github.com/strata-grc/strata/events/risks"
 	"github.com/strata-grc/strata/projections"
@@ -297,63 +298,9 @@ func benchClose(c *http.Client) {
 	}
 }
 
-// ---------------------------------------------------------------------------------
-// Realistic risks.
-
-var (
-	benchWords = []string{"vendor", "outage", "phishing", "ransomware", "breach", "compliance", "payroll",
-		"datacenter", "supplier", "insider", "fraud", "backup", "firewall", "regulatory", "privacy",
-		"cloud", "latency", "credential", "contract", "audit", "flood", "pandemic", "currency", "patching"}
-	benchCategories = []string{"Operational", "Security", "Compliance", "Financial", "Strategic", "Legal",
-		"Technology", "Third Party"}
-	benchFiller = []string{"the", "of", "a", "could", "lead", "to", "loss", "customer", "data", "service",
-		"disruption", "if", "not", "addressed", "within", "quarter", "because", "controls", "are", "weak",
-		"and", "monitoring", "is", "limited", "for", "critical", "systems", "teams"}
-)
-
-func benchPick[T any](rng *rand.Rand, xs []T) T { return xs[rng.IntN(len(xs))] }
-
-func benchTitle(rng *rand.Rand) string {
-	w := []string{benchPick(rng, benchWords), benchPick(rng, benchWords), benchPick(rng, benchWords)}
-	w[0] = strings.ToUpper(w[0][:1]) + w[0][1:]
-	return w[0] + " " + w[1] + " risk: " + w[2]
-}
-
-func benchDescription(rng *rand.Rand) string {
-	n := 25 + rng.IntN(30)
-	parts := make([]string, n)
-	for i := range parts {
-		if rng.IntN(6) == 0 {
-			parts[i] = benchPick(rng, benchWords)
-		} else {
-			parts[i] = benchPick(rng, benchFiller)
-		}
-	}
-	return strings.ToUpper(parts[0][:1]) + strings.Join(parts, " ")[1:] + "."
-}
-
-// benchFields is a risk as a user would enter it.
-func benchFields(rng *rand.Rand) evrisks.Fields {
-	owner := int64(1 + rng.IntN(50))
-	f := evrisks.Fields{
-		Title: benchTitle(rng), Description: benchDescription(rng), Category: benchPick(rng, benchCategories),
-		Status: benchPick(rng, cmdrisks.Statuses), Likelihood: 1 + rng.IntN(5), Impact: 1 + rng.IntN(5),
-		OwnerID: &owner,
-	}
-	if rng.IntN(2) == 0 {
-		rl, ri := 1+rng.IntN(f.Likelihood), 1+rng.IntN(f.Impact)
-		f.ResidualLikelihood, f.ResidualImpact = &rl, &ri
-	}
-	if rng.IntN(3) > 0 {
-		d := time.Date(2026, time.Month(1+rng.IntN(12)), 1+rng.IntN(28), 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
-		f.ReviewDate = &d
-	}
-	return f
-}
-
 // benchCreateBody is a POST /api/risks body.
 func benchCreateBody(rng *rand.Rand) []byte {
-	raw, err := json.Marshal(benchFields(rng))
+	raw, err := json.Marshal(risktest.Fields(rng))
 	if err != nil {
 		panic(err)
 	}
@@ -727,7 +674,7 @@ func benchLoadRisks(ctx context.Context, b *testing.B, pool *pgxpool.Pool, n int
 		}
 		i++
 		id := int64(i)
-		data, err := json.Marshal(evrisks.RiskCreated{RiskID: id, Fields: benchFields(rng)})
+		data, err := json.Marshal(evrisks.RiskCreated{RiskID: id, Fields: risktest.Fields(rng)})
 		if err != nil {
 			return nil, err
 		}
@@ -825,21 +772,21 @@ func BenchmarkListLatency(b *testing.B) {
 	owner := func() string { return strconv.Itoa(1 + rng.IntN(50)) }
 	kinds := []kind{
 		{"none", func() string { return "" }},
-		{"status", func() string { return v("status", benchPick(rng, cmdrisks.Statuses)) }},
-		{"category", func() string { return v("category", benchPick(rng, benchCategories)) }},
-		{"rating", func() string { return v("rating", benchPick(rng, []string{"Low", "Medium", "High", "Critical"})) }},
+		{"status", func() string { return v("status", risktest.Pick(rng, cmdrisks.Statuses)) }},
+		{"category", func() string { return v("category", risktest.Pick(rng, risktest.Categories)) }},
+		{"rating", func() string { return v("rating", risktest.Pick(rng, []string{"Low", "Medium", "High", "Critical"})) }},
 		{"owner_id", func() string { return v("owner_id", owner()) }},
-		{"q", func() string { return v("q", benchPick(rng, benchWords)) }},
+		{"q", func() string { return v("q", risktest.Pick(rng, risktest.Words)) }},
 		{"status+category", func() string {
-			return v("status", benchPick(rng, cmdrisks.Statuses)) + "&" + v("category", benchPick(rng, benchCategories))
+			return v("status", risktest.Pick(rng, cmdrisks.Statuses)) + "&" + v("category", risktest.Pick(rng, risktest.Categories))
 		}},
 		{"rating+owner", func() string { return v("rating", "High") + "&" + v("owner_id", owner()) }},
 		{"q+status", func() string {
-			return v("q", benchPick(rng, benchWords)) + "&" + v("status", benchPick(rng, cmdrisks.Statuses))
+			return v("q", risktest.Pick(rng, risktest.Words)) + "&" + v("status", risktest.Pick(rng, cmdrisks.Statuses))
 		}},
 		{"sort=-score", func() string { return "sort=-score" }},
 		{"sort=updated_at", func() string { return "sort=updated_at" }},
-		{"category+sort=-score", func() string { return v("category", benchPick(rng, benchCategories)) + "&sort=-score" }},
+		{"category+sort=-score", func() string { return v("category", risktest.Pick(rng, risktest.Categories)) + "&sort=-score" }},
 	}
 	c := e.client()
 	defer benchClose(c)

@@ -24,6 +24,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	cmd "github.com/strata-grc/strata/commands/risks"
+	"github.com/strata-grc/strata/commands/risks/risktest"
 	"github.com/strata-grc/strata/events"
 	"github.com/strata-grc/strata/events/postgres"
 	ev "github.com/strata-grc/strata/events/risks"
@@ -111,36 +112,6 @@ type benchRiskState struct {
 	version            int64
 }
 
-var (
-	benchWords = []string{"vendor", "outage", "phishing", "ransomware", "breach", "compliance", "payroll",
-		"datacenter", "supplier", "insider", "fraud", "backup", "firewall", "regulatory", "privacy",
-		"cloud", "latency", "credential", "contract", "audit", "flood", "pandemic", "currency", "patching"}
-	benchCategories = []string{"Operational", "Security", "Compliance", "Financial", "Strategic", "Legal",
-		"Technology", "Third Party"}
-	benchFiller = []string{"the", "of", "a", "could", "lead", "to", "loss", "customer", "data", "service",
-		"disruption", "if", "not", "addressed", "within", "quarter", "because", "controls", "are", "weak",
-		"and", "monitoring", "is", "limited", "for", "critical", "systems", "teams"}
-)
-
-func benchPick[T any](rng *rand.Rand, xs []T) T { return xs[rng.IntN(len(xs))] }
-
-func benchTitle(rng *rand.Rand) string {
-	w := benchPick(rng, benchWords)
-	return strings.ToUpper(w[:1]) + w[1:] + " " + benchPick(rng, benchWords) + " risk: " + benchPick(rng, benchWords)
-}
-
-func benchDescription(rng *rand.Rand) string {
-	parts := make([]string, 25+rng.IntN(30))
-	for i := range parts {
-		if rng.IntN(6) == 0 {
-			parts[i] = benchPick(rng, benchWords)
-		} else {
-			parts[i] = benchPick(rng, benchFiller)
-		}
-	}
-	return strings.Join(parts, " ") + "."
-}
-
 // benchLog streams the events of the log: creates interleaved with updates, each
 // risk's versions consecutive.
 type benchLog struct {
@@ -172,12 +143,12 @@ func (l *benchLog) next() ([]any, error) {
 	if l.created == 0 || l.rng.IntN(left) < createsLeft {
 		l.created++
 		id := int64(l.created)
-		s := benchRiskState{title: benchTitle(rng), status: benchPick(rng, cmd.Statuses),
+		s := benchRiskState{title: risktest.Title(rng), status: risktest.Pick(rng, cmd.Statuses),
 			likelihood: 1 + rng.IntN(5), impact: 1 + rng.IntN(5), owner: int64(1 + rng.IntN(50)), version: 1}
 		l.risks = append(l.risks, s)
 		owner := s.owner
 		data, err := json.Marshal(ev.RiskCreated{RiskID: id, Fields: ev.Fields{
-			Title: s.title, Description: benchDescription(rng), Category: benchPick(rng, benchCategories),
+			Title: s.title, Description: risktest.Description(rng), Category: risktest.Pick(rng, risktest.Categories),
 			Status: s.status, Likelihood: s.likelihood, Impact: s.impact, OwnerID: &owner,
 		}})
 		if err != nil {
@@ -194,7 +165,7 @@ func (l *benchLog) next() ([]any, error) {
 		case "status":
 			v := s.status
 			for v == s.status {
-				v = benchPick(rng, cmd.Statuses)
+				v = risktest.Pick(rng, cmd.Statuses)
 			}
 			set[f], prev[f], s.status = v, s.status, v
 		case "likelihood":
@@ -210,7 +181,7 @@ func (l *benchLog) next() ([]any, error) {
 			}
 			set[f], prev[f], s.impact = v, s.impact, v
 		case "title":
-			v := benchTitle(rng) + " (rev " + strconv.FormatInt(s.version+1, 10) + ")"
+			v := risktest.Title(rng) + " (rev " + strconv.FormatInt(s.version+1, 10) + ")"
 			set[f], prev[f], s.title = v, s.title, v
 		case "owner_id":
 			v := int64(1 + rng.IntN(49))
