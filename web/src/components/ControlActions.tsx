@@ -4,7 +4,6 @@ import {
   Anchor,
   Button,
   Group,
-  Modal,
   Select,
   Stack,
   Table,
@@ -13,25 +12,22 @@ import {
   Textarea,
   VisuallyHidden,
 } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api, errorMessage } from '../lib/api';
 import { mapApiErrors } from '../lib/fieldErrors';
+import { submitHandler } from '../lib/forms';
 import { localToRfc3339, rfc3339ToLocal } from '../lib/history';
-import { useFrameworkOptions } from '../lib/hooks';
+import { useFrameworkOptions, useInvalidate } from '../lib/hooks';
 import { EFFECTIVENESS, TEST_RESULTS, type Control, type Effectiveness, type Framework } from '../lib/types';
+import { DataTable } from './DataTable';
+import { FormAlert } from './FormAlert';
+import { FormModal } from './FormModal';
+import { UnmapButton } from './UnmapButton';
 
 /** After a write on a control: refetch controls, coverage, risks (they list controls) and the dashboard. */
-export function useControlWrite() {
-  const qc = useQueryClient();
-  return () => {
-    qc.invalidateQueries({ queryKey: ['controls'] });
-    qc.invalidateQueries({ queryKey: ['frameworks'] });
-    qc.invalidateQueries({ queryKey: ['risks'] });
-    qc.invalidateQueries({ queryKey: ['dashboard'] });
-  };
-}
+const useControlWrite = () => useInvalidate(['controls', 'frameworks', 'risks', 'dashboard']);
 
 function nowLocal(): string {
   return rfc3339ToLocal(new Date().toISOString());
@@ -73,64 +69,45 @@ export function RecordTestModal({
     onClose();
   };
   const errs = mapApiErrors(m.error, ['tested_at', 'result', 'notes']);
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    m.mutate();
-  };
   return (
-    <Modal
+    <FormModal
       opened={opened}
       onClose={close}
       title={`Record a test of ${control.code}`}
-      centered
-      closeButtonProps={{ 'aria-label': 'Close' }}
+      onSubmit={() => m.mutate()}
+      submitLabel="Save test"
+      pending={m.isPending}
     >
-      <form onSubmit={submit} noValidate>
-        <Stack>
-          {errs.form && (
-            <Alert color="red" role="alert" title="Could not record the test">
-              {errs.form}
-            </Alert>
-          )}
-          <TextInput
-            label="Tested at (your local time)"
-            description="When the test was performed; not in the future"
-            type="datetime-local"
-            step={1}
-            required
-            value={testedAt}
-            onChange={(e) => setTestedAt(e.currentTarget.value)}
-            error={errs.fields.tested_at}
-          />
-          <Select
-            label="Result"
-            required
-            placeholder="Choose a result"
-            data={[...TEST_RESULTS]}
-            value={result}
-            onChange={setResult}
-            error={errs.fields.result}
-          />
-          <Textarea
-            label="Notes"
-            autosize
-            minRows={2}
-            maxLength={5000}
-            value={notes}
-            onChange={(e) => setNotes(e.currentTarget.value)}
-            error={errs.fields.notes}
-          />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={close}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={m.isPending}>
-              Save test
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+      <FormAlert message={errs.form} title="Could not record the test" />
+      <TextInput
+        label="Tested at (your local time)"
+        description="When the test was performed; not in the future"
+        type="datetime-local"
+        step={1}
+        required
+        value={testedAt}
+        onChange={(e) => setTestedAt(e.currentTarget.value)}
+        error={errs.fields.tested_at}
+      />
+      <Select
+        label="Result"
+        required
+        placeholder="Choose a result"
+        data={[...TEST_RESULTS]}
+        value={result}
+        onChange={setResult}
+        error={errs.fields.result}
+      />
+      <Textarea
+        label="Notes"
+        autosize
+        minRows={2}
+        maxLength={5000}
+        value={notes}
+        onChange={(e) => setNotes(e.currentTarget.value)}
+        error={errs.fields.notes}
+      />
+    </FormModal>
   );
 }
 
@@ -167,59 +144,40 @@ export function EffectivenessModal({
     onClose();
   };
   const errs = mapApiErrors(m.error, ['effectiveness', 'notes']);
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    m.mutate();
-  };
   return (
-    <Modal
+    <FormModal
       opened={opened}
       onClose={close}
       title={`Change the effectiveness of ${control.code}`}
-      centered
-      closeButtonProps={{ 'aria-label': 'Close' }}
+      onSubmit={() => m.mutate()}
+      submitLabel="Save effectiveness"
+      pending={m.isPending}
     >
-      <form onSubmit={submit} noValidate>
-        <Stack>
-          <Text size="sm">
-            Currently <b>{control.effectiveness}</b>. Your name and notes are kept in the effectiveness history.
-          </Text>
-          {errs.form && (
-            <Alert color="red" role="alert" title="Could not change the effectiveness">
-              {errs.form}
-            </Alert>
-          )}
-          <Select
-            label="Effectiveness"
-            required
-            data={[...EFFECTIVENESS]}
-            allowDeselect={false}
-            value={value}
-            onChange={setValue}
-            error={errs.fields.effectiveness}
-          />
-          <Textarea
-            label="Notes"
-            description="Why the rating changes (required)"
-            required
-            autosize
-            minRows={3}
-            maxLength={5000}
-            value={notes}
-            onChange={(e) => setNotes(e.currentTarget.value)}
-            error={errs.fields.notes}
-          />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={close}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={m.isPending}>
-              Save effectiveness
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+      <Text size="sm">
+        Currently <b>{control.effectiveness}</b>. Your name and notes are kept in the effectiveness history.
+      </Text>
+      <FormAlert message={errs.form} title="Could not change the effectiveness" />
+      <Select
+        label="Effectiveness"
+        required
+        data={[...EFFECTIVENESS]}
+        allowDeselect={false}
+        value={value}
+        onChange={setValue}
+        error={errs.fields.effectiveness}
+      />
+      <Textarea
+        label="Notes"
+        description="Why the rating changes (required)"
+        required
+        autosize
+        minRows={3}
+        maxLength={5000}
+        value={notes}
+        onChange={(e) => setNotes(e.currentTarget.value)}
+        error={errs.fields.notes}
+      />
+    </FormModal>
   );
 }
 
@@ -264,49 +222,31 @@ export function RequirementMappings({ control, editable }: { control: Control; e
       {reqs.length === 0 ? (
         <Text c="dimmed">No requirements mapped.</Text>
       ) : (
-        <Table.ScrollContainer minWidth={520}>
-          <Table>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th scope="col">Framework</Table.Th>
-                <Table.Th scope="col">Code</Table.Th>
-                <Table.Th scope="col">Requirement</Table.Th>
-                {editable && (
-                  <Table.Th scope="col">
-                    <VisuallyHidden>Actions</VisuallyHidden>
-                  </Table.Th>
-                )}
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {reqs.map((r) => (
-                <Table.Tr key={r.id}>
-                  <Table.Td>
-                    <Anchor component={Link} to={`/frameworks/${r.framework_id}`}>
-                      {r.framework_name}
-                    </Anchor>
-                  </Table.Td>
-                  <Table.Td>{r.code}</Table.Td>
-                  <Table.Td style={{ overflowWrap: 'anywhere' }}>{r.title}</Table.Td>
-                  {editable && (
-                    <Table.Td>
-                      <Button
-                        size="compact-xs"
-                        variant="subtle"
-                        color="red"
-                        onClick={() => unmap.mutate(r.id)}
-                        loading={unmap.isPending && unmap.variables === r.id}
-                        aria-label={`Unmap requirement ${r.code} of ${r.framework_name}`}
-                      >
-                        Unmap
-                      </Button>
-                    </Table.Td>
-                  )}
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+        <DataTable
+          minWidth={520}
+          columns={['Framework', 'Code', 'Requirement', editable && <VisuallyHidden>Actions</VisuallyHidden>]}
+        >
+          {reqs.map((r) => (
+            <Table.Tr key={r.id}>
+              <Table.Td>
+                <Anchor component={Link} to={`/frameworks/${r.framework_id}`}>
+                  {r.framework_name}
+                </Anchor>
+              </Table.Td>
+              <Table.Td>{r.code}</Table.Td>
+              <Table.Td style={{ overflowWrap: 'anywhere' }}>{r.title}</Table.Td>
+              {editable && (
+                <Table.Td>
+                  <UnmapButton
+                    label={`Unmap requirement ${r.code} of ${r.framework_name}`}
+                    onClick={() => unmap.mutate(r.id)}
+                    loading={unmap.isPending && unmap.variables === r.id}
+                  />
+                </Table.Td>
+              )}
+            </Table.Tr>
+          ))}
+        </DataTable>
       )}
       {unmap.error ? (
         <Alert color="red" role="alert">
@@ -315,10 +255,9 @@ export function RequirementMappings({ control, editable }: { control: Control; e
       ) : null}
       {editable && (
         <form
-          onSubmit={(e) => {
-            e.preventDefault();
+          onSubmit={submitHandler(() => {
             if (requirementId) map.mutate();
-          }}
+          })}
           noValidate
           aria-label="Map a requirement"
         >

@@ -1,4 +1,4 @@
-import { Badge } from '@mantine/core';
+import { Badge, Table } from '@mantine/core';
 import { controlStatusColor, effectivenessColor } from '../lib/controls';
 
 // Badges never shrink below their text: in a narrow table column Mantine would cut it short.
@@ -17,5 +17,19 @@ export function ControlStatusBadge({ value }: { value: string }) {
     <Badge color={controlStatusColor(value)} variant={value === 'Archived' ? 'outline' : 'filled'} style={whole}>
       {value}
     </Badge>
+  );
+}
+
+/** The Status and Effectiveness cells of a control's table row. */
+export function ControlBadgeCells({ control }: { control: { status: string; effectiveness: string } }) {
+  return (
+    <>
+      <Table.Td>
+        <ControlStatusBadge value={control.status} />
+      </Table.Td>
+      <Table.Td>
+        <EffectivenessBadge value={control.effectiveness} />
+      </Table.Td>
+    </>
   );
 }

@@ -5,6 +5,7 @@ import { eventLabel, formatValue } from '../lib/history';
 import type { HistoryEntry } from '../lib/types';
 import { ErrorAlert } from './ErrorAlert';
 import { Loading } from './Loading';
+import { Section } from './Section';
 
 /** The audit trail of one stream (GET …/history), newest last, as a timeline. */
 export function HistoryTimeline({ path, queryKey }: { path: string; queryKey: readonly unknown[] }) {
@@ -43,5 +44,14 @@ export function HistoryTimeline({ path, queryKey }: { path: string; queryKey: re
         </Timeline.Item>
       ))}
     </Timeline>
+  );
+}
+
+/** The "History" section of a detail page. */
+export function HistorySection({ path, queryKey }: { path: string; queryKey: readonly unknown[] }) {
+  return (
+    <Section id="history-title" title="History">
+      <HistoryTimeline path={path} queryKey={queryKey} />
+    </Section>
   );
 }

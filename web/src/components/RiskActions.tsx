@@ -12,42 +12,38 @@ import {
   Text,
   TextInput,
   Textarea,
-  Title,
   VisuallyHidden,
 } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router-dom';
-import { useState, type FormEvent } from 'react';
-import { api, ApiError, errorMessage } from '../lib/api';
+import { useState } from 'react';
+import { api, errorMessage, ifMatch, isConflict } from '../lib/api';
 import { useAuth } from '../lib/auth';
 import { controlLabel } from '../lib/controls';
 import { mapApiErrors } from '../lib/fieldErrors';
-import { useMembers } from '../lib/hooks';
-import { ifMatch } from '../lib/riskForm';
+import { submitHandler } from '../lib/forms';
+import { useInvalidate, useMembers } from '../lib/hooks';
 import type { Control, ControlSummary, ListMeta, Risk, RiskResponse } from '../lib/types';
-import { ControlStatusBadge, EffectivenessBadge } from './ControlBadges';
+import { AddForm } from './AddForm';
+import { ControlBadgeCells } from './ControlBadges';
+import { DataTable } from './DataTable';
+import { FormAlert } from './FormAlert';
+import { UnmapButton } from './UnmapButton';
 
-export const RESPONSE_TYPES = ['mitigate', 'accept', 'transfer', 'avoid'];
-export const RESPONSE_STATUSES = [
+const RESPONSE_TYPES = ['mitigate', 'accept', 'transfer', 'avoid'];
+const RESPONSE_STATUSES = [
   { value: 'planned', label: 'planned' },
   { value: 'in_progress', label: 'in progress' },
   { value: 'done', label: 'done' },
 ];
 
 /** After a write: refetch the risk, its history, lists, controls (they list their risks) and the dashboard. */
-function useRiskWrite() {
-  const qc = useQueryClient();
-  return () => {
-    qc.invalidateQueries({ queryKey: ['risks'] });
-    qc.invalidateQueries({ queryKey: ['controls'] });
-    qc.invalidateQueries({ queryKey: ['dashboard'] });
-  };
-}
+const useRiskWrite = () => useInvalidate(['risks', 'controls', 'dashboard']);
 
 function ConflictOrError({ error, onReload }: { error: unknown; onReload: () => void }) {
   if (!error) return null;
-  if (error instanceof ApiError && error.code === 'CONFLICT') {
+  if (isConflict(error)) {
     return (
       <Alert color="orange" role="alert" title="Someone else changed this risk">
         <Button size="xs" onClick={onReload}>
@@ -120,75 +116,62 @@ export function AddResponseForm({ risk }: { risk: Risk }) {
     },
   });
   const errs = mapApiErrors(m.error, RESPONSE_FIELDS);
-  const conflict = m.error instanceof ApiError && m.error.code === 'CONFLICT';
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    m.mutate();
-  };
   return (
-    <form onSubmit={submit} noValidate aria-labelledby="add-response-title">
-      <Stack gap="xs" mt="md">
-        <Title order={3} size="h5" id="add-response-title">
-          Add a response
-        </Title>
-        {conflict ? (
-          <ConflictOrError
-            error={m.error}
-            onReload={() => {
-              m.reset();
-              done();
-            }}
-          />
-        ) : (
-          errs.form && (
-            <Alert color="red" role="alert">
-              {errs.form}
-            </Alert>
-          )
-        )}
-        <SimpleGrid cols={{ base: 1, sm: 3 }}>
-          <Select
-            label="Type"
-            data={RESPONSE_TYPES}
-            value={type}
-            allowDeselect={false}
-            onChange={(v) => v && setType(v)}
-            error={errs.fields.type}
-          />
-          <Select
-            label="Owner"
-            clearable
-            searchable
-            placeholder="No owner"
-            data={members.options}
-            value={owner || null}
-            onChange={(v) => setOwner(v ?? '')}
-            error={errs.fields.owner_id}
-          />
-          <TextInput
-            label="Due date"
-            type="date"
-            value={due}
-            onChange={(e) => setDue(e.currentTarget.value)}
-            error={errs.fields.due_date}
-          />
-        </SimpleGrid>
-        <Textarea
-          label="Description"
-          required
-          autosize
-          minRows={2}
-          value={description}
-          onChange={(e) => setDescription(e.currentTarget.value)}
-          error={errs.fields.description}
+    <AddForm
+      id="add-response-title"
+      title="Add a response"
+      onSubmit={() => m.mutate()}
+      submitLabel="Add response"
+      pending={m.isPending}
+    >
+      {isConflict(m.error) ? (
+        <ConflictOrError
+          error={m.error}
+          onReload={() => {
+            m.reset();
+            done();
+          }}
         />
-        <Group>
-          <Button type="submit" size="sm" loading={m.isPending}>
-            Add response
-          </Button>
-        </Group>
-      </Stack>
-    </form>
+      ) : (
+        <FormAlert message={errs.form} />
+      )}
+      <SimpleGrid cols={{ base: 1, sm: 3 }}>
+        <Select
+          label="Type"
+          data={RESPONSE_TYPES}
+          value={type}
+          allowDeselect={false}
+          onChange={(v) => v && setType(v)}
+          error={errs.fields.type}
+        />
+        <Select
+          label="Owner"
+          clearable
+          searchable
+          placeholder="No owner"
+          data={members.options}
+          value={owner || null}
+          onChange={(v) => setOwner(v ?? '')}
+          error={errs.fields.owner_id}
+        />
+        <TextInput
+          label="Due date"
+          type="date"
+          value={due}
+          onChange={(e) => setDue(e.currentTarget.value)}
+          error={errs.fields.due_date}
+        />
+      </SimpleGrid>
+      <Textarea
+        label="Description"
+        required
+        autosize
+        minRows={2}
+        value={description}
+        onChange={(e) => setDescription(e.currentTarget.value)}
+        error={errs.fields.description}
+      />
+    </AddForm>
   );
 }
 
@@ -267,62 +250,38 @@ export function ControlMappings({ risk, editable }: { risk: Risk; editable: bool
   const controls: ControlSummary[] | null = risk.controls ?? null;
   const ids = controls ? controls.map((c) => c.id) : risk.control_ids;
   const unmapButton = (id: number, name: string) => (
-    <Button
-      size="compact-xs"
-      variant="subtle"
-      color="red"
+    <UnmapButton
+      label={`Unmap control ${name}`}
       onClick={() => unmap.mutate(id)}
       loading={unmap.isPending && unmap.variables === id}
-      aria-label={`Unmap control ${name}`}
-    >
-      Unmap
-    </Button>
+    />
   );
   return (
     <Stack gap="xs">
       {ids.length === 0 ? (
         <Text c="dimmed">No controls mapped.</Text>
       ) : controls ? (
-        <Table.ScrollContainer minWidth={560}>
-          <Table>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th scope="col">Code</Table.Th>
-                <Table.Th scope="col">Title</Table.Th>
-                <Table.Th scope="col">Status</Table.Th>
-                <Table.Th scope="col">Effectiveness</Table.Th>
-                {editable && (
-                  <Table.Th scope="col">
-                    <VisuallyHidden>Actions</VisuallyHidden>
-                  </Table.Th>
+        <DataTable
+          minWidth={560}
+          columns={['Code', 'Title', 'Status', 'Effectiveness', editable && <VisuallyHidden>Actions</VisuallyHidden>]}
+        >
+          {controls.map((c) => (
+            <Table.Tr key={c.id}>
+              <Table.Td>
+                {canSearch ? (
+                  <Anchor component={Link} to={`/controls/${c.id}`}>
+                    {c.code}
+                  </Anchor>
+                ) : (
+                  c.code
                 )}
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {controls.map((c) => (
-                <Table.Tr key={c.id}>
-                  <Table.Td>
-                    {canSearch ? (
-                      <Anchor component={Link} to={`/controls/${c.id}`}>
-                        {c.code}
-                      </Anchor>
-                    ) : (
-                      c.code
-                    )}
-                  </Table.Td>
-                  <Table.Td style={{ overflowWrap: 'anywhere' }}>{c.title}</Table.Td>
-                  <Table.Td>
-                    <ControlStatusBadge value={c.status} />
-                  </Table.Td>
-                  <Table.Td>
-                    <EffectivenessBadge value={c.effectiveness} />
-                  </Table.Td>
-                  {editable && <Table.Td>{unmapButton(c.id, c.code)}</Table.Td>}
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+              </Table.Td>
+              <Table.Td style={{ overflowWrap: 'anywhere' }}>{c.title}</Table.Td>
+              <ControlBadgeCells control={c} />
+              {editable && <Table.Td>{unmapButton(c.id, c.code)}</Table.Td>}
+            </Table.Tr>
+          ))}
+        </DataTable>
       ) : (
         <Group gap="xs" component="ul" p={0} m={0} style={{ listStyle: 'none' }}>
           {ids.map((c) => (
@@ -342,10 +301,9 @@ export function ControlMappings({ risk, editable }: { risk: Risk; editable: bool
       />
       {editable && (
         <form
-          onSubmit={(e) => {
-            e.preventDefault();
+          onSubmit={submitHandler(() => {
             if (chosen !== null) map.mutate();
-          }}
+          })}
           noValidate
           aria-label="Map a control"
         >
@@ -379,7 +337,7 @@ export function ControlMappings({ risk, editable }: { risk: Risk; editable: bool
               Map control
             </Button>
           </Group>
-          {map.error instanceof ApiError && map.error.code === 'CONFLICT' ? (
+          {isConflict(map.error) ? (
             <ConflictOrError
               error={map.error}
               onReload={() => {

@@ -112,3 +112,17 @@ export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/** If-Match value for a version, in the form the server sends in ETag. */
+export function ifMatch(version: number): string {
+  return `"${version}"`;
+}
+
+/** A 409 answer: someone else changed the record since it was loaded. */
+export function isConflict(err: unknown): boolean {
+  return err instanceof ApiError && err.code === 'CONFLICT';
+}
+
+export function isNotFound(err: unknown): boolean {
+  return err instanceof ApiError && err.status === 404;
+}

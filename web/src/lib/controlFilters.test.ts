@@ -11,7 +11,7 @@ import {
   withControlFilter,
   type ControlFilters,
 } from './controlFilters';
-import { hasPrevious, nextPage, pageNumber, previousPage } from './riskFilters';
+import { hasPrevious, nextPage, pageNumber, previousPage } from './listState';
 
 describe('control list URL state', () => {
   it('parses valid values and drops invalid ones', () => {

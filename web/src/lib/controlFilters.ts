@@ -1,6 +1,15 @@
-// URL search-param state of the control list: filters, sort and keyset paging (pure).
+// URL search-param state of the control and framework lists: filters, sort and keyset paging (pure).
 // Paging works as on the risk list: `cursor` plus a `prev` stack of earlier cursors.
-import { oneOf, positiveInt, type Paging } from './riskFilters';
+import {
+  listApiQuery,
+  oneOf,
+  parsePaging,
+  positiveInt,
+  searchText,
+  serializeListState,
+  withListFilter,
+  type Paging,
+} from './listState';
 import {
   CONTROL_SORTS,
   CONTROL_STATUSES,
@@ -45,43 +54,19 @@ export function parseControlFilters(params: URLSearchParams): ControlFilters {
     effectiveness: oneOf(EFFECTIVENESS, params.get('effectiveness')),
     type: oneOf(CONTROL_TYPES, params.get('type')),
     owner_id: positiveInt(params.get('owner_id')),
-    q: (params.get('q') ?? '').slice(0, 200),
+    q: searchText(params),
     sort: oneOf(CONTROL_SORTS, params.get('sort')),
-    cursor: params.get('cursor') ?? '',
-    prev: params.getAll('prev'),
+    ...parsePaging(params),
   };
 }
 
-/** Writes the list state into URL search params, omitting empty values, in a stable order. */
-export function serializeControlFilters(f: ControlFilters): URLSearchParams {
-  const p = new URLSearchParams();
-  for (const k of CONTROL_FILTER_KEYS) {
-    const v = f[k];
-    if (v) p.set(k, v);
-  }
-  if (f.cursor) {
-    p.set('cursor', f.cursor);
-    for (const c of f.prev) p.append('prev', c);
-  }
-  return p;
-}
+export const serializeControlFilters = (f: ControlFilters) => serializeListState(f, CONTROL_FILTER_KEYS);
 
-/** The query for GET /api/controls (never the "prev" stack). */
-export function toControlApiQuery(f: ControlFilters, limit = 50): URLSearchParams {
-  const p = new URLSearchParams();
-  for (const k of CONTROL_FILTER_KEYS) {
-    const v = f[k];
-    if (v) p.set(k, v);
-  }
-  if (f.cursor) p.set('cursor', f.cursor);
-  p.set('limit', String(limit));
-  return p;
-}
+/** The query for GET /api/controls. */
+export const toControlApiQuery = (f: ControlFilters, limit = 50) => listApiQuery(f, CONTROL_FILTER_KEYS, limit);
 
-/** Changing a filter or the sort starts again from the first page. */
-export function withControlFilter(f: ControlFilters, key: ControlFilterKey, value: string): ControlFilters {
-  return { ...f, [key]: value, cursor: '', prev: [] } as ControlFilters;
-}
+export const withControlFilter = (f: ControlFilters, key: ControlFilterKey, value: string) =>
+  withListFilter(f, key, value);
 
 export function clearControlFilters(f: ControlFilters): ControlFilters {
   return { ...EMPTY_CONTROL_FILTERS, sort: f.sort };
@@ -92,24 +77,12 @@ export interface FrameworkFilters extends Paging {
   q: string;
 }
 
+const FRAMEWORK_FILTER_KEYS = ['q'] as const;
+
 export function parseFrameworkFilters(params: URLSearchParams): FrameworkFilters {
-  return { q: (params.get('q') ?? '').slice(0, 200), cursor: params.get('cursor') ?? '', prev: params.getAll('prev') };
+  return { q: searchText(params), ...parsePaging(params) };
 }
 
-export function serializeFrameworkFilters(f: FrameworkFilters): URLSearchParams {
-  const p = new URLSearchParams();
-  if (f.q) p.set('q', f.q);
-  if (f.cursor) {
-    p.set('cursor', f.cursor);
-    for (const c of f.prev) p.append('prev', c);
-  }
-  return p;
-}
+export const serializeFrameworkFilters = (f: FrameworkFilters) => serializeListState(f, FRAMEWORK_FILTER_KEYS);
 
-export function toFrameworkApiQuery(f: FrameworkFilters, limit = 50): URLSearchParams {
-  const p = new URLSearchParams();
-  if (f.q) p.set('q', f.q);
-  if (f.cursor) p.set('cursor', f.cursor);
-  p.set('limit', String(limit));
-  return p;
-}
+export const toFrameworkApiQuery = (f: FrameworkFilters, limit = 50) => listApiQuery(f, FRAMEWORK_FILTER_KEYS, limit);

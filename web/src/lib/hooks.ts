@@ -1,4 +1,4 @@
-import { useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from './api';
 import { useAuth } from './auth';
 import type { Framework, ListMeta, Member } from './types';
@@ -39,4 +39,21 @@ export function useFrameworkOptions() {
   };
   const options = (q.data ?? []).map((f) => ({ value: String(f.id), label: label(f) }));
   return { frameworks: q.data ?? [], name, options, isLoading: q.isLoading, error: q.error };
+}
+
+/** One page of a keyset-paged list (GET /api/<resource>); the previous page stays shown while the next loads. */
+export function usePagedList<T>(resource: 'risks' | 'controls' | 'frameworks', apiQuery: URLSearchParams) {
+  return useQuery({
+    queryKey: [resource, 'list', apiQuery.toString()],
+    queryFn: () => api<T[], ListMeta>(`/${resource}`, { query: apiQuery }),
+    placeholderData: keepPreviousData,
+  });
+}
+
+/** A function that refetches every query under these keys (after a write that affects them). */
+export function useInvalidate(keys: readonly string[]) {
+  const qc = useQueryClient();
+  return () => {
+    for (const k of keys) qc.invalidateQueries({ queryKey: [k] });
+  };
 }

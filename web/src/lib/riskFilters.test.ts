@@ -2,15 +2,12 @@ import { describe, expect, it } from 'vitest';
 import {
   EMPTY_FILTERS,
   type RiskFilters,
-  hasPrevious,
-  nextPage,
-  pageNumber,
   parseRiskFilters,
-  previousPage,
   serializeRiskFilters,
   toApiQuery,
   withFilter,
 } from './riskFilters';
+import { hasPrevious, nextPage, pageNumber, previousPage } from './listState';
 
 describe('risk list URL state', () => {
   it('parses valid values and drops invalid ones', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formToCreate, formToPatch, ifMatch, riskToForm } from './riskForm';
+import { ifMatch } from './api';
+import { formToCreate, formToPatch, riskToForm } from './riskForm';
 import type { Risk } from './types';
 
 const risk: Risk = {

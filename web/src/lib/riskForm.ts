@@ -89,8 +89,3 @@ export function formToPatch(v: RiskFormValues, original: Risk): Record<string, u
   }
   return patch;
 }
-
-/** If-Match value for a version, in the form the server sends in ETag. */
-export function ifMatch(version: number): string {
-  return `"${version}"`;
-}
