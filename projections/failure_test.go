@@ -17,6 +17,7 @@ import (
 	"github.com/strata-grc/strata/events"
 	"github.com/strata-grc/strata/events/postgres"
 	"github.com/strata-grc/strata/projections"
+	"github.com/strata-grc/strata/projections/projectiontest"
 	"github.com/strata-grc/strata/schema/testdb"
 )
 
@@ -124,8 +125,7 @@ func newEvents(n int) []events.NewEvent {
 // startRunner runs a runner over p until the test ends; errs receives batch failures.
 func startRunner(t *testing.T, db *testdb.DB, store *postgres.Store, p projections.Projector, errs chan<- error) *projections.Runner {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	r, err := projections.NewRunner(ctx, projections.RunnerConfig{
+	r := projectiontest.Run(t, projections.RunnerConfig{
 		Store: store, Pool: db.Pool, Projectors: []projections.Projector{p},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Subscriber: projections.SubscriberConfig{
@@ -139,34 +139,12 @@ func startRunner(t *testing.T, db *testdb.DB, store *postgres.Store, p projectio
 			},
 		},
 	})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- r.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		_ = r.Close()
-		if err := <-done; err != nil {
-			t.Errorf("runner: %v", err)
-		}
-	})
-	select {
-	case <-r.Running():
-	case err := <-done:
-		t.Fatalf("runner stopped before running: %v", err)
-	}
 	return r
 }
 
 func waitFor(t *testing.T, r *projections.Runner, name string, pos events.Position) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if !r.Tracker.Wait(ctx, []string{name}, pos) {
-		t.Fatalf("%s did not reach %+v; it is at %+v", name, pos, r.Tracker.Position(name))
-	}
+	projectiontest.Wait(t, r, pos, name)
 }
 
 // A projector that fails part-way through a batch leaves neither its rows nor its

@@ -20,6 +20,7 @@ import (
 	"github.com/strata-grc/strata/events/postgres"
 	"github.com/strata-grc/strata/projections"
 	pcontrols "github.com/strata-grc/strata/projections/controls"
+	"github.com/strata-grc/strata/projections/projectiontest"
 	"github.com/strata-grc/strata/schema/testdb"
 )
 
@@ -80,40 +81,17 @@ func newHandlerEnv(t *testing.T) *handlerEnv {
 // project runs the controls projection until the test ends.
 func (e *handlerEnv) project(t *testing.T) *projections.Runner {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	r, err := projections.NewRunner(ctx, projections.RunnerConfig{
+	r := projectiontest.Run(t, projections.RunnerConfig{
 		Store: e.pg, Pool: e.db.Pool, Projectors: []projections.Projector{pcontrols.New(e.reg)},
 		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Subscriber: projections.SubscriberConfig{IdlePoll: 20 * time.Millisecond, Wakeup: e.pg.Wakeup().C},
 	})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- r.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		_ = r.Close()
-		if err := <-done; err != nil {
-			t.Errorf("runner: %v", err)
-		}
-	})
-	select {
-	case <-r.Running():
-	case err := <-done:
-		t.Fatalf("runner stopped before running: %v", err)
-	}
 	return r
 }
 
 func waitProjected(t *testing.T, r *projections.Runner, pos events.Position) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if !r.Tracker.Wait(ctx, []string{pcontrols.Name}, pos) {
-		t.Fatalf("the controls projection did not reach %+v; it is at %+v", pos, r.Tracker.Position(pcontrols.Name))
-	}
+	projectiontest.Wait(t, r, pos, pcontrols.Name)
 }
 
 func control(code string) ev.Fields {

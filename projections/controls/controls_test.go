@@ -24,6 +24,7 @@ import (
 	"github.com/strata-grc/strata/events/postgres"
 	"github.com/strata-grc/strata/projections"
 	"github.com/strata-grc/strata/projections/controls"
+	"github.com/strata-grc/strata/projections/projectiontest"
 	queries "github.com/strata-grc/strata/queries/controls"
 	"github.com/strata-grc/strata/schema/testdb"
 )
@@ -60,8 +61,7 @@ func newEnv(t *testing.T, live func(projections.Projector) projections.Projector
 	if live != nil {
 		p = live(p)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	e.runner, err = projections.NewRunner(ctx, projections.RunnerConfig{
+	e.runner = projectiontest.Run(t, projections.RunnerConfig{
 		Store: e.store, Pool: e.db.Pool, Projectors: []projections.Projector{p},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Subscriber: projections.SubscriberConfig{
@@ -73,24 +73,6 @@ func newEnv(t *testing.T, live func(projections.Projector) projections.Projector
 			},
 		},
 	})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- e.runner.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		_ = e.runner.Close()
-		if err := <-done; err != nil {
-			t.Errorf("runner: %v", err)
-		}
-	})
-	select {
-	case <-e.runner.Running():
-	case err := <-done:
-		t.Fatalf("runner stopped before running: %v", err)
-	}
 	return e
 }
 
@@ -111,11 +93,7 @@ func (e *env) checkRunner(t *testing.T) {
 
 func (e *env) wait(t *testing.T, pos events.Position) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if !e.runner.Tracker.Wait(ctx, []string{e.proj.Name()}, pos) {
-		t.Fatalf("the controls projection did not reach %+v; it is at %+v", pos, e.runner.Tracker.Position(e.proj.Name()))
-	}
+	projectiontest.Wait(t, e.runner, pos, e.proj.Name())
 }
 
 // orgState is what the generator knows of one organization.

@@ -21,6 +21,7 @@ import (
 	"github.com/strata-grc/strata/events/postgres"
 	"github.com/strata-grc/strata/projections"
 	pcontrols "github.com/strata-grc/strata/projections/controls"
+	"github.com/strata-grc/strata/projections/projectiontest"
 	"github.com/strata-grc/strata/queries"
 	qc "github.com/strata-grc/strata/queries/controls"
 	"github.com/strata-grc/strata/schema/testdb"
@@ -50,41 +51,18 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	e.r = qc.NewReader(e.db.Pool, e.h.Controls(), e.h.Frameworks())
-	ctx, cancel := context.WithCancel(context.Background())
-	e.runner, err = projections.NewRunner(ctx, projections.RunnerConfig{
+	e.runner = projectiontest.Run(t, projections.RunnerConfig{
 		Store: store, Pool: e.db.Pool, Projectors: []projections.Projector{pcontrols.New(reg)},
 		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Subscriber: projections.SubscriberConfig{IdlePoll: 20 * time.Millisecond, Wakeup: store.Wakeup().C},
 	})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- e.runner.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		_ = e.runner.Close()
-		if err := <-done; err != nil {
-			t.Errorf("runner: %v", err)
-		}
-	})
-	select {
-	case <-e.runner.Running():
-	case err := <-done:
-		t.Fatalf("runner stopped before running: %v", err)
-	}
 	return e
 }
 
 // sync waits for the read model to hold every change made so far.
 func (e *env) sync() {
 	e.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if !e.runner.Tracker.Wait(ctx, []string{pcontrols.Name}, e.last) {
-		e.t.Fatalf("the controls projection did not reach %+v", e.last)
-	}
+	projectiontest.Wait(e.t, e.runner, e.last, pcontrols.Name)
 }
 
 func (e *env) done(res commands.Result, err error) commands.Result {
