@@ -55,7 +55,6 @@ type Control struct {
 	Decisive *time.Time
 	// Requirements maps each mapped requirement to its framework.
 	Requirements map[int64]int64
-	Tests        int
 }
 
 // EvolveControl applies an event to the state.
@@ -68,7 +67,6 @@ func EvolveControl(c Control, p events.Payload, _ events.Event) Control {
 	case ev.ControlStatusChanged:
 		c.Status = e.To
 	case ev.ControlTestRecorded:
-		c.Tests++
 		at := e.TestedAt
 		if c.LastTestedAt == nil || at.After(*c.LastTestedAt) {
 			c.LastTestedAt = &at

@@ -1111,7 +1111,6 @@ func TestEvolveControl(t *testing.T) {
 		Status: Active, Effectiveness: PartiallyEffective,
 		LastTestedAt: ptr(day(9)), Decisive: ptr(day(5)),
 		Requirements: map[int64]int64{101: 3, 103: 4},
-		Tests:        3,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("state:\n got %s\nwant %s", asJSON(c), asJSON(want))
@@ -1140,9 +1139,6 @@ func TestEvolveControlLastTestedAtIsTheMaximum(t *testing.T) {
 			}
 			if decisive.IsZero() != (c.Decisive == nil) || c.Decisive != nil && !c.Decisive.Equal(decisive) {
 				t.Fatalf("after a %s test at %v: decisive %v, want %v", result, at, c.Decisive, decisive)
-			}
-			if c.Tests != i+1 {
-				t.Fatalf("%d tests counted, want %d", c.Tests, i+1)
 			}
 		}
 	}
@@ -1181,8 +1177,8 @@ func TestEvolveControlCopiesOnWrite(t *testing.T) {
 	// Tests: the earlier state's dates stay.
 	t1 := EvolveControl(before, tested(11, day(5), Pass), events.Event{})
 	_ = EvolveControl(t1, tested(12, day(9), Fail), events.Event{})
-	if !t1.LastTestedAt.Equal(day(5)) || !t1.Decisive.Equal(day(5)) || t1.Tests != 1 {
-		t.Errorf("a later test changed the earlier state: last %v, decisive %v, %d tests", t1.LastTestedAt, t1.Decisive, t1.Tests)
+	if !t1.LastTestedAt.Equal(day(5)) || !t1.Decisive.Equal(day(5)) {
+		t.Errorf("a later test changed the earlier state: last %v, decisive %v", t1.LastTestedAt, t1.Decisive)
 	}
 }
 
@@ -1214,7 +1210,7 @@ func TestEvolveControlUpdatedChangesOnlySetKeys(t *testing.T) {
 			if !reflect.DeepEqual(got.Fields, want) {
 				t.Errorf("fields after %s:\n got %+v\nwant %+v", tc.set, asJSON(got.Fields), asJSON(want))
 			}
-			if got.ID != controlID || got.Status != Active || got.Effectiveness != Ineffective || got.Tests != 1 ||
+			if got.ID != controlID || got.Status != Active || got.Effectiveness != Ineffective ||
 				!reflect.DeepEqual(got.Requirements, map[int64]int64{101: 3}) {
 				t.Errorf("ControlUpdated changed more than fields: %s", asJSON(got))
 			}
