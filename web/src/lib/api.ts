@@ -55,7 +55,7 @@ function buildQuery(query: RequestOptions['query']): string {
   return s ? `?${s}` : '';
 }
 
-export function parseRetryAfter(value: string | null): number | undefined {
+function parseRetryAfter(value: string | null): number | undefined {
   if (!value) return undefined;
   const n = Number(value);
   if (Number.isFinite(n) && n >= 0) return Math.ceil(n);

@@ -64,7 +64,12 @@ export function ControlsListPage() {
           value={filters.framework_id}
           onChange={(v) => set('framework_id', v)}
         />
-        <FilterSelect label="Status" data={CONTROL_STATUSES} value={filters.status} onChange={(v) => set('status', v)} />
+        <FilterSelect
+          label="Status"
+          data={CONTROL_STATUSES}
+          value={filters.status}
+          onChange={(v) => set('status', v)}
+        />
         <FilterSelect
           label="Effectiveness"
           data={EFFECTIVENESS}

@@ -1,9 +1,6 @@
 import {
-  Alert,
   Anchor,
   Badge,
-  Button,
-  Card,
   Group,
   RingProgress,
   SimpleGrid,
@@ -15,17 +12,24 @@ import {
   Title,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
-import { api, ApiError } from '../lib/api';
+import { api, isNotFound } from '../lib/api';
 import { useAuth } from '../lib/auth';
 import { coverageColor } from '../lib/controls';
 import { mapApiErrors } from '../lib/fieldErrors';
+import { recordQuery } from '../lib/records';
 import type { Coverage, Framework } from '../lib/types';
+import { AddForm } from '../components/AddForm';
 import { ControlStatusBadge, EffectivenessBadge } from '../components/ControlBadges';
+import { DataTable } from '../components/DataTable';
+import { DetailField, DetailsCard } from '../components/DetailsCard';
 import { ErrorAlert } from '../components/ErrorAlert';
-import { HistoryTimeline } from '../components/HistoryTimeline';
+import { FormAlert } from '../components/FormAlert';
+import { HistorySection } from '../components/HistoryTimeline';
 import { Loading } from '../components/Loading';
+import { BackLink, NotFoundNotice } from '../components/RecordPageParts';
+import { Section } from '../components/Section';
 
 const REQUIREMENT_FIELDS = ['code', 'title', 'description'];
 
@@ -51,55 +55,43 @@ function AddRequirementForm({ framework }: { framework: Framework }) {
     },
   });
   const errs = mapApiErrors(m.error, REQUIREMENT_FIELDS);
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    m.mutate();
-  };
   return (
-    <form onSubmit={submit} noValidate aria-labelledby="add-requirement-title">
-      <Stack gap="xs" mt="md">
-        <Title order={3} size="h5" id="add-requirement-title">
-          Add a requirement
-        </Title>
-        {errs.form && (
-          <Alert color="red" role="alert">
-            {errs.form}
-          </Alert>
-        )}
-        <SimpleGrid cols={{ base: 1, sm: 2 }}>
-          <TextInput
-            label="Code"
-            required
-            maxLength={50}
-            value={code}
-            onChange={(e) => setCode(e.currentTarget.value)}
-            error={errs.fields.code}
-          />
-          <TextInput
-            label="Title"
-            required
-            maxLength={300}
-            value={title}
-            onChange={(e) => setTitle(e.currentTarget.value)}
-            error={errs.fields.title}
-          />
-        </SimpleGrid>
-        <Textarea
-          label="Description"
-          autosize
-          minRows={2}
-          maxLength={5000}
-          value={description}
-          onChange={(e) => setDescription(e.currentTarget.value)}
-          error={errs.fields.description}
+    <AddForm
+      id="add-requirement-title"
+      title="Add a requirement"
+      onSubmit={() => m.mutate()}
+      submitLabel="Add requirement"
+      pending={m.isPending}
+    >
+      <FormAlert message={errs.form} />
+      <SimpleGrid cols={{ base: 1, sm: 2 }}>
+        <TextInput
+          label="Code"
+          required
+          maxLength={50}
+          value={code}
+          onChange={(e) => setCode(e.currentTarget.value)}
+          error={errs.fields.code}
         />
-        <Group>
-          <Button type="submit" size="sm" loading={m.isPending}>
-            Add requirement
-          </Button>
-        </Group>
-      </Stack>
-    </form>
+        <TextInput
+          label="Title"
+          required
+          maxLength={300}
+          value={title}
+          onChange={(e) => setTitle(e.currentTarget.value)}
+          error={errs.fields.title}
+        />
+      </SimpleGrid>
+      <Textarea
+        label="Description"
+        autosize
+        minRows={2}
+        maxLength={5000}
+        value={description}
+        onChange={(e) => setDescription(e.currentTarget.value)}
+        error={errs.fields.description}
+      />
+    </AddForm>
   );
 }
 
@@ -141,55 +133,41 @@ function CoverageView({ id }: { id: string }) {
           </Text>
         </Stack>
       </Group>
-      <Table.ScrollContainer minWidth={640}>
-        <Table striped>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th scope="col">Code</Table.Th>
-              <Table.Th scope="col">Requirement</Table.Th>
-              <Table.Th scope="col">Covered</Table.Th>
-              <Table.Th scope="col">Controls</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {c.requirements.length === 0 && (
-              <Table.Tr>
-                <Table.Td colSpan={4}>
-                  <Text c="dimmed">This framework has no requirements.</Text>
-                </Table.Td>
-              </Table.Tr>
-            )}
-            {c.requirements.map((r) => (
-              <Table.Tr key={r.id}>
-                <Table.Td>{r.code}</Table.Td>
-                <Table.Td style={{ overflowWrap: 'anywhere' }}>{r.title}</Table.Td>
-                <Table.Td>
-                  <Badge color={r.covered ? '#1e6b30' : 'red'}>{r.covered ? 'Yes' : 'No'}</Badge>
-                </Table.Td>
-                <Table.Td>
-                  {r.controls.length === 0 ? (
-                    <Text size="sm" c="dimmed">
-                      None mapped
-                    </Text>
-                  ) : (
-                    <Stack gap={4} component="ul" p={0} m={0} style={{ listStyle: 'none' }}>
-                      {r.controls.map((ctl) => (
-                        <Group key={ctl.id} gap={6} component="li" wrap="wrap">
-                          <Anchor component={Link} to={`/controls/${ctl.id}`} size="sm">
-                            {ctl.code} {ctl.title}
-                          </Anchor>
-                          <ControlStatusBadge value={ctl.status} />
-                          <EffectivenessBadge value={ctl.effectiveness} />
-                        </Group>
-                      ))}
-                    </Stack>
-                  )}
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
+      <DataTable
+        minWidth={640}
+        columns={['Code', 'Requirement', 'Covered', 'Controls']}
+        striped
+        empty={c.requirements.length === 0 && 'This framework has no requirements.'}
+      >
+        {c.requirements.map((r) => (
+          <Table.Tr key={r.id}>
+            <Table.Td>{r.code}</Table.Td>
+            <Table.Td style={{ overflowWrap: 'anywhere' }}>{r.title}</Table.Td>
+            <Table.Td>
+              <Badge color={r.covered ? '#1e6b30' : 'red'}>{r.covered ? 'Yes' : 'No'}</Badge>
+            </Table.Td>
+            <Table.Td>
+              {r.controls.length === 0 ? (
+                <Text size="sm" c="dimmed">
+                  None mapped
+                </Text>
+              ) : (
+                <Stack gap={4} component="ul" p={0} m={0} style={{ listStyle: 'none' }}>
+                  {r.controls.map((ctl) => (
+                    <Group key={ctl.id} gap={6} component="li" wrap="wrap">
+                      <Anchor component={Link} to={`/controls/${ctl.id}`} size="sm">
+                        {ctl.code} {ctl.title}
+                      </Anchor>
+                      <ControlStatusBadge value={ctl.status} />
+                      <EffectivenessBadge value={ctl.effectiveness} />
+                    </Group>
+                  ))}
+                </Stack>
+              )}
+            </Table.Td>
+          </Table.Tr>
+        ))}
+      </DataTable>
     </Stack>
   );
 }
@@ -197,26 +175,20 @@ function CoverageView({ id }: { id: string }) {
 export function FrameworkPage() {
   const { id = '' } = useParams();
   const { can } = useAuth();
-  const q = useQuery({
-    queryKey: ['frameworks', 'one', id],
-    queryFn: async () => (await api<Framework>(`/frameworks/${id}`)).data,
-  });
+  const q = useQuery(recordQuery<Framework>('frameworks', id));
   const f = q.data;
   const reqs = f?.requirements ?? [];
 
   return (
     <Stack>
-      <Anchor component={Link} to="/frameworks" size="sm">
-        ← Back to frameworks
-      </Anchor>
+      <BackLink to="/frameworks">Back to frameworks</BackLink>
       {q.isLoading && <Loading />}
-      {q.error instanceof ApiError && q.error.status === 404 ? (
-        <Stack>
-          <Title order={1}>Framework #{id}</Title>
-          <Alert color="gray" title="Not found">
-            This framework does not exist in this organization.
-          </Alert>
-        </Stack>
+      {isNotFound(q.error) ? (
+        <NotFoundNotice
+          heading={`Framework #${id}`}
+          title="Not found"
+          message="This framework does not exist in this organization."
+        />
       ) : (
         <ErrorAlert error={q.error} title="Could not load the framework" />
       )}
@@ -226,76 +198,37 @@ export function FrameworkPage() {
             {f.name}
             {f.version ? ` (${f.version})` : ''}
           </Title>
-          <Card withBorder>
-            <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }} component="dl" m={0}>
-              {[
-                ['Version', f.version || '—'],
-                ['Requirements', String(f.requirement_count)],
-                ['Source', f.source === 'import' ? 'Imported from a file' : 'Entered'],
-                ['Created', new Date(f.created_at).toLocaleString()],
-              ].map(([label, value]) => (
-                <div key={label}>
-                  <Text size="xs" c="dimmed" component="dt">
-                    {label}
-                  </Text>
-                  <Text component="dd" m={0}>
-                    {value}
-                  </Text>
-                </div>
-              ))}
-            </SimpleGrid>
-            <Text size="xs" c="dimmed" mt="md">
-              Description
-            </Text>
-            <Text style={{ whiteSpace: 'pre-wrap' }}>{f.description || '—'}</Text>
-          </Card>
+          <DetailsCard description={f.description}>
+            <DetailField label="Version">{f.version || '—'}</DetailField>
+            <DetailField label="Requirements">{f.requirement_count}</DetailField>
+            <DetailField label="Source">{f.source === 'import' ? 'Imported from a file' : 'Entered'}</DetailField>
+            <DetailField label="Created">{new Date(f.created_at).toLocaleString()}</DetailField>
+          </DetailsCard>
 
-          <Card withBorder component="section" aria-labelledby="coverage-title">
-            <Title order={2} size="h4" mb="sm" id="coverage-title">
-              Coverage
-            </Title>
+          <Section id="coverage-title" title="Coverage">
             <CoverageView id={id} />
-          </Card>
+          </Section>
 
-          <Card withBorder component="section" aria-labelledby="requirements-title">
-            <Title order={2} size="h4" mb="sm" id="requirements-title">
-              Requirements
-            </Title>
+          <Section id="requirements-title" title="Requirements">
             {reqs.length ? (
-              <Table.ScrollContainer minWidth={560}>
-                <Table striped>
-                  <Table.Thead>
-                    <Table.Tr>
-                      <Table.Th scope="col">Code</Table.Th>
-                      <Table.Th scope="col">Title</Table.Th>
-                      <Table.Th scope="col">Description</Table.Th>
-                    </Table.Tr>
-                  </Table.Thead>
-                  <Table.Tbody>
-                    {reqs.map((r) => (
-                      <Table.Tr key={r.id}>
-                        <Table.Td>{r.code}</Table.Td>
-                        <Table.Td style={{ overflowWrap: 'anywhere' }}>{r.title}</Table.Td>
-                        <Table.Td style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
-                          {r.description || '—'}
-                        </Table.Td>
-                      </Table.Tr>
-                    ))}
-                  </Table.Tbody>
-                </Table>
-              </Table.ScrollContainer>
+              <DataTable minWidth={560} columns={['Code', 'Title', 'Description']} striped>
+                {reqs.map((r) => (
+                  <Table.Tr key={r.id}>
+                    <Table.Td>{r.code}</Table.Td>
+                    <Table.Td style={{ overflowWrap: 'anywhere' }}>{r.title}</Table.Td>
+                    <Table.Td style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
+                      {r.description || '—'}
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </DataTable>
             ) : (
               <Text c="dimmed">No requirements yet.</Text>
             )}
             {can('controls:write') && <AddRequirementForm framework={f} />}
-          </Card>
+          </Section>
 
-          <Card withBorder component="section" aria-labelledby="history-title">
-            <Title order={2} size="h4" mb="sm" id="history-title">
-              History
-            </Title>
-            <HistoryTimeline path={`/frameworks/${id}/history`} queryKey={['frameworks', 'history', id]} />
-          </Card>
+          <HistorySection path={`/frameworks/${id}/history`} queryKey={['frameworks', 'history', id]} />
         </>
       )}
     </Stack>

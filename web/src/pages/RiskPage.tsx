@@ -1,47 +1,23 @@
-import {
-  Alert,
-  Anchor,
-  Badge,
-  Button,
-  Card,
-  Group,
-  Modal,
-  SimpleGrid,
-  Stack,
-  Table,
-  Text,
-  TextInput,
-  Textarea,
-  Title,
-} from '@mantine/core';
+import { Alert, Badge, Button, Card, Group, Modal, Stack, Table, Text, Textarea, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
-import { api, ApiError, errorMessage } from '../lib/api';
+import { Link, useNavigate, useParams } from 'react-router-dom';
+import { api, errorMessage, ifMatch, isConflict, isNotFound } from '../lib/api';
 import { useAuth } from '../lib/auth';
 import { RATING_COLORS } from '../lib/heatmap';
-import { localToRfc3339, rfc3339ToLocal } from '../lib/history';
 import { useMembers } from '../lib/hooks';
-import { ifMatch } from '../lib/riskForm';
+import { recordQuery, useAsOfView } from '../lib/records';
 import type { Risk } from '../lib/types';
+import { AsOfPicker, HistoricalState } from '../components/AsOfView';
+import { DataTable } from '../components/DataTable';
+import { DetailField, DetailsCard } from '../components/DetailsCard';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { AddResponseForm, ControlMappings, ResponseStatusSelect } from '../components/RiskActions';
-import { HistoryTimeline } from '../components/HistoryTimeline';
+import { HistorySection } from '../components/HistoryTimeline';
 import { Loading } from '../components/Loading';
-
-function Field({ label, children }: { label: string; children: React.ReactNode }) {
-  return (
-    <div>
-      <Text size="xs" c="dimmed" component="dt">
-        {label}
-      </Text>
-      <Text component="dd" m={0}>
-        {children}
-      </Text>
-    </div>
-  );
-}
+import { BackLink, NotFoundNotice } from '../components/RecordPageParts';
+import { Section } from '../components/Section';
 
 function RiskDetails({
   risk,
@@ -54,89 +30,64 @@ function RiskDetails({
 }) {
   return (
     <Stack>
-      <Card withBorder>
-        <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }} component="dl" m={0}>
-          <Field label="Category">{risk.category}</Field>
-          <Field label="Status">{risk.status}</Field>
-          <Field label="Owner">{ownerName(risk.owner_id)}</Field>
-          <Field label="Review date">{risk.review_date ?? '—'}</Field>
-          <Field label="Inherent (likelihood × impact)">
-            {risk.likelihood} × {risk.impact} = <b>{risk.inherent_score}</b>
-          </Field>
-          <Field label="Rating">
-            <Badge color={RATING_COLORS[risk.rating]}>{risk.rating}</Badge>
-          </Field>
-          <Field label="Residual (likelihood × impact)">
-            {risk.residual_score === null ? (
-              '—'
-            ) : (
-              <>
-                {risk.residual_likelihood} × {risk.residual_impact} = <b>{risk.residual_score}</b>
-              </>
-            )}
-          </Field>
-          <Field label="Version">{risk.version}</Field>
-          <Field label="Created">{new Date(risk.created_at).toLocaleString()}</Field>
-          <Field label="Updated">{new Date(risk.updated_at).toLocaleString()}</Field>
-        </SimpleGrid>
-        <Text size="xs" c="dimmed" mt="md">
-          Description
-        </Text>
-        <Text style={{ whiteSpace: 'pre-wrap' }}>{risk.description || '—'}</Text>
-      </Card>
+      <DetailsCard description={risk.description}>
+        <DetailField label="Category">{risk.category}</DetailField>
+        <DetailField label="Status">{risk.status}</DetailField>
+        <DetailField label="Owner">{ownerName(risk.owner_id)}</DetailField>
+        <DetailField label="Review date">{risk.review_date ?? '—'}</DetailField>
+        <DetailField label="Inherent (likelihood × impact)">
+          {risk.likelihood} × {risk.impact} = <b>{risk.inherent_score}</b>
+        </DetailField>
+        <DetailField label="Rating">
+          <Badge color={RATING_COLORS[risk.rating]}>{risk.rating}</Badge>
+        </DetailField>
+        <DetailField label="Residual (likelihood × impact)">
+          {risk.residual_score === null ? (
+            '—'
+          ) : (
+            <>
+              {risk.residual_likelihood} × {risk.residual_impact} = <b>{risk.residual_score}</b>
+            </>
+          )}
+        </DetailField>
+        <DetailField label="Version">{risk.version}</DetailField>
+        <DetailField label="Created">{new Date(risk.created_at).toLocaleString()}</DetailField>
+        <DetailField label="Updated">{new Date(risk.updated_at).toLocaleString()}</DetailField>
+      </DetailsCard>
 
       <Card withBorder>
         <Title order={2} size="h4" mb="sm">
           Responses
         </Title>
         {risk.responses?.length ? (
-          <Table.ScrollContainer minWidth={560}>
-            <Table>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th scope="col">Type</Table.Th>
-                  <Table.Th scope="col">Description</Table.Th>
-                  <Table.Th scope="col">Owner</Table.Th>
-                  <Table.Th scope="col">Due</Table.Th>
-                  <Table.Th scope="col">Status</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {risk.responses.map((r) => (
-                  <Table.Tr key={r.id}>
-                    <Table.Td>{r.type}</Table.Td>
-                    <Table.Td>{r.description}</Table.Td>
-                    <Table.Td>{ownerName(r.owner_id)}</Table.Td>
-                    <Table.Td>{r.due_date ?? '—'}</Table.Td>
-                    <Table.Td>
-                      {editable ? <ResponseStatusSelect risk={risk} response={r} /> : r.status.replace('_', ' ')}
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+          <DataTable minWidth={560} columns={['Type', 'Description', 'Owner', 'Due', 'Status']}>
+            {risk.responses.map((r) => (
+              <Table.Tr key={r.id}>
+                <Table.Td>{r.type}</Table.Td>
+                <Table.Td>{r.description}</Table.Td>
+                <Table.Td>{ownerName(r.owner_id)}</Table.Td>
+                <Table.Td>{r.due_date ?? '—'}</Table.Td>
+                <Table.Td>
+                  {editable ? <ResponseStatusSelect risk={risk} response={r} /> : r.status.replace('_', ' ')}
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </DataTable>
         ) : (
           <Text c="dimmed">No responses recorded.</Text>
         )}
         {editable && <AddResponseForm risk={risk} />}
       </Card>
 
-      <Card withBorder component="section" aria-labelledby="controls-title">
-        <Title order={2} size="h4" mb="sm" id="controls-title">
-          Controls
-        </Title>
+      <Section id="controls-title" title="Controls">
         <ControlMappings risk={risk} editable={editable} />
-      </Card>
+      </Section>
     </Stack>
   );
 }
 
 export function RiskPage() {
   const { id = '' } = useParams();
-  const [params, setParams] = useSearchParams();
-  const asOf = params.get('as_of') ?? '';
-  const [asOfInput, setAsOfInput] = useState(asOf ? rfc3339ToLocal(asOf) : '');
   const { can } = useAuth();
   const members = useMembers();
   const qc = useQueryClient();
@@ -144,15 +95,9 @@ export function RiskPage() {
   const [confirmOpen, confirm] = useDisclosure(false);
   const [reason, setReason] = useState('');
 
-  const current = useQuery({
-    queryKey: ['risks', 'one', id],
-    queryFn: async () => (await api<Risk>(`/risks/${id}`)).data,
-  });
-  const past = useQuery({
-    queryKey: ['risks', 'asof', id, asOf],
-    queryFn: async () => (await api<Risk>(`/risks/${id}`, { query: { as_of: asOf } })).data,
-    enabled: asOf !== '',
-  });
+  const current = useQuery(recordQuery<Risk>('risks', id));
+  const view = useAsOfView<Risk>('risks', id);
+  const { asOf, past } = view;
 
   const del = useMutation({
     mutationFn: () =>
@@ -168,57 +113,17 @@ export function RiskPage() {
       navigate('/risks');
     },
   });
-  const delConflict = del.error instanceof ApiError && del.error.code === 'CONFLICT';
-
-  const applyAsOf = () => {
-    const iso = localToRfc3339(asOfInput);
-    const next = new URLSearchParams(params);
-    if (iso) next.set('as_of', iso);
-    else next.delete('as_of');
-    setParams(next);
-  };
-  const clearAsOf = () => {
-    setAsOfInput('');
-    const next = new URLSearchParams(params);
-    next.delete('as_of');
-    setParams(next);
-  };
+  const delConflict = isConflict(del.error);
 
   const risk = current.data;
-  const gone = current.error instanceof ApiError && current.error.status === 404;
-  const asOfCard = (
-    <Card withBorder component="section" aria-label="View as of">
-      <Group align="flex-end" wrap="wrap">
-        <TextInput
-          label="View as of (your local time)"
-          type="datetime-local"
-          step={1}
-          value={asOfInput}
-          onChange={(e) => setAsOfInput(e.currentTarget.value)}
-          onKeyDown={(e) => e.key === 'Enter' && applyAsOf()}
-        />
-        <Button onClick={applyAsOf} disabled={!asOfInput}>
-          Show
-        </Button>
-        {asOf && (
-          <Button variant="default" onClick={clearAsOf}>
-            Back to current
-          </Button>
-        )}
-      </Group>
-    </Card>
-  );
+  const gone = isNotFound(current.error);
   const pastView = (
     <>
-      <Alert color="blue" title="Historical view">
-        The risk as it stood at {new Date(asOf).toLocaleString()} ({asOf}), rebuilt from its events.
-      </Alert>
-      {past.isLoading && <Loading />}
-      {past.error instanceof ApiError && past.error.status === 404 ? (
-        <Alert color="gray">The risk did not exist at that time (or had already been deleted).</Alert>
-      ) : (
-        <ErrorAlert error={past.error} />
-      )}
+      <HistoricalState
+        view={view}
+        noun="risk"
+        missing="The risk did not exist at that time (or had already been deleted)."
+      />
       {past.data && gone && (
         <Title order={2} style={{ overflowWrap: 'anywhere' }}>
           {past.data.title}
@@ -229,26 +134,18 @@ export function RiskPage() {
   );
   return (
     <Stack>
-      <Anchor component={Link} to="/risks" size="sm">
-        ← Back to risks
-      </Anchor>
+      <BackLink to="/risks">Back to risks</BackLink>
       {current.isLoading && <Loading />}
       {gone ? (
-        <Stack>
-          <Title order={1}>Risk #{id}</Title>
-          <Alert color="gray" title="Not in the register">
-            This risk does not exist in this organization, or has been deleted. A deleted risk can still be viewed as it
-            stood before its deletion, and its history stays readable.
-          </Alert>
-          {asOfCard}
+        <NotFoundNotice
+          heading={`Risk #${id}`}
+          title="Not in the register"
+          message="This risk does not exist in this organization, or has been deleted. A deleted risk can still be viewed as it stood before its deletion, and its history stays readable."
+        >
+          <AsOfPicker view={view} />
           {asOf && pastView}
-          <Card withBorder component="section" aria-labelledby="history-title">
-            <Title order={2} size="h4" mb="sm" id="history-title">
-              History
-            </Title>
-            <HistoryTimeline path={`/risks/${id}/history`} queryKey={['risks', 'history', id]} />
-          </Card>
-        </Stack>
+          <HistorySection path={`/risks/${id}/history`} queryKey={['risks', 'history', id]} />
+        </NotFoundNotice>
       ) : (
         <ErrorAlert error={current.error} title="Could not load the risk" />
       )}
@@ -270,16 +167,11 @@ export function RiskPage() {
             )}
           </Group>
 
-          {asOfCard}
+          <AsOfPicker view={view} />
 
           {asOf ? pastView : <RiskDetails risk={risk} ownerName={members.name} editable={can('risks:write')} />}
 
-          <Card withBorder component="section" aria-labelledby="history-title">
-            <Title order={2} size="h4" mb="sm" id="history-title">
-              History
-            </Title>
-            <HistoryTimeline path={`/risks/${id}/history`} queryKey={['risks', 'history', id]} />
-          </Card>
+          <HistorySection path={`/risks/${id}/history`} queryKey={['risks', 'history', id]} />
 
           <Modal
             opened={confirmOpen}

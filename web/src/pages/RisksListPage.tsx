@@ -71,7 +71,12 @@ export function RisksListPage() {
           value={filters.owner_id}
           onChange={(v) => set('owner_id', v)}
         />
-        <FilterSelect label="Likelihood" data={SCALE} value={filters.likelihood} onChange={(v) => set('likelihood', v)} />
+        <FilterSelect
+          label="Likelihood"
+          data={SCALE}
+          value={filters.likelihood}
+          onChange={(v) => set('likelihood', v)}
+        />
         <FilterSelect label="Impact" data={SCALE} value={filters.impact} onChange={(v) => set('impact', v)} />
         <SortSelect options={SORT_OPTIONS} value={filters.sort} onChange={(v) => set('sort', v)} />
       </FiltersCard>
