@@ -235,16 +235,4 @@ func (s *Server) unmapRequirement(c *gin.Context) {
 	s.finishControl(c, http.StatusOK, res, err)
 }
 
-func (s *Server) controlHistory(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	h, err := s.cfg.ControlReader.History(c.Request.Context(), principal(c).OrgID, id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, http.StatusOK, h)
-}
+func (s *Server) controlHistory(c *gin.Context) { readByID(c, s.cfg.ControlReader.History) }

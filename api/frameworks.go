@@ -39,19 +39,7 @@ func (s *Server) listFrameworks(c *gin.Context) {
 	respondPage(c, page, err)
 }
 
-func (s *Server) getFramework(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	d, err := s.cfg.ControlReader.Framework(c.Request.Context(), principal(c).OrgID, id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, http.StatusOK, d)
-}
+func (s *Server) getFramework(c *gin.Context) { readByID(c, s.cfg.ControlReader.Framework) }
 
 // respondFrameworkWritten answers a mutation with the framework as its stream now tells it.
 func (s *Server) respondFrameworkWritten(c *gin.Context, res commands.Result, err error) {
@@ -121,30 +109,6 @@ func (s *Server) addRequirement(c *gin.Context) {
 	s.respondFrameworkWritten(c, res, err)
 }
 
-func (s *Server) frameworkCoverage(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	cov, err := s.cfg.ControlReader.Coverage(c.Request.Context(), principal(c).OrgID, id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, http.StatusOK, cov)
-}
+func (s *Server) frameworkCoverage(c *gin.Context) { readByID(c, s.cfg.ControlReader.Coverage) }
 
-func (s *Server) frameworkHistory(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	h, err := s.cfg.ControlReader.FrameworkHistory(c.Request.Context(), principal(c).OrgID, id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, http.StatusOK, h)
-}
+func (s *Server) frameworkHistory(c *gin.Context) { readByID(c, s.cfg.ControlReader.FrameworkHistory) }

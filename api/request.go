@@ -157,6 +157,21 @@ func queryInts(c *gin.Context, names ...string) ([]int64, error) {
 	return out, nil
 }
 
+// readByID answers a read of the entity the path's id names.
+func readByID[T any](c *gin.Context, read func(ctx context.Context, orgID, id int64) (T, error)) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	v, err := read(c.Request.Context(), principal(c).OrgID, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ok(c, http.StatusOK, v)
+}
+
 // respondPage answers a list read with its page, or with the error that stopped it.
 func respondPage[T any](c *gin.Context, page queries.Page[T], err error) {
 	if err != nil {

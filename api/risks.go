@@ -223,19 +223,7 @@ func (s *Server) executeRisk(c *gin.Context, body []byte, cmd any) (commands.Res
 	return res, true
 }
 
-func (s *Server) riskHistory(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	h, err := s.cfg.RiskReader.History(c.Request.Context(), principal(c).OrgID, id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, http.StatusOK, h)
-}
+func (s *Server) riskHistory(c *gin.Context) { readByID(c, s.cfg.RiskReader.History) }
 
 type responseInput struct {
 	Type        string  `json:"type"`
