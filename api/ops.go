@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -45,9 +46,16 @@ type projectionLag struct {
 	s      *Server
 	behind *prometheus.Desc
 	age    *prometheus.Desc
+	halted *prometheus.Desc
+	failed *prometheus.Desc
 }
 
-func (p projectionLag) Describe(ch chan<- *prometheus.Desc) { ch <- p.behind; ch <- p.age }
+func (p projectionLag) Describe(ch chan<- *prometheus.Desc) {
+	ch <- p.behind
+	ch <- p.age
+	ch <- p.halted
+	ch <- p.failed
+}
 
 func (p projectionLag) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -59,6 +67,13 @@ func (p projectionLag) Collect(ch chan<- prometheus.Metric) {
 	for _, st := range states {
 		ch <- prometheus.MustNewConstMetric(p.behind, prometheus.GaugeValue, float64(st.Behind), st.Name)
 		ch <- prometheus.MustNewConstMetric(p.age, prometheus.GaugeValue, st.LagSeconds, st.Name)
+		halted := 0.0
+		if f := st.Failure; f != nil {
+			halted = 1
+			ch <- prometheus.MustNewConstMetric(p.failed, prometheus.GaugeValue, float64(f.Attempts), st.Name,
+				strconv.FormatInt(f.Position.GlobalPosition, 10), f.Type, f.StreamID, f.Message)
+		}
+		ch <- prometheus.MustNewConstMetric(p.halted, prometheus.GaugeValue, halted, st.Name)
 	}
 }
 
@@ -84,6 +99,9 @@ func (s *Server) mountOps(e *gin.Engine) {
 	lag := projectionLag{s: s,
 		behind: prometheus.NewDesc("strata_projection_lag_events", "Events appended but not yet applied by a projection (upper bound).", []string{"projection"}, nil),
 		age:    prometheus.NewDesc("strata_projection_lag_seconds", "Age of the oldest event a projection has not applied.", []string{"projection"}, nil),
+		halted: prometheus.NewDesc("strata_projection_halted", "1 while a projection is halted on an event it cannot apply.", []string{"projection"}, nil),
+		failed: prometheus.NewDesc("strata_projection_failed_event", "The event a halted projection cannot apply (value: attempts so far).",
+			[]string{"projection", "position", "type", "stream", "error"}, nil),
 	}
 	// A second server on the same registry (tests) keeps the first's collectors.
 	_ = s.cfg.Registry.Register(lag)

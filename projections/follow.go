@@ -34,25 +34,22 @@ func (f *feed) stop() {
 func (s *Subscriber) follow(ctx context.Context, name string, out chan<- *message.Message) {
 	f := &feed{}
 	defer f.stop()
-	backoff := s.cfg.RetryBackoff
+	rec := s.newRecovery(name)
 	for {
-		n, err := s.followBatch(ctx, name, f, out)
+		n, err := s.followBatch(ctx, name, f, out, rec.limit())
 		switch {
 		case errors.Is(err, errStopped):
 			return
 		case err != nil:
 			f.stop()
-			if s.cfg.OnError != nil {
-				s.cfg.OnError(name, err)
-			}
-			if !s.sleep(ctx, backoff, nil) {
+			if !s.recover(ctx, rec, err) {
 				return
 			}
-			backoff = min(backoff*2, 5*time.Second)
 			continue
 		}
-		backoff = s.cfg.RetryBackoff
-		if n == 0 && s.cfg.OnIdle != nil {
+		if n > 0 {
+			s.applied(ctx, rec, f.at)
+		} else if s.cfg.OnIdle != nil {
 			s.cfg.OnIdle(name, f.at)
 		}
 	}
@@ -60,7 +57,7 @@ func (s *Subscriber) follow(ctx context.Context, name string, out chan<- *messag
 
 // followBatch waits (outside any transaction) for the subscription to deliver, then
 // applies what it delivered after the checkpoint in one transaction.
-func (s *Subscriber) followBatch(ctx context.Context, name string, f *feed, out chan<- *message.Message) (int, error) {
+func (s *Subscriber) followBatch(ctx context.Context, name string, f *feed, out chan<- *message.Message, limit int) (int, error) {
 	if f.sub == nil {
 		from, err := s.checkpoint(ctx, name)
 		if err != nil {
@@ -90,7 +87,7 @@ func (s *Subscriber) followBatch(ctx context.Context, name string, f *feed, out 
 		f.stop() // the checkpoint moved under the subscription: start again from it
 		return 0, nil
 	}
-	take := min(len(f.pending), s.cfg.BatchSize)
+	take := min(len(f.pending), limit)
 	batch := f.pending[:take]
 	n, to, err := s.apply(ctx, tx, name, from, batch, out)
 	if err != nil {

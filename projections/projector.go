@@ -96,6 +96,10 @@ func (w *Writer) expand(sql string) string {
 type writerKey struct{}
 type eventKey struct{}
 
+// failureKey holds where a handler leaves its error for the subscriber, which hears
+// of a failed message only through its nack.
+type failureKey struct{}
+
 // WriterFrom returns the writer of the batch a message belongs to.
 func WriterFrom(ctx context.Context) (*Writer, error) {
 	w, ok := ctx.Value(writerKey{}).(*Writer)

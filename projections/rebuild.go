@@ -2,6 +2,7 @@ package projections
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/strata-grc/strata/events"
+	"github.com/strata-grc/strata/schema"
 )
 
 // rebuildSuffix names the fresh tables a rebuild fills before it switches over.
@@ -88,7 +90,15 @@ func Rebuild(ctx context.Context, store events.Store, pool *pgxpool.Pool, p Proj
 		}
 	}
 	total := 0
+	progress := func(n int, pos events.Position) {
+		total += n
+		if cfg.Progress != nil {
+			cfg.Progress(total, pos)
+		}
+	}
 	caughtUp := make(chan struct{})
+	halted := make(chan Failure, 1)
+	defer clearFailure(context.WithoutCancel(ctx), pool, tmpName)
 	var closeOnce bool
 	markCaughtUp := func() {
 		if !closeOnce {
@@ -101,15 +111,20 @@ func Rebuild(ctx context.Context, store events.Store, pool *pgxpool.Pool, p Proj
 		TableSuffix: rebuildSuffix,
 		IdlePoll:    50 * time.Millisecond,
 		OnCommit: func(_ string, pos events.Position, n int) {
-			total += n
-			if cfg.Progress != nil {
-				cfg.Progress(total, pos)
-			}
+			progress(n, pos)
 			if pos.GlobalPosition >= startHead || n < cfg.BatchSize {
 				markCaughtUp()
 			}
 		},
 		OnIdle: func(string, events.Position) { markCaughtUp() },
+		// A rebuild stops at an event it cannot apply, naming it, rather than wait for
+		// a fix the way a live projection does.
+		OnHalt: func(f Failure) {
+			select {
+			case halted <- f:
+			default:
+			}
+		},
 	})
 	if err != nil {
 		return RebuildResult{}, err
@@ -124,6 +139,10 @@ func Rebuild(ctx context.Context, store events.Store, pool *pgxpool.Pool, p Proj
 	go func() { done <- router.Run(runCtx) }()
 	select {
 	case <-caughtUp:
+	case f := <-halted:
+		cancel()
+		<-done
+		return RebuildResult{}, fmt.Errorf("rebuild %s: %w", name, &f)
 	case err := <-done:
 		cancel()
 		return RebuildResult{}, fmt.Errorf("rebuild %s: %w", name, err)
@@ -137,75 +156,151 @@ func Rebuild(ctx context.Context, store events.Store, pool *pgxpool.Pool, p Proj
 	<-done
 
 	for _, sql := range deferred {
-		if _, err := pool.Exec(ctx, sql); err != nil {
+		// An index over a million rows may take longer than a request's statement is
+		// allowed to; nothing waits on these tables yet.
+		if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `set local statement_timeout = 0`); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, sql)
+			return err
+		}); err != nil {
 			return RebuildResult{}, fmt.Errorf("rebuild %s: build index: %w", name, err)
 		}
 	}
-	pos, n, err := switchOver(ctx, store, pool, p, tmpName)
+	pos, err := switchOver(ctx, store, pool, p, tmpName, progress)
 	if err != nil {
 		return RebuildResult{}, fmt.Errorf("rebuild %s: switch over: %w", name, err)
 	}
-	return RebuildResult{Events: total + n, Position: pos, Elapsed: time.Since(start)}, nil
+	return RebuildResult{Events: total, Position: pos, Elapsed: time.Since(start)}, nil
 }
 
-// switchOver applies what arrived since the bulk replay, then swaps the tables and
-// the checkpoint, all while holding the live projection's checkpoint lock.
-func switchOver(ctx context.Context, store events.Store, pool *pgxpool.Pool, p Projector, tmpName string) (events.Position, int, error) {
+// Switch-over bounds. The live projection and every reader of its tables wait while
+// the switch-over holds its locks, so it takes them only once little is left to
+// apply, waits for them at most switchLockWait, and tries again a few times rather
+// than queueing indefinitely behind a long reader.
+const (
+	switchRemainder = 200
+	switchLockWait  = "1s"
+	switchAttempts  = 5
+)
+
+// switchOver brings the fresh tables close to the head of the log in short
+// transactions, then swaps tables and checkpoint while holding the live projection's
+// checkpoint lock.
+func switchOver(ctx context.Context, store events.Store, pool *pgxpool.Pool, p Projector, tmpName string,
+	progress func(int, events.Position)) (events.Position, error) {
+	for attempt := 1; ; attempt++ {
+		if err := catchUp(ctx, store, pool, p, tmpName, progress); err != nil {
+			return events.Position{}, err
+		}
+		pos, err := trySwitch(ctx, pool, p, tmpName)
+		if err == nil {
+			return pos, nil
+		}
+		if !schema.Busy(err) || attempt == switchAttempts {
+			return pos, err
+		}
+		select {
+		case <-ctx.Done():
+			return pos, ctx.Err()
+		case <-time.After(time.Duration(attempt) * 200 * time.Millisecond):
+		}
+	}
+}
+
+// catchUp applies what arrived since the bulk replay into the fresh tables, a batch
+// per transaction, until a batch finds fewer than switchRemainder events.
+func catchUp(ctx context.Context, store events.Store, pool *pgxpool.Pool, p Projector, tmpName string,
+	progress func(int, events.Position)) error {
+	for {
+		var n int
+		var at events.Position
+		err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+			pos, err := LockCheckpoint(ctx, tx, tmpName)
+			if err != nil {
+				return err
+			}
+			evs, err := store.ReadAll(schema.WithConn(ctx, tx), pos, 2000)
+			if err != nil || len(evs) == 0 {
+				return err
+			}
+			if err := applyAll(ctx, NewWriter(tx, rebuildSuffix), p, evs); err != nil {
+				var ee *EventError
+				if errors.As(err, &ee) {
+					f := newFailure(tmpName, ee.Event, ee, time.Now())
+					return &f
+				}
+				return err
+			}
+			n, at = len(evs), evs[len(evs)-1].Position()
+			return SaveCheckpoint(ctx, tx, tmpName, at)
+		})
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			progress(n, at)
+		}
+		if n < switchRemainder {
+			return nil
+		}
+	}
+}
+
+// trySwitch swaps the tables and moves the live checkpoint to where the fresh tables
+// stand, in one transaction. What arrived since the last catch-up is left to the live
+// projection, which resumes from there into the swapped-in tables: the locks are
+// held for the renames only, however fast the log grows.
+func trySwitch(ctx context.Context, pool *pgxpool.Pool, p Projector, tmpName string) (events.Position, error) {
 	tx, err := pool.Begin(ctx)
 	if err != nil {
-		return events.Position{}, 0, err
+		return events.Position{}, err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
+	if _, err := tx.Exec(ctx, `select set_config('lock_timeout', $1, true)`, switchLockWait); err != nil {
+		return events.Position{}, err
+	}
 	if _, err := tx.Exec(ctx, `insert into checkpoints (name) values ($1) on conflict do nothing`, p.Name()); err != nil {
-		return events.Position{}, 0, err
+		return events.Position{}, err
 	}
 	if _, err := LockCheckpoint(ctx, tx, p.Name()); err != nil {
-		return events.Position{}, 0, err
+		return events.Position{}, err
 	}
 	pos, err := LockCheckpoint(ctx, tx, tmpName)
 	if err != nil {
-		return events.Position{}, 0, err
-	}
-	w := NewWriter(tx, rebuildSuffix)
-	applied := 0
-	for {
-		evs, err := store.ReadAll(ctx, pos, 1000)
-		if err != nil {
-			return pos, 0, err
-		}
-		if len(evs) == 0 {
-			break
-		}
-		for _, e := range evs {
-			if err := p.Handle(ctx, w, e); err != nil {
-				return pos, 0, err
-			}
-			pos = e.Position()
-		}
-		applied += len(evs)
-		if err := w.Flush(ctx); err != nil {
-			return pos, 0, err
-		}
+		return events.Position{}, err
 	}
 	for _, t := range p.Tables() {
 		live, fresh, old := pgx.Identifier{t}.Sanitize(), pgx.Identifier{t + rebuildSuffix}.Sanitize(), t+"_replaced"
 		if _, err := tx.Exec(ctx, `alter table `+live+` rename to `+pgx.Identifier{old}.Sanitize()); err != nil {
-			return pos, 0, err
+			return pos, err
 		}
 		if _, err := tx.Exec(ctx, `alter table `+fresh+` rename to `+pgx.Identifier{t}.Sanitize()); err != nil {
-			return pos, 0, err
+			return pos, err
 		}
 		if _, err := tx.Exec(ctx, `drop table `+pgx.Identifier{old}.Sanitize()); err != nil {
-			return pos, 0, err
+			return pos, err
 		}
 	}
 	if err := SaveCheckpoint(ctx, tx, p.Name(), pos); err != nil {
-		return pos, 0, err
+		return pos, err
 	}
 	if _, err := tx.Exec(ctx, `delete from checkpoints where name = $1`, tmpName); err != nil {
-		return pos, 0, err
+		return pos, err
 	}
-	return pos, applied, tx.Commit(ctx)
+	return pos, tx.Commit(ctx)
+}
+
+// applyAll hands events to the projector and sends its writes; a failure names the
+// event.
+func applyAll(ctx context.Context, w *Writer, p Projector, evs []events.Event) error {
+	for _, e := range evs {
+		if err := p.Handle(ctx, w, e); err != nil {
+			return &EventError{Event: e, Err: err}
+		}
+	}
+	return w.Flush(ctx)
 }
 
 type indexDefinition struct {

@@ -3,12 +3,14 @@ package projections_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/strata-grc/strata/events"
+	"github.com/strata-grc/strata/events/postgres"
 	"github.com/strata-grc/strata/projections"
 	"github.com/strata-grc/strata/schema/testdb"
 )
@@ -45,12 +47,12 @@ func (seenProjector) Handle(_ context.Context, w *projections.Writer, e events.E
 	return nil
 }
 
-// Rebuild's bulk phase must replay the log; the switch-over, which holds the live
-// projection's lock in one transaction, should only apply what arrived meanwhile. The
-// bulk phase's end is judged by max(global_position) of PostgreSQL's events table,
-// which is empty (or a stale leftover) when the log is on EventStoreDB, so the bulk
-// phase stops after its first batch and the whole rest of the log is replayed inside
-// the switch-over transaction, with the live projection paused throughout.
+// A rebuild replays the log before the switch-over, which holds the live projection's
+// lock and applies nothing itself. The bulk phase's end is judged by
+// max(global_position) of PostgreSQL's events table, which is empty (or a stale
+// leftover) when the log is on EventStoreDB, so the bulk phase stops after its first
+// batch; the catch-up that follows, in short transactions outside the lock, must
+// replay the rest.
 func TestRebuildOfALogKeptElsewhereReplaysInTheBulkPhase(t *testing.T) {
 	t.Parallel()
 	db := testdb.New(t)
@@ -75,7 +77,104 @@ func TestRebuildOfALogKeptElsewhereReplaysInTheBulkPhase(t *testing.T) {
 	if res.Events != len(log.evs) {
 		t.Fatalf("rebuilt %d events of %d", res.Events, len(log.evs))
 	}
-	if inSwitch := res.Events - bulk; inSwitch > 100 {
-		t.Errorf("the bulk phase applied %d events and the switch-over, under the live lock, %d", bulk, inSwitch)
+	if bulk != res.Events {
+		t.Errorf("%d events were replayed before the switch-over and %d in all: the switch-over, under the live lock, applied the rest", bulk, res.Events)
+	}
+}
+
+// A rebuild that meets an event its projector cannot apply stops and names it,
+// instead of retrying forever.
+func TestRebuildStopsAtAPoisonEvent(t *testing.T) {
+	t.Parallel()
+	db := testdb.New(t)
+	ctx := context.Background()
+	if _, err := db.Pool.Exec(ctx, `create table flaky_rows (event_id uuid primary key, stream_version bigint not null)`); err != nil {
+		t.Fatal(err)
+	}
+	store := postgres.New(db.Pool)
+	if _, err := store.Append(ctx, "thing-1", events.NoStream(), meta, newEvents(6)...); err != nil {
+		t.Fatal(err)
+	}
+	// ReadAll trails the oldest transaction running anywhere (other tests'): wait
+	// until the events are readable, so the rebuild does not end before reaching them.
+	if err := store.Settle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f := &flaky{name: "flaky", refuse: 4}
+	f.failing.Store(true)
+	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	_, err := projections.Rebuild(rctx, store, db.Pool, f, projections.RebuildConfig{})
+	var fail *projections.Failure
+	if !errors.As(err, &fail) {
+		t.Fatalf("rebuild over a poison event: %v, want a *projections.Failure", err)
+	}
+	if fail.StreamID != "thing-1" || fail.StreamVersion != 4 || !strings.Contains(err.Error(), "flaky: refusing thing-1/4") {
+		t.Errorf("rebuild error %q names %s/%d, want thing-1 version 4 and the projector's error", err, fail.StreamID, fail.StreamVersion)
+	}
+	if rctx.Err() != nil {
+		t.Error("the rebuild ran until its context ended")
+	}
+	// The live tables are untouched and no failure of the rebuild stays recorded.
+	if n := len(rowIDs(t, db)); n != 0 {
+		t.Errorf("live table has %d rows after the failed rebuild", n)
+	}
+	if fails, err := projections.Failures(ctx, db.Pool, []string{"flaky.rebuild", "flaky"}); err != nil || len(fails) != 0 {
+		t.Errorf("failures left recorded: %v %v", fails, err)
+	}
+}
+
+// The switch-over waits for readers of the live tables only so long before it tries
+// again, so a long read delays a rebuild instead of queueing every other reader
+// behind the rename; once the read ends the rebuild completes.
+func TestRebuildSwitchOverOutwaitsALongReader(t *testing.T) {
+	t.Parallel()
+	db := testdb.New(t)
+	ctx := context.Background()
+	if _, err := db.Pool.Exec(ctx, `create table flaky_rows (event_id uuid primary key, stream_version bigint not null)`); err != nil {
+		t.Fatal(err)
+	}
+	store := postgres.New(db.Pool)
+	if _, err := store.Append(ctx, "thing-1", events.NoStream(), meta, newEvents(50)...); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Settle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	reader, err := db.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reader.Exec(ctx, `lock table flaky_rows in access share mode`); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := projections.Rebuild(ctx, store, db.Pool, &flaky{name: "flaky"}, projections.RebuildConfig{})
+		done <- err
+	}()
+	// While the long read holds the table, another reader still gets in: the rename
+	// is not left queued in front of it.
+	time.Sleep(1500 * time.Millisecond)
+	var n int
+	qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	err = db.Pool.QueryRow(qctx, `select count(*) from flaky_rows`).Scan(&n)
+	cancel()
+	if err != nil {
+		t.Fatalf("a reader during the switch-over: %v", err)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("the rebuild ended (%v) while a reader held the live table", err)
+	default:
+	}
+	if err := reader.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("rebuild after the reader ended: %v", err)
+	}
+	if got := len(rowIDs(t, db)); got != 50 {
+		t.Errorf("%d rows after the rebuild, want 50", got)
 	}
 }

@@ -80,6 +80,24 @@ func NewRunner(ctx context.Context, cfg RunnerConfig) (*Runner, error) {
 			onError(name, err)
 		}
 	}
+	onHalt, onResume := sc.OnHalt, sc.OnResume
+	sc.OnHalt = func(f Failure) {
+		cfg.Logger.Error("projection halted: an event cannot be applied; events after it wait until it applies",
+			"projection", f.Projection, "position", f.Position.GlobalPosition, "transaction", f.Position.TransactionID,
+			"type", f.Type, "stream", f.StreamID, "stream_version", f.StreamVersion, "event_id", f.EventID,
+			"attempts", f.Attempts, "err", f.Message)
+		r.Tracker.SetHalted(f.Projection, true)
+		if onHalt != nil {
+			onHalt(f)
+		}
+	}
+	sc.OnResume = func(name string) {
+		cfg.Logger.Info("projection resumed: the event it was halted on applied", "projection", name)
+		r.Tracker.SetHalted(name, false)
+		if onResume != nil {
+			onResume(name)
+		}
+	}
 	r.sub, err = NewSubscriber(cfg.Store, cfg.Pool, sc)
 	if err != nil {
 		return nil, err
@@ -106,7 +124,11 @@ func Handler(p Projector) message.NoPublishHandlerFunc {
 		if err != nil {
 			return err
 		}
-		return p.Handle(msg.Context(), w, e)
+		err = p.Handle(msg.Context(), w, e)
+		if slot, ok := msg.Context().Value(failureKey{}).(*error); ok && err != nil {
+			*slot = err
+		}
+		return err
 	}
 }
 

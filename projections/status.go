@@ -24,6 +24,8 @@ type State struct {
 	Behind int64 `json:"behind"`
 	// LagSeconds is the age of the oldest event not applied yet (0 when caught up).
 	LagSeconds float64 `json:"lag_seconds"`
+	// Failure is the event the projection is halted on; nil while it runs.
+	Failure *Failure `json:"failure"`
 }
 
 // headReader is a store that can tell its highest global position cheaply, which
@@ -43,9 +45,16 @@ func Status(ctx context.Context, pool *pgxpool.Pool, log events.Store, names []s
 			return nil, err
 		}
 	}
+	failures, err := Failures(ctx, pool, names)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]State, 0, len(names))
 	for _, n := range names {
 		s := State{Name: n, Head: head}
+		if f, ok := failures[n]; ok {
+			s.Failure = &f
+		}
 		var xid string
 		var updated time.Time
 		err := pool.QueryRow(ctx, `select transaction_id::text, position, updated_at from checkpoints where name = $1`, n).

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/strata-grc/strata/events"
+	"github.com/strata-grc/strata/schema"
 )
 
 // SubscriberConfig configures a Subscriber. Zero values take the defaults.
@@ -35,6 +36,13 @@ type SubscriberConfig struct {
 	OnIdle func(name string, pos events.Position)
 	// OnError is called when a batch fails and will be retried.
 	OnError func(name string, err error)
+	// HaltedRetry is the first wait before a projection halted on an event tries it
+	// again (default 30s); the wait doubles up to eight times that.
+	HaltedRetry time.Duration
+	// OnHalt is called when a projection halts on an event it cannot apply, and again
+	// at each failed retry of it; OnResume when the event finally applied.
+	OnHalt   func(Failure)
+	OnResume func(name string)
 	// Follow, when set, feeds the subscriber from a catch-up subscription instead of
 	// polling ReadAll: how a store that pushes events (EventStoreDB) is read.
 	Follow events.Follower
@@ -49,6 +57,9 @@ func (c *SubscriberConfig) setDefaults() {
 	}
 	if c.RetryBackoff <= 0 {
 		c.RetryBackoff = 100 * time.Millisecond
+	}
+	if c.HaltedRetry <= 0 {
+		c.HaltedRetry = 30 * time.Second
 	}
 }
 
@@ -116,7 +127,7 @@ const (
 )
 
 func (s *Subscriber) run(ctx context.Context, name string, out chan<- *message.Message) {
-	backoff := s.cfg.RetryBackoff
+	rec := s.newRecovery(name)
 	quiet := len(settle) // reads that found nothing since the last activity
 	var active time.Time // last wake-up or applied batch
 	for {
@@ -124,22 +135,21 @@ func (s *Subscriber) run(ctx context.Context, name string, out chan<- *message.M
 		if s.cfg.Wakeup != nil {
 			wake = s.cfg.Wakeup()
 		}
-		n, pos, err := s.batch(ctx, name, out)
+		limit := rec.limit()
+		n, pos, err := s.batch(ctx, name, out, limit)
 		switch {
 		case errors.Is(err, errStopped):
 			return
 		case err != nil:
-			if s.cfg.OnError != nil {
-				s.cfg.OnError(name, err)
-			}
-			if !s.sleep(ctx, backoff, nil) {
+			if !s.recover(ctx, rec, err) {
 				return
 			}
-			backoff = min(backoff*2, 5*time.Second)
 			continue
 		}
-		backoff = s.cfg.RetryBackoff
-		if n == s.cfg.BatchSize {
+		if n > 0 {
+			s.applied(ctx, rec, pos)
+		}
+		if n == limit {
 			quiet = 0
 			continue
 		}
@@ -170,6 +180,39 @@ func (s *Subscriber) run(ctx context.Context, name string, out chan<- *message.M
 	}
 }
 
+func (s *Subscriber) newRecovery(name string) *recovery {
+	return &recovery{name: name, batchSize: s.cfg.BatchSize, backoff: s.cfg.RetryBackoff}
+}
+
+// recover reports a failed batch, records a halt, and waits before the next try;
+// false when stopping.
+func (s *Subscriber) recover(ctx context.Context, rec *recovery, err error) bool {
+	if s.cfg.OnError != nil {
+		s.cfg.OnError(rec.name, err)
+	}
+	wait, halt := rec.failed(&s.cfg, err, time.Now())
+	if halt != nil {
+		// Best effort: the halt is also in the log and the metrics of this process.
+		_ = saveFailure(context.WithoutCancel(ctx), s.pool, *halt)
+		if s.cfg.OnHalt != nil {
+			s.cfg.OnHalt(*halt)
+		}
+	}
+	return s.sleep(ctx, wait, nil)
+}
+
+// applied notes a committed batch; a halted projection that got past its event
+// resumes.
+func (s *Subscriber) applied(ctx context.Context, rec *recovery, pos events.Position) {
+	if !rec.succeeded(&s.cfg, pos) {
+		return
+	}
+	_ = clearFailure(context.WithoutCancel(ctx), s.pool, rec.name)
+	if s.cfg.OnResume != nil {
+		s.cfg.OnResume(rec.name)
+	}
+}
+
 // sleep waits d, or until wake closes (reported on woken); false when stopping.
 func (s *Subscriber) sleep(ctx context.Context, d time.Duration, wake <-chan struct{}, woken ...chan struct{}) bool {
 	t := time.NewTimer(d)
@@ -191,8 +234,8 @@ func (s *Subscriber) sleep(ctx context.Context, d time.Duration, wake <-chan str
 
 var errStopped = errors.New("projections: subscriber stopped")
 
-// batch applies one batch and commits it with the checkpoint.
-func (s *Subscriber) batch(ctx context.Context, name string, out chan<- *message.Message) (int, events.Position, error) {
+// batch applies up to limit events and commits them with the checkpoint.
+func (s *Subscriber) batch(ctx context.Context, name string, out chan<- *message.Message, limit int) (int, events.Position, error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return 0, events.Position{}, s.stopped(ctx, err)
@@ -202,31 +245,40 @@ func (s *Subscriber) batch(ctx context.Context, name string, out chan<- *message
 	if err != nil {
 		return 0, from, s.stopped(ctx, err)
 	}
-	evs, err := s.store.ReadAll(ctx, from, s.cfg.BatchSize)
+	// The log is read through the batch's own transaction: asking the pool for a
+	// second connection while holding this one could wait forever.
+	evs, err := s.store.ReadAll(schema.WithConn(ctx, tx), from, limit)
 	if err != nil || len(evs) == 0 {
 		return 0, from, s.stopped(ctx, err)
 	}
 	return s.apply(ctx, tx, name, from, evs, out)
 }
 
-// apply delivers a batch in tx and commits it with the checkpoint moved past it.
+// apply delivers a batch in tx and commits it with the checkpoint moved past it. A
+// failure once the events are read is a *batchError naming them.
 func (s *Subscriber) apply(ctx context.Context, tx pgx.Tx, name string, from events.Position, evs []events.Event, out chan<- *message.Message) (int, events.Position, error) {
+	failed := func(err error) (int, events.Position, error) {
+		if err = s.stopped(ctx, err); err == nil || errors.Is(err, errStopped) {
+			return 0, from, err
+		}
+		return 0, from, &batchError{first: evs[0], last: evs[len(evs)-1], size: len(evs), err: err}
+	}
 	w := NewWriter(tx, s.cfg.TableSuffix)
 	wctx := context.WithValue(ctx, writerKey{}, w)
 	for i := range evs {
 		if err := s.deliver(wctx, out, &evs[i]); err != nil {
-			return 0, from, err
+			return failed(err)
 		}
 	}
 	if err := w.Flush(ctx); err != nil {
-		return 0, from, s.stopped(ctx, err)
+		return failed(err)
 	}
 	to := evs[len(evs)-1].Position()
 	if err := SaveCheckpoint(ctx, tx, name, to); err != nil {
-		return 0, from, s.stopped(ctx, err)
+		return failed(err)
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return 0, from, s.stopped(ctx, err)
+		return failed(err)
 	}
 	if s.cfg.OnCommit != nil {
 		s.cfg.OnCommit(name, to, len(evs))
@@ -239,7 +291,8 @@ func (s *Subscriber) deliver(ctx context.Context, out chan<- *message.Message, e
 	msg.Metadata.Set("type", e.Type)
 	msg.Metadata.Set("stream_id", e.StreamID)
 	msg.Metadata.Set("global_position", strconv.FormatInt(e.GlobalPosition, 10))
-	msg.SetContext(context.WithValue(ctx, eventKey{}, e))
+	var handlerErr error
+	msg.SetContext(context.WithValue(context.WithValue(ctx, eventKey{}, e), failureKey{}, &handlerErr))
 	select {
 	case out <- msg:
 	case <-ctx.Done():
@@ -254,7 +307,11 @@ func (s *Subscriber) deliver(ctx context.Context, out chan<- *message.Message, e
 	case <-msg.Acked():
 		return nil
 	case <-msg.Nacked():
-		return fmt.Errorf("projections: event %d (%s %s/%d) was not applied", e.GlobalPosition, e.Type, e.StreamID, e.StreamVersion)
+		err := handlerErr
+		if err == nil {
+			err = errors.New("not applied")
+		}
+		return &EventError{Event: *e, Err: err}
 	}
 }
 

@@ -12,12 +12,33 @@ import (
 type Tracker struct {
 	mu      sync.Mutex
 	pos     map[string]events.Position
+	halted  map[string]bool
 	changed chan struct{}
 }
 
 // NewTracker returns an empty tracker.
 func NewTracker() *Tracker {
-	return &Tracker{pos: map[string]events.Position{}, changed: make(chan struct{})}
+	return &Tracker{pos: map[string]events.Position{}, halted: map[string]bool{}, changed: make(chan struct{})}
+}
+
+// SetHalted records whether a projection is halted on an event it cannot apply: a
+// wait for it ends at once instead of running out its time.
+func (t *Tracker) SetHalted(name string, halted bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.halted[name] == halted {
+		return
+	}
+	t.halted[name] = halted
+	close(t.changed)
+	t.changed = make(chan struct{})
+}
+
+// Halted reports whether a projection is halted.
+func (t *Tracker) Halted(name string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.halted[name]
 }
 
 // Set records that a projection reached pos. Positions only move forward here: a
@@ -42,28 +63,36 @@ func (t *Tracker) Position(name string) events.Position {
 
 // Reached reports whether every named projection is at or past target.
 func (t *Tracker) Reached(names []string, target events.Position) bool {
-	ok, _ := t.check(names, target)
+	ok, _, _ := t.check(names, target)
 	return ok
 }
 
-func (t *Tracker) check(names []string, target events.Position) (bool, <-chan struct{}) {
+// check reports whether every named projection reached target, and whether one that
+// did not is halted (so waiting is pointless).
+func (t *Tracker) check(names []string, target events.Position) (ok, stuck bool, changed <-chan struct{}) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	ok = true
 	for _, n := range names {
 		if t.pos[n].Compare(target) < 0 {
-			return false, t.changed
+			ok = false
+			stuck = stuck || t.halted[n]
 		}
 	}
-	return true, nil
+	return ok, stuck, t.changed
 }
 
 // Wait blocks until every named projection reached target or ctx ends; it reports
-// whether they caught up.
+// whether they caught up. It returns false at once when one of them is halted short
+// of target.
 func (t *Tracker) Wait(ctx context.Context, names []string, target events.Position) bool {
 	for {
-		ok, changed := t.check(names, target)
+		ok, stuck, changed := t.check(names, target)
 		if ok {
 			return true
+		}
+		if stuck {
+			return false
 		}
 		select {
 		case <-changed:

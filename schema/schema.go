@@ -1,4 +1,5 @@
-// Package schema holds Strata's SQL migrations and applies them in order.
+// Package schema is Strata's PostgreSQL database: creating it, connecting to it with
+// bounded settings, and applying its SQL migrations in order.
 package schema
 
 import (
@@ -80,6 +81,12 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) ([]int, error) {
 		return nil, err
 	}
 	defer conn.Release()
+	// Another process may be migrating: wait for it however long it takes, then give
+	// the connection back to the pool with its usual lock timeout.
+	if _, err := conn.Exec(ctx, `set lock_timeout = 0`); err != nil {
+		return nil, err
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), `reset lock_timeout`)
 	if _, err := conn.Exec(ctx, `select pg_advisory_lock($1)`, migrateLockKey); err != nil {
 		return nil, err
 	}
@@ -107,6 +114,11 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) ([]int, error) {
 			continue
 		}
 		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			// A migration may rewrite a large table: the per-statement bound that
+			// protects requests does not apply to it.
+			if _, err := tx.Exec(ctx, `set local statement_timeout = 0`); err != nil {
+				return err
+			}
 			if _, err := tx.Exec(ctx, m.SQL); err != nil {
 				return err
 			}

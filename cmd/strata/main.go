@@ -243,16 +243,35 @@ func projectionsCmd(ctx context.Context, dbURL string, args []string, stdout io.
 			return err
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "PROJECTION\tPOSITION\tTRANSACTION\tHEAD\tBEHIND\tLAG\tUPDATED")
+		fmt.Fprintln(tw, "PROJECTION\tSTATE\tPOSITION\tTRANSACTION\tHEAD\tBEHIND\tLAG\tUPDATED")
+		var halted []*projections.Failure
 		for _, s := range states {
 			updated := "never"
 			if s.UpdatedAt != nil {
 				updated = s.UpdatedAt.UTC().Format(time.RFC3339)
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%.1fs\t%s\n", s.Name, s.Position.GlobalPosition, s.Position.TransactionID,
+			state := "running"
+			if s.Failure != nil {
+				state = "HALTED"
+				halted = append(halted, s.Failure)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%.1fs\t%s\n", s.Name, state, s.Position.GlobalPosition, s.Position.TransactionID,
 				s.Head, s.Behind, s.LagSeconds, updated)
 		}
-		return tw.Flush()
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		for _, f := range halted {
+			fmt.Fprintf(stdout, "\n%s is halted at event %d: %s in stream %s (version %d, id %s)\n"+
+				"  error: %s\n  first failed %s, %d attempts, last %s\n"+
+				"  events after it wait; it is retried until it applies (see docs/architecture.md, \"Poison events\")\n",
+				f.Projection, f.Position.GlobalPosition, f.Type, f.StreamID, f.StreamVersion, f.EventID, f.Message,
+				f.FailedAt.UTC().Format(time.RFC3339), f.Attempts, f.LastAttemptAt.UTC().Format(time.RFC3339))
+		}
+		if len(halted) > 0 {
+			return fmt.Errorf("%d projection(s) halted", len(halted))
+		}
+		return nil
 	case "rebuild":
 		if len(args) != 2 {
 			return fmt.Errorf("usage: strata projections rebuild NAME (one of: %s)", strings.Join(a.ProjectorNames(), ", "))

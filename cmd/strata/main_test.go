@@ -92,8 +92,8 @@ func TestCommands(t *testing.T) {
 	status = run(t, ctx, "projections", "status", url)
 	var caughtUp bool
 	for _, line := range strings.Split(status, "\n") {
-		if f := strings.Fields(line); len(f) > 4 && f[0] == "risks" {
-			caughtUp = f[4] == "0"
+		if f := strings.Fields(line); len(f) > 5 && f[0] == "risks" {
+			caughtUp = f[1] == "running" && f[5] == "0"
 		}
 	}
 	if !caughtUp {

@@ -28,7 +28,7 @@ type Handler struct {
 	frameworks *commands.Streams[Framework]
 	controls   *commands.Streams[Control]
 	pool       *pgxpool.Pool
-	keys       commands.Keys
+	keys       *commands.Keys
 	ids        IDs
 	now        func() time.Time
 }
@@ -50,7 +50,7 @@ func NewHandler(pool *pgxpool.Pool, store events.Store, reg *events.Registry, id
 	return &Handler{
 		frameworks: &commands.Streams[Framework]{Store: store, Registry: reg, Name: ev.FrameworkStream, Evolve: EvolveFramework},
 		controls:   &commands.Streams[Control]{Store: store, Registry: reg, Name: ev.ControlStream, Evolve: EvolveControl},
-		pool:       pool, keys: commands.Keys{Pool: pool}, ids: ids, now: now,
+		pool:       pool, keys: commands.NewKeys(pool), ids: ids, now: now,
 	}, nil
 }
 
@@ -95,7 +95,12 @@ func (h *Handler) CreateFramework(ctx context.Context, meta events.Metadata, cmd
 	}
 	res, err := h.frameworks.Create(ctx, id, meta, payloads...)
 	if err != nil {
-		_ = h.keys.Release(ctx, frameworkKey, meta.OrgID, key, id)
+		// Only when the framework is surely not there: an append can commit even
+		// when its caller hears an error.
+		rctx := context.WithoutCancel(ctx)
+		if exists, rerr := h.frameworkExists(rctx, meta.OrgID, id); rerr == nil && !exists {
+			_ = h.keys.Release(rctx, frameworkKey, meta.OrgID, key, id)
+		}
 	}
 	return res, err
 }
@@ -178,7 +183,7 @@ func (h *Handler) CreateControl(ctx context.Context, meta events.Metadata, f ev.
 	}
 	res, err := h.controls.Create(ctx, id, meta, created)
 	if err != nil {
-		_ = h.keys.Release(ctx, controlCodeKey, meta.OrgID, strings.ToLower(created.Code), id)
+		h.releaseUnheld(ctx, meta.OrgID, id, strings.ToLower(created.Code))
 	}
 	return res, err
 }
@@ -201,59 +206,45 @@ func (h *Handler) UpdateControl(ctx context.Context, meta events.Metadata, id in
 	if probe.Code != nil {
 		newCode = strings.ToLower(strings.TrimSpace(*probe.Code))
 	}
-	if newCode != "" {
-		// Code changes of one control run one at a time, so that what one gives back
-		// is never a code another has just claimed (a double-submitted rename).
-		unlock, err := h.lockCodes(ctx, id)
-		if err != nil {
-			return commands.Result{}, err
-		}
-		defer unlock()
+	if newCode == "" {
+		return h.controls.Execute(ctx, id, ifMatch, meta, func(agg commands.Aggregate[Control]) ([]events.Payload, error) {
+			return DecideControl(agg.State, true, UpdateControl{Patch: patch}, h.now())
+		})
 	}
-	var oldCode string
-	res, err := h.controls.Execute(ctx, id, ifMatch, meta, func(agg commands.Aggregate[Control]) ([]events.Payload, error) {
-		payloads, err := DecideControl(agg.State, true, UpdateControl{Patch: patch}, h.now())
-		if err != nil {
-			return nil, err
-		}
-		oldCode = strings.ToLower(agg.State.Code)
-		if newCode != "" && newCode != oldCode && len(payloads) > 0 {
-			if err := h.reserveCode(ctx, meta.OrgID, newCode, id); err != nil {
+	// Code changes of one control run one at a time, so that what one gives back is
+	// never a code another has just claimed (a double-submitted rename).
+	var res commands.Result
+	err := h.keys.Locked(ctx, controlCodeKey, id, func(ctx context.Context) error {
+		var oldCode string
+		var err error
+		res, err = h.controls.Execute(ctx, id, ifMatch, meta, func(agg commands.Aggregate[Control]) ([]events.Payload, error) {
+			payloads, err := DecideControl(agg.State, true, UpdateControl{Patch: patch}, h.now())
+			if err != nil {
 				return nil, err
 			}
-		}
-		return payloads, nil
-	})
-	if newCode != "" {
+			oldCode = strings.ToLower(agg.State.Code)
+			if newCode != oldCode && len(payloads) > 0 {
+				if err := h.reserveCode(ctx, meta.OrgID, newCode, id); err != nil {
+					return nil, err
+				}
+			}
+			return payloads, nil
+		})
 		h.releaseUnheld(ctx, meta.OrgID, id, newCode, oldCode)
-	}
+		return err
+	})
 	return res, err
-}
-
-// lockCodes takes a lock on one control's code changes until the returned function
-// runs. The lock is a transaction's advisory lock: it takes no transaction id, so it
-// does not hold back what projections may read.
-func (h *Handler) lockCodes(ctx context.Context, id int64) (func(), error) {
-	tx, err := h.pool.Begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	unlock := func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }
-	if _, err := tx.Exec(ctx, `select pg_advisory_xact_lock('unique_keys'::regclass::oid::int, ($1 % 2147483647)::int)`, id); err != nil {
-		unlock()
-		return nil, err
-	}
-	return unlock, nil
 }
 
 // releaseUnheld gives back those of codes that the control does not hold now, judged
 // from its stream rather than from how the change ended: an append can commit even
-// when its caller hears an error. When the stream cannot be read the reservations
-// stay; a name kept reserved is better than a duplicate.
+// when its caller hears an error. A control that does not exist holds none. When the
+// stream cannot be read the reservations stay; a name kept reserved is better than a
+// duplicate.
 func (h *Handler) releaseUnheld(ctx context.Context, orgID, id int64, codes ...string) {
 	ctx = context.WithoutCancel(ctx)
 	agg, _, err := h.controls.Load(ctx, id, events.ReadOptions{})
-	if err != nil || agg.Version == 0 {
+	if err != nil {
 		return
 	}
 	held := strings.ToLower(agg.State.Code)

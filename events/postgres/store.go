@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/strata-grc/strata/events"
+	"github.com/strata-grc/strata/schema"
 )
 
 // Store implements events.Store on PostgreSQL.
@@ -136,7 +137,7 @@ func (s *Store) Settle(ctx context.Context) error {
 // Head returns the highest global position in the log (0 when it is empty).
 func (s *Store) Head(ctx context.Context) (int64, error) {
 	var head int64
-	err := s.pool.QueryRow(ctx, `select coalesce(max(global_position), 0) from events`).Scan(&head)
+	err := schema.Conn(ctx, s.pool).QueryRow(ctx, `select coalesce(max(global_position), 0) from events`).Scan(&head)
 	return head, err
 }
 
@@ -233,7 +234,7 @@ func (s *Store) Append(ctx context.Context, streamID string, expected events.Exp
 
 func (s *Store) insert(ctx context.Context, streamID string, ids []uuid.UUID, types []string, versions []int32, datas []string,
 	recorded []*time.Time, meta []byte, want *int64) (events.AppendResult, error) {
-	rows, err := s.pool.Query(ctx, appendSQL, streamID, ids, types, versions, datas, meta, want, recorded)
+	rows, err := schema.Conn(ctx, s.pool).Query(ctx, appendSQL, streamID, ids, types, versions, datas, meta, want, recorded)
 	if err != nil {
 		return events.AppendResult{}, err
 	}
@@ -263,7 +264,7 @@ func (s *Store) insert(ctx context.Context, streamID string, ids []uuid.UUID, ty
 
 // already reports the original result when every id is in the stream, in order.
 func (s *Store) already(ctx context.Context, streamID string, ids []uuid.UUID) (events.AppendResult, bool, error) {
-	rows, err := s.pool.Query(ctx, `
+	rows, err := schema.Conn(ctx, s.pool).Query(ctx, `
 		select event_id, stream_id, stream_version, global_position, transaction_id::text, recorded_at
 		from events where event_id = any($1) order by stream_version`, ids)
 	if err != nil {
@@ -309,7 +310,7 @@ func (s *Store) already(ctx context.Context, streamID string, ids []uuid.UUID) (
 
 func (s *Store) version(ctx context.Context, streamID string) (int64, error) {
 	var v int64
-	err := s.pool.QueryRow(ctx, `select coalesce(max(stream_version), 0) from events where stream_id = $1`, streamID).Scan(&v)
+	err := schema.Conn(ctx, s.pool).QueryRow(ctx, `select coalesce(max(stream_version), 0) from events where stream_id = $1`, streamID).Scan(&v)
 	return v, err
 }
 
@@ -326,7 +327,7 @@ func (s *Store) ReadStream(ctx context.Context, streamID string, opts events.Rea
 	if !opts.AsOf.IsZero() {
 		asOf = &opts.AsOf
 	}
-	rows, err := s.pool.Query(ctx, `select `+eventColumns+` from events
+	rows, err := schema.Conn(ctx, s.pool).Query(ctx, `select `+eventColumns+` from events
 		where stream_id = $1 and stream_version >= $2
 		  and ($3::bigint is null or stream_version <= $3)
 		  and ($4::timestamptz is null or recorded_at <= $4)
@@ -347,7 +348,7 @@ func (s *Store) ReadAll(ctx context.Context, from events.Position, limit int) ([
 	if limit <= 0 {
 		limit = 500
 	}
-	rows, err := s.pool.Query(ctx, `select `+eventColumns+` from events
+	rows, err := schema.Conn(ctx, s.pool).Query(ctx, `select `+eventColumns+` from events
 		where (transaction_id, global_position) > ($1::text::xid8, $2)
 		  and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
 		order by events.transaction_id, events.global_position
@@ -361,7 +362,7 @@ func (s *Store) ReadAll(ctx context.Context, from events.Position, limit int) ([
 // PositionOf implements events.Store.
 func (s *Store) PositionOf(ctx context.Context, globalPosition int64) (events.Position, error) {
 	var xid string
-	err := s.pool.QueryRow(ctx, `select transaction_id::text from events where global_position = $1`, globalPosition).Scan(&xid)
+	err := schema.Conn(ctx, s.pool).QueryRow(ctx, `select transaction_id::text from events where global_position = $1`, globalPosition).Scan(&xid)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return events.Position{}, events.ErrNotFound
 	}

@@ -44,12 +44,16 @@ func Run(t testing.TB, cfg projections.RunnerConfig) *projections.Runner {
 	return r
 }
 
-// Wait fails the test unless every named projection reaches pos within a minute.
+// Wait fails the test unless every named projection reaches pos within a minute,
+// waiting through a halt (which Tracker.Wait gives up on at once).
 func Wait(t testing.TB, r *projections.Runner, pos events.Position, names ...string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second) // generous: it only matters when something is stuck
 	defer cancel()
-	if !r.Tracker.Wait(ctx, names, pos) {
+	for !r.Tracker.Wait(ctx, names, pos) && ctx.Err() == nil {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !r.Tracker.Reached(names, pos) {
 		for _, n := range names {
 			t.Errorf("%s is at %+v", n, r.Tracker.Position(n))
 		}

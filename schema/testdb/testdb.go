@@ -60,13 +60,14 @@ func New(t testing.TB) *DB {
 	}
 	_ = admin.Close(ctx)
 
-	cfg, err := pgxpool.ParseConfig(URL())
+	// The production pool settings: a test must not pass only because its pool is
+	// larger than the one users run.
+	cfg, err := schema.PoolConfig(URL(), schema.PoolSettings{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// pg_trgm lives in public; the test's own schema comes first.
 	cfg.ConnConfig.RuntimeParams["search_path"] = name + ",public"
-	cfg.MaxConns = 40
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -67,6 +67,8 @@ type Options struct {
 	EventStore string
 	// Store, when set, is the log (tests pass one); it wins over EventStore.
 	Store events.Store
+	// Pool bounds the database pool Open makes: its size and statement timeouts.
+	Pool schema.PoolSettings
 }
 
 // Open connects to the database (creating and migrating it when needed) and wires
@@ -75,7 +77,7 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger, opts Opt
 	if err := schema.EnsureDatabase(ctx, databaseURL); err != nil {
 		return nil, fmt.Errorf("database: %w", err)
 	}
-	pool, err := pgxpool.New(ctx, databaseURL)
+	pool, err := schema.NewPool(ctx, databaseURL, opts.Pool)
 	if err != nil {
 		return nil, fmt.Errorf("database: %w", err)
 	}

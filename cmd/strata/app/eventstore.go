@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/strata-grc/strata/events"
 	evcontrols "github.com/strata-grc/strata/events/controls"
 	"github.com/strata-grc/strata/events/esdb"
@@ -47,7 +45,7 @@ func OpenEventStore(ctx context.Context, url string) (store events.Store, close 
 	if err := schema.EnsureDatabase(ctx, url); err != nil {
 		return nil, nil, fmt.Errorf("database: %w", err)
 	}
-	pool, err := pgxpool.New(ctx, url)
+	pool, err := schema.NewPool(ctx, url, schema.PoolSettings{})
 	if err != nil {
 		return nil, nil, fmt.Errorf("database: %w", err)
 	}
