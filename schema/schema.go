@@ -80,6 +80,11 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) ([]int, error) {
 		return nil, err
 	}
 	defer conn.Release()
+	if role, may, err := mayChange(ctx, conn); err != nil {
+		return nil, err
+	} else if !may {
+		return nil, fmt.Errorf("role %q %w: run strata migrate as the owner of the tables (or a superuser)", role, ErrMayNotMigrate)
+	}
 	if _, err := conn.Exec(ctx, `select pg_advisory_lock($1)`, migrateLockKey); err != nil {
 		return nil, err
 	}
