@@ -18,7 +18,7 @@ import (
 // a migration added are covered at once. It does not wire the modules: the owner needs
 // no event store or projections to change the schema.
 func migrateCmd(ctx context.Context, fs *flag.FlagSet, dbURL *string, args []string, stdout io.Writer, logger *slog.Logger) error {
-	appRole := fs.String("app-role", env("", "STRATA_APP_ROLE"), "role `strata serve` connects as, granted its privileges after migrating")
+	appRole := fs.String("app-role", env("", "STRATA_APP_ROLE"), "after migrating, grant `ROLE` (the role strata serve connects as) its privileges")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
