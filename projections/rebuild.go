@@ -50,12 +50,18 @@ func Rebuild(ctx context.Context, store events.Store, pool *pgxpool.Pool, p Proj
 	// instead of being updated a million times during it.
 	var deferred []string
 	if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if err := checkMayReplace(ctx, tx, p.Tables()); err != nil {
+			return err
+		}
 		for _, t := range p.Tables() {
 			fresh := pgx.Identifier{t + rebuildSuffix}.Sanitize()
 			if _, err := tx.Exec(ctx, `drop table if exists `+fresh); err != nil {
 				return err
 			}
 			if _, err := tx.Exec(ctx, `create table `+fresh+` (like `+pgx.Identifier{t}.Sanitize()+` including all excluding indexes)`); err != nil {
+				return err
+			}
+			if err := keepAccess(ctx, tx, t, t+rebuildSuffix); err != nil {
 				return err
 			}
 			defs, err := indexDefinitions(ctx, tx, t)

@@ -81,6 +81,11 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) ([]int, error) {
 		return nil, err
 	}
 	defer conn.Release()
+	if role, may, err := mayChange(ctx, conn); err != nil {
+		return nil, err
+	} else if !may {
+		return nil, fmt.Errorf("role %q %w: run strata migrate as the owner of the tables (or a superuser)", role, ErrMayNotMigrate)
+	}
 	// Another process may be migrating: wait for it however long it takes, then give
 	// the connection back to the pool with its usual lock timeout.
 	if _, err := conn.Exec(ctx, `set lock_timeout = 0`); err != nil {

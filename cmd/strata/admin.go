@@ -25,8 +25,11 @@ func systemMeta(orgID int64, command string) events.Metadata {
 }
 
 func adminCmd(ctx context.Context, fs *flag.FlagSet, dbURL *string, args []string, stdin io.Reader, stdout io.Writer, logger *slog.Logger) error {
+	if len(args) > 0 && args[0] == "grant-app-role" {
+		return grantAppRoleCmd(ctx, fs, dbURL, args[1:], stdout)
+	}
 	if len(args) == 0 || args[0] != "create-user" {
-		return errors.New("usage: strata admin create-user --email E --name N --org ORG --role ROLE")
+		return errors.New("usage: strata admin create-user --email E --name N --org ORG --role ROLE\n       strata admin grant-app-role ROLE")
 	}
 	email := fs.String("email", "", "the user's email (login)")
 	name := fs.String("name", "", "the user's name")

@@ -6,10 +6,12 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/compose-spec/compose-go/v2/dotenv"
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
 )
@@ -44,29 +46,55 @@ func readRepoFile(t *testing.T, name string) string {
 }
 
 // loadCompose runs the compose-spec loader on content as if it were the named file in
-// the repository root. The environment is empty, so a ${VAR} without a default
+// the repository root, with env as the only environment: a ${VAR} without a default
 // interpolates to "" (as on a machine where nothing is set) rather than to whatever
 // the test's environment holds.
-func loadCompose(t *testing.T, name, content string) (*types.Project, error) {
+func loadCompose(t *testing.T, name, content string, env types.Mapping) (*types.Project, error) {
 	t.Helper()
 	root := repoRoot(t)
 	return loader.LoadWithContext(context.Background(), types.ConfigDetails{
 		WorkingDir:  root,
 		ConfigFiles: []types.ConfigFile{{Filename: filepath.Join(root, name), Content: []byte(content)}},
-		Environment: types.Mapping{},
+		Environment: env,
 	}, func(o *loader.Options) {
 		// The file's own `name:` wins; this is the fallback `docker compose` would use.
 		o.SetProjectName("strata", false)
 	})
 }
 
-func mustLoadCompose(t *testing.T, name string) *types.Project {
+// The variables .env supplies to the compose files.
+const (
+	ownerPasswordVar = "STRATA_DB_OWNER_PASSWORD"
+	appPasswordVar   = "STRATA_DB_APP_PASSWORD"
+	envExample       = ".env.example"
+)
+
+// composeEnv is what a user's .env gives compose: .env.example with each value left
+// empty there (the passwords the user must choose) filled with a distinct one.
+func composeEnv(t *testing.T) types.Mapping {
 	t.Helper()
-	p, err := loadCompose(t, name, readRepoFile(t, name))
+	example, err := dotenv.UnmarshalWithLookup(readRepoFile(t, envExample), nil)
+	if err != nil {
+		t.Fatalf("%s: %v", envExample, err)
+	}
+	env := types.Mapping{}
+	for k, v := range example {
+		if v == "" {
+			v = "chosen-" + strings.ToLower(k)
+		}
+		env[k] = v
+	}
+	return env
+}
+
+func mustLoadCompose(t *testing.T, name string) (*types.Project, types.Mapping) {
+	t.Helper()
+	env := composeEnv(t)
+	p, err := loadCompose(t, name, readRepoFile(t, name), env)
 	if err != nil {
 		t.Fatalf("%s is not a valid compose project: %v", name, err)
 	}
-	return p
+	return p, env
 }
 
 // envValue is a service's environment variable, and whether it is set.
@@ -78,9 +106,9 @@ func envValue(s types.ServiceConfig, name string) (string, bool) {
 	return *v, true
 }
 
-// checkComposeCommon holds what both compose files must satisfy. needs lists the
-// services strata must wait for, healthy.
-func checkComposeCommon(p *types.Project, needs ...string) []string {
+// checkComposeCommon holds what both compose files must satisfy, given the env they
+// were loaded with. needs lists the services strata must wait for, healthy.
+func checkComposeCommon(p *types.Project, env types.Mapping, needs ...string) []string {
 	var problems []string
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 
@@ -93,15 +121,26 @@ func checkComposeCommon(p *types.Project, needs ...string) []string {
 				bad("service %s: %s", name, problem)
 			}
 		}
-		// Every service something waits for must say how it is healthy.
-		for dep := range s.DependsOn {
-			d, ok := p.Services[dep]
+		// Every service something waits for must say how it is healthy, unless what is
+		// awaited is that it ran to completion.
+		for dep, d := range s.DependsOn {
+			ds, ok := p.Services[dep]
 			if !ok {
 				bad("service %s depends on %s, which is not defined", name, dep)
 				continue
 			}
-			if d.HealthCheck == nil || d.HealthCheck.Disable || len(d.HealthCheck.Test) == 0 {
+			if d.Condition == types.ServiceConditionCompletedSuccessfully {
+				continue
+			}
+			if ds.HealthCheck == nil || ds.HealthCheck.Disable || len(ds.HealthCheck.Test) == 0 {
 				bad("service %s is depended on by %s but has no healthcheck", dep, name)
+			}
+		}
+		// Nothing is reachable from other machines: a port is published on the
+		// loopback address or not at all.
+		for _, pc := range s.Ports {
+			if pc.HostIP != "127.0.0.1" {
+				bad("service %s publishes port %d on %q, want 127.0.0.1 only", name, pc.Target, pc.HostIP)
 			}
 		}
 	}
@@ -129,21 +168,141 @@ func checkComposeCommon(p *types.Project, needs ...string) []string {
 	if !slices.ContainsFunc(strata.Ports, func(pc types.ServicePortConfig) bool { return pc.Target == 8080 }) {
 		bad("strata does not publish port 8080")
 	}
-	if !strings.Contains(strings.Join(strata.Command, " "), "strata seed && exec strata serve") {
-		bad("strata command %q does not seed, then serve", strata.Command)
+	if !slices.Equal(strata.Command, types.ShellCommand{"strata", "serve"}) {
+		bad("strata command %q, want [strata serve]: the demo is seeded only when STRATA_DEMO says so", strata.Command)
+	}
+	if demo, _ := envValue(strata, "STRATA_DEMO"); demo != "" && demo != "false" {
+		bad("strata STRATA_DEMO = %q without being asked: the demo must be off by default", demo)
 	}
 
 	dbURL, _ := envValue(strata, "STRATA_DATABASE_URL")
 	if u, err := url.Parse(dbURL); err != nil || u.Scheme != "postgres" || u.Hostname() != "postgres" || u.Port() != "5432" {
 		bad("strata STRATA_DATABASE_URL = %q, want a postgres:// URL to the postgres service on 5432", dbURL)
 	}
-	if pg, ok := p.Services["postgres"]; !ok {
-		bad("no postgres service")
-	} else {
-		if !strings.HasPrefix(pg.Image, "postgres:15") {
-			bad("postgres image %q, want postgres:15", pg.Image)
+	pg, ok := p.Services["postgres"]
+	if !ok {
+		return append(problems, "no postgres service")
+	}
+	if !strings.HasPrefix(pg.Image, "postgres:15") {
+		bad("postgres image %q, want postgres:15", pg.Image)
+	}
+	problems = append(problems, checkNamedVolume(p, "postgres", "/var/lib/postgresql/data")...)
+	problems = append(problems, checkRoles(p, env)...)
+	return append(problems, checkSecrets(p, env)...)
+}
+
+// checkRoles wants the database's owner to run migrations, once, in the migrate
+// service, and the server to connect as the application role that PostgreSQL's init
+// script creates and migrate grants.
+func checkRoles(p *types.Project, env types.Mapping) []string {
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	pg, strata := p.Services["postgres"], p.Services["strata"]
+	owner, _ := envValue(pg, "POSTGRES_USER")
+	appRole, _ := envValue(pg, "STRATA_APP_ROLE")
+	if owner == "" || appRole == "" || appRole == owner {
+		bad("postgres names owner %q and application role %q, want two different roles", owner, appRole)
+	}
+	if v, _ := envValue(pg, "POSTGRES_PASSWORD"); v == "" || v != env[ownerPasswordVar] {
+		bad("postgres POSTGRES_PASSWORD does not come from %s in .env", ownerPasswordVar)
+	}
+	if v, _ := envValue(pg, appPasswordVar); v == "" || v != env[appPasswordVar] {
+		bad("postgres %s does not come from .env: the init script cannot create the application role", appPasswordVar)
+	}
+	initScripts := false
+	for _, v := range pg.Volumes {
+		if v.Target == "/docker-entrypoint-initdb.d" && v.Type == types.VolumeTypeBind &&
+			filepath.Clean(v.Source) == filepath.Join(p.WorkingDir, "docker", "initdb") {
+			initScripts = true
 		}
-		problems = append(problems, checkNamedVolume(p, "postgres", "/var/lib/postgresql/data")...)
+	}
+	if !initScripts {
+		bad("postgres does not mount docker/initdb at /docker-entrypoint-initdb.d: no application role is created")
+	}
+
+	user := func(s types.ServiceConfig) string {
+		v, _ := envValue(s, "STRATA_DATABASE_URL")
+		u, err := url.Parse(v)
+		if err != nil || u.User == nil {
+			return ""
+		}
+		return u.User.Username()
+	}
+	if u := user(strata); u == owner {
+		bad("strata connects as the owner %q, want the application role %q", owner, appRole)
+	} else if u != appRole {
+		bad("strata connects as %q, want the application role %q", u, appRole)
+	}
+	if v, _ := envValue(strata, "PGPASSWORD"); v == "" || v != env[appPasswordVar] {
+		bad("strata PGPASSWORD does not come from %s in .env", appPasswordVar)
+	}
+	if d, ok := strata.DependsOn["migrate"]; !ok || d.Condition != types.ServiceConditionCompletedSuccessfully {
+		bad("strata does not wait for migrate to complete successfully")
+	}
+
+	m, ok := p.Services["migrate"]
+	if !ok {
+		return append(problems, "no migrate service runs the migrations as the owner")
+	}
+	if m.Build == nil {
+		bad("migrate is not built from the Dockerfile")
+	}
+	if !slices.Equal(m.Command, types.ShellCommand{"strata", "migrate"}) {
+		bad("migrate command %q, want [strata migrate]", m.Command)
+	}
+	if d, ok := m.DependsOn["postgres"]; !ok || d.Condition != types.ServiceConditionHealthy {
+		bad("migrate does not wait for postgres to be healthy")
+	}
+	if u := user(m); u != owner {
+		bad("migrate connects as %q, want the owner %q", u, owner)
+	}
+	if v, _ := envValue(m, "PGPASSWORD"); v == "" || v != env[ownerPasswordVar] {
+		bad("migrate PGPASSWORD does not come from %s in .env", ownerPasswordVar)
+	}
+	if v, _ := envValue(m, "STRATA_APP_ROLE"); v != appRole {
+		bad("migrate grants STRATA_APP_ROLE %q, want the application role %q", v, appRole)
+	}
+	if len(m.Ports) > 0 {
+		bad("migrate publishes ports")
+	}
+	return problems
+}
+
+// checkSecrets wants every password to come from .env, none inside a URL, and the
+// owner's password nowhere near the server.
+func checkSecrets(p *types.Project, env types.Mapping) []string {
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	fromEnvFile := map[string]bool{}
+	for k, v := range env {
+		if strings.Contains(k, "PASSWORD") && v != "" {
+			fromEnvFile[v] = true
+		}
+	}
+	for name, s := range p.Services {
+		for k, v := range s.Environment {
+			if v == nil {
+				continue
+			}
+			if strings.Contains(k, "PASSWORD") && !fromEnvFile[*v] {
+				bad("service %s sets %s inline, not from .env", name, k)
+			}
+			if u, err := url.Parse(*v); err == nil && u.User != nil {
+				if _, has := u.User.Password(); has {
+					bad("service %s has a password in %s's URL (it goes in PGPASSWORD, from .env)", name, k)
+				}
+			}
+		}
+	}
+	ownerSecret := env[ownerPasswordVar]
+	strata := p.Services["strata"]
+	for k, v := range strata.Environment {
+		if v != nil && ownerSecret != "" && strings.Contains(*v, ownerSecret) {
+			bad("strata holds the owner's password in %s", k)
+		}
+	}
+	if ownerSecret != "" && strings.Contains(strings.Join(strata.Command, " "), ownerSecret) {
+		bad("strata holds the owner's password in its command")
 	}
 	return problems
 }
@@ -179,8 +338,8 @@ func checkNamedVolume(p *types.Project, service, target string) []string {
 }
 
 // checkComposeDefault: PostgreSQL for the read models, KurrentDB for the events.
-func checkComposeDefault(p *types.Project) []string {
-	problems := checkComposeCommon(p, "postgres", "kurrentdb")
+func checkComposeDefault(p *types.Project, env types.Mapping) []string {
+	problems := checkComposeCommon(p, env, "postgres", "kurrentdb")
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 
 	k, ok := p.Services["kurrentdb"]
@@ -200,14 +359,7 @@ func checkComposeDefault(p *types.Project) []string {
 		}
 	}
 	problems = append(problems, checkNamedVolume(p, "kurrentdb", "/var/lib/kurrentdb")...)
-	published := false
-	for _, pc := range k.Ports {
-		if pc.HostIP != "127.0.0.1" {
-			bad("kurrentdb publishes port %d on %q, want 127.0.0.1 only", pc.Target, pc.HostIP)
-		}
-		published = published || pc.Target == 2113
-	}
-	if !published {
+	if !slices.ContainsFunc(k.Ports, func(pc types.ServicePortConfig) bool { return pc.Target == 2113 }) {
 		bad("kurrentdb does not publish port 2113")
 	}
 
@@ -233,8 +385,8 @@ func checkComposeDefault(p *types.Project) []string {
 }
 
 // checkComposePostgres: PostgreSQL alone.
-func checkComposePostgres(p *types.Project) []string {
-	problems := checkComposeCommon(p, "postgres")
+func checkComposePostgres(p *types.Project, env types.Mapping) []string {
+	problems := checkComposeCommon(p, env, "postgres")
 	for name, s := range p.Services {
 		if _, ok := envValue(s, "STRATA_EVENT_STORE"); ok {
 			problems = append(problems, fmt.Sprintf("service %s sets STRATA_EVENT_STORE", name))
@@ -248,16 +400,16 @@ func checkComposePostgres(p *types.Project) []string {
 
 func TestComposeDefault(t *testing.T) {
 	t.Parallel()
-	p := mustLoadCompose(t, composeDefault)
-	for _, problem := range checkComposeDefault(p) {
+	p, env := mustLoadCompose(t, composeDefault)
+	for _, problem := range checkComposeDefault(p, env) {
 		t.Errorf("%s: %s", composeDefault, problem)
 	}
 }
 
 func TestComposePostgres(t *testing.T) {
 	t.Parallel()
-	p := mustLoadCompose(t, composePostgres)
-	for _, problem := range checkComposePostgres(p) {
+	p, env := mustLoadCompose(t, composePostgres)
+	for _, problem := range checkComposePostgres(p, env) {
 		t.Errorf("%s: %s", composePostgres, problem)
 	}
 }
@@ -340,21 +492,145 @@ func TestComposeChecksCatchBreakage(t *testing.T) {
 			k.Image = "kurrentplatform/kurrentdb:latest"
 			p.Services["kurrentdb"] = k
 		}, "no pinned tag"},
+		{"strata published on every address", composePostgres, func(p *types.Project) {
+			s := p.Services["strata"]
+			s.Ports = []types.ServicePortConfig{{Target: 8080, Published: "8080", Protocol: "tcp"}}
+			p.Services["strata"] = s
+		}, "strata publishes port 8080 on \"\", want 127.0.0.1 only"},
+		{"postgres published on every address", composeDefault, func(p *types.Project) {
+			pg := p.Services["postgres"]
+			pg.Ports = []types.ServicePortConfig{{Target: 5432, Published: "5432", Protocol: "tcp", HostIP: "0.0.0.0"}}
+			p.Services["postgres"] = pg
+		}, "postgres publishes port 5432 on \"0.0.0.0\""},
+		{"inline owner password", composePostgres, func(p *types.Project) {
+			pg := p.Services["postgres"]
+			setEnv(&pg, "POSTGRES_PASSWORD", "strata")
+			p.Services["postgres"] = pg
+		}, "sets POSTGRES_PASSWORD inline"},
+		{"password in the database URL", composeDefault, func(p *types.Project) {
+			s := p.Services["strata"]
+			setEnv(&s, "STRATA_DATABASE_URL", "postgres://strata_app:hunter2@postgres:5432/strata")
+			p.Services["strata"] = s
+		}, "password in STRATA_DATABASE_URL's URL"},
+		{"server connects as the owner", composePostgres, func(p *types.Project) {
+			s := p.Services["strata"]
+			setEnv(&s, "STRATA_DATABASE_URL", "postgres://strata@postgres:5432/strata?sslmode=disable")
+			p.Services["strata"] = s
+		}, "strata connects as the owner"},
+		{"server holds the owner's password", composeDefault, func(p *types.Project) {
+			s := p.Services["strata"]
+			setEnv(&s, "PGPASSWORD", "chosen-"+strings.ToLower(ownerPasswordVar))
+			p.Services["strata"] = s
+		}, "strata holds the owner's password"},
+		{"demo on by default", composePostgres, func(p *types.Project) {
+			s := p.Services["strata"]
+			setEnv(&s, "STRATA_DEMO", "true")
+			p.Services["strata"] = s
+		}, "the demo must be off by default"},
+		{"demo seeded by the command", composeDefault, func(p *types.Project) {
+			s := p.Services["strata"]
+			s.Command = types.ShellCommand{"sh", "-c", "strata seed && exec strata serve"}
+			p.Services["strata"] = s
+		}, "the demo is seeded only when STRATA_DEMO says so"},
+		{"server starts before the migrations ran", composePostgres, func(p *types.Project) {
+			s := p.Services["strata"]
+			delete(s.DependsOn, "migrate")
+			p.Services["strata"] = s
+		}, "does not wait for migrate"},
+		{"migrations grant no application role", composeDefault, func(p *types.Project) {
+			m := p.Services["migrate"]
+			delete(m.Environment, "STRATA_APP_ROLE")
+			p.Services["migrate"] = m
+		}, "migrate grants STRATA_APP_ROLE"},
+		{"migrations run as the application role", composePostgres, func(p *types.Project) {
+			m := p.Services["migrate"]
+			setEnv(&m, "STRATA_DATABASE_URL", "postgres://strata_app@postgres:5432/strata?sslmode=disable")
+			p.Services["migrate"] = m
+		}, "migrate connects as \"strata_app\", want the owner"},
+		{"no init script creates the application role", composeDefault, func(p *types.Project) {
+			pg := p.Services["postgres"]
+			pg.Volumes = slices.DeleteFunc(pg.Volumes, func(v types.ServiceVolumeConfig) bool { return v.Type == types.VolumeTypeBind })
+			p.Services["postgres"] = pg
+		}, "no application role is created"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			p := mustLoadCompose(t, c.file)
+			p, env := mustLoadCompose(t, c.file)
 			c.breakIt(p)
 			check := checkComposeDefault
 			if c.file == composePostgres {
 				check = checkComposePostgres
 			}
-			problems := check(p)
+			problems := check(p, env)
 			if !slices.ContainsFunc(problems, func(s string) bool { return strings.Contains(s, c.want) }) {
 				t.Errorf("breakage not caught: want a problem containing %q, got %q", c.want, problems)
 			}
 		})
+	}
+}
+
+// TestComposeNeedsTheEnvFile: the compose files hold no password of their own. With
+// no .env they refuse to start and say where the passwords go; .env.example names
+// every variable they use, ships no password, leaves the demo off, and the real .env
+// stays out of git and out of the build context.
+func TestComposeNeedsTheEnvFile(t *testing.T) {
+	t.Parallel()
+	example, err := dotenv.UnmarshalWithLookup(readRepoFile(t, envExample), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{composeDefault, composePostgres} {
+		content := readRepoFile(t, name)
+		_, err := loadCompose(t, name, content, types.Mapping{})
+		if err == nil || !strings.Contains(err.Error(), ".env") {
+			t.Errorf("%s without .env: %v, want a refusal that points at .env", name, err)
+		}
+		for _, m := range regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)`).FindAllStringSubmatch(content, -1) {
+			if _, ok := example[m[1]]; !ok {
+				t.Errorf("%s uses ${%s}, which %s does not describe", name, m[1], envExample)
+			}
+		}
+	}
+	for k, v := range example {
+		if strings.Contains(k, "PASSWORD") && v != "" {
+			t.Errorf("%s ships a value for %s: leave it empty, so compose refuses to start until it is chosen", envExample, k)
+		}
+	}
+	for _, k := range []string{ownerPasswordVar, appPasswordVar} {
+		if _, ok := example[k]; !ok {
+			t.Errorf("%s does not describe %s", envExample, k)
+		}
+	}
+	if example["STRATA_DEMO"] != "false" {
+		t.Errorf("%s sets STRATA_DEMO=%q, want false", envExample, example["STRATA_DEMO"])
+	}
+	for file, pattern := range map[string]string{".gitignore": "/.env", ".dockerignore": ".env"} {
+		if !slices.Contains(strings.Split(readRepoFile(t, file), "\n"), pattern) {
+			t.Errorf("%s does not list %s", file, pattern)
+		}
+	}
+}
+
+// TestComposeDemoOnlyWhenAsked: the server seeds nothing when .env does not mention
+// STRATA_DEMO, and STRATA_DEMO=true in .env (or the shell) reaches it.
+func TestComposeDemoOnlyWhenAsked(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{composeDefault, composePostgres} {
+		for setting, want := range map[string]string{"": "false", "true": "true"} {
+			env := composeEnv(t)
+			delete(env, "STRATA_DEMO")
+			if setting != "" {
+				env["STRATA_DEMO"] = setting
+			}
+			p, err := loadCompose(t, name, readRepoFile(t, name), env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v, _ := envValue(p.Services["strata"], "STRATA_DEMO"); v != want {
+				t.Errorf("%s with STRATA_DEMO %q in .env: strata gets %q, want %q", name, setting, v, want)
+			}
+		}
 	}
 }
 
@@ -383,7 +659,7 @@ services:
 volumes:
   pgdata:
 `
-	if _, err := loadCompose(t, "x.yml", base); err != nil {
+	if _, err := loadCompose(t, "x.yml", base, types.Mapping{}); err != nil {
 		t.Fatalf("the minimal project does not load: %v", err)
 	}
 	for name, content := range map[string]string{
@@ -396,14 +672,14 @@ volumes:
 		if content == base {
 			t.Fatalf("%s: the replacement did not apply", name)
 		}
-		if _, err := loadCompose(t, "x.yml", content); err == nil {
+		if _, err := loadCompose(t, "x.yml", content, types.Mapping{}); err == nil {
 			t.Errorf("%s: the loader accepted it", name)
 		} else {
 			t.Logf("%s: rejected: %v", name, err)
 		}
 	}
 	// Interpolation runs: a default fills an unset variable.
-	p, err := loadCompose(t, "x.yml", strings.Replace(base, "postgres:15", "postgres:${PG_TAG:-15}", 1))
+	p, err := loadCompose(t, "x.yml", strings.Replace(base, "postgres:15", "postgres:${PG_TAG:-15}", 1), types.Mapping{})
 	if err != nil {
 		t.Fatal(err)
 	}

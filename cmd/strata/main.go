@@ -26,10 +26,15 @@ import (
 const usage = `strata — governance, risk and compliance on an event log
 
 Usage:
-  strata serve [--addr 127.0.0.1:8080]      run the server (migrates first)
-  strata migrate                            apply database migrations
+  strata serve [--addr 127.0.0.1:8080] [--demo]
+                                            run the server (migrates first when its role owns
+                                            the schema, else checks it is current); --demo or
+                                            STRATA_DEMO=true seeds the demo organization first
+  strata migrate [--app-role ROLE]          apply database migrations (as the owner), then grant
+                                            ROLE (env STRATA_APP_ROLE) what the server needs
   strata projections status                 each projection's checkpoint and lag
   strata projections rebuild NAME           replay the log into fresh tables and switch over
+                                            (as the owner: it creates and renames tables)
   strata seed [--risks 300]                 create the demo organization, its users and data
   strata import framework --org ORG FILE    import a framework from a .csv or .json file;
                                             a file with any bad row imports nothing
@@ -40,6 +45,7 @@ Usage:
   strata admin create-user --email E --name N --org ORG --role ROLE
                                             create (or add) a user; the password comes from
                                             standard input, or is generated and printed once
+  strata admin grant-app-role ROLE          grant the server's role its privileges (as the owner)
 
 Every command takes --database-url (env STRATA_DATABASE_URL or DATABASE_URL,
 default postgres://localhost:5432/strata); the database is created when missing.
@@ -88,23 +94,24 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch args[0] {
 	case "serve":
 		addr := fs.String("addr", env("127.0.0.1:8080", "STRATA_ADDR"), "listen address")
+		demoDefault, err := demoRequested()
+		if err != nil {
+			return err
+		}
+		demo := fs.Bool("demo", demoDefault, "seed the demo organization first (env STRATA_DEMO)")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
+		}
+		if *demo {
+			if err := seedCmd(ctx, *dbURL, 300, stdout, logger); err != nil {
+				return fmt.Errorf("demo: %w", err)
+			}
 		}
 		return serve(ctx, *dbURL, *addr, stdout, logger)
 	case "admin":
 		return adminCmd(ctx, fs, dbURL, args[1:], stdin, stdout, logger)
 	case "migrate":
-		if err := fs.Parse(args[1:]); err != nil {
-			return err
-		}
-		a, err := app.Open(ctx, *dbURL, logger, options())
-		if err != nil {
-			return err
-		}
-		a.Close()
-		fmt.Fprintln(stdout, "database is up to date")
-		return nil
+		return migrateCmd(ctx, fs, dbURL, args[1:], stdout, logger)
 	case "projections":
 		positional, err := parseInterspersed(fs, args[1:])
 		if err != nil {
@@ -120,16 +127,25 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
-		a, err := app.Open(ctx, *dbURL, logger, options())
-		if err != nil {
-			return err
-		}
-		defer a.Close()
-		// A running server hears about the seeded events at once.
-		a.StartNotifying(ctx)
-		return Seed(ctx, a, *n, stdout)
+		return seedCmd(ctx, *dbURL, *n, stdout, logger)
 	}
 	return fmt.Errorf("unknown command %q\n\n%s", args[0], usage)
+}
+
+// seedCmd seeds the demo through its own connection, for `strata seed` and for
+// `strata serve --demo` before it starts serving.
+func seedCmd(ctx context.Context, dbURL string, risks int, stdout io.Writer, logger *slog.Logger) error {
+	a, err := app.Open(ctx, dbURL, logger, options())
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	// A running server hears about the seeded events at once; the notifier stops
+	// before the connection closes.
+	notifyCtx, stopNotifying := context.WithCancel(ctx)
+	defer stopNotifying()
+	a.StartNotifying(notifyCtx)
+	return Seed(ctx, a, risks, stdout)
 }
 
 // parseInterspersed parses flags wherever they stand among the positional arguments,

@@ -44,6 +44,21 @@ func printLogins(out io.Writer) {
 	}
 }
 
+// demoRequested reads STRATA_DEMO: the demo organization is seeded only when it says
+// true, and a value that is neither true nor false stops the server rather than
+// being taken for either.
+func demoRequested() (bool, error) {
+	v := env("", "STRATA_DEMO")
+	if v == "" {
+		return false, nil
+	}
+	demo, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("STRATA_DEMO=%q: want true or false", v)
+	}
+	return demo, nil
+}
+
 var demoCategories = map[string][]string{
 	"Cybersecurity": {"Ransomware outbreak on file servers", "Phishing compromise of finance mailboxes",
 		"Unpatched internet-facing VPN appliance", "Privileged account misuse", "Loss of encryption keys",

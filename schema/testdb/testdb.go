@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"net/url"
 	"os"
 	"sync"
 	"testing"
@@ -111,4 +112,66 @@ func prepare(ctx context.Context) error {
 		}
 	}
 	return err
+}
+
+// Role is a login role made for one test, for checking what a role other than the
+// owner may do.
+type Role struct {
+	Name, Password string
+}
+
+// NewRole creates a login role with a random name (roles belong to the whole server,
+// not to a schema) that is no superuser and holds no privileges, and drops it with
+// every privilege granted to it when the test ends. The test database's user must
+// be allowed to create roles.
+func NewRole(t testing.TB) Role {
+	t.Helper()
+	ctx := context.Background()
+	ensureOnce.Do(func() { ensureErr = prepare(ctx) })
+	if ensureErr != nil {
+		t.Fatalf("test database %s: %v", URL(), ensureErr)
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	var p [12]byte
+	_, _ = rand.Read(p[:])
+	r := Role{Name: "strata_test_" + hex.EncodeToString(b[:]), Password: hex.EncodeToString(p[:])}
+	admin, err := pgx.Connect(ctx, URL())
+	if err != nil {
+		t.Fatalf("connect %s: %v", URL(), err)
+	}
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, "create role "+r.Name+" login nosuperuser nocreatedb nocreaterole password '"+r.Password+"'"); err != nil {
+		t.Fatalf("create role: %v", err)
+	}
+	t.Cleanup(func() {
+		c, err := pgx.Connect(context.Background(), URL())
+		if err != nil {
+			t.Errorf("drop role %s: %v", r.Name, err)
+			return
+		}
+		defer c.Close(context.Background())
+		// Privileges granted to the role, default privileges included, go first: a
+		// role that still holds any cannot be dropped.
+		if _, err := c.Exec(context.Background(), "drop owned by "+r.Name); err != nil {
+			t.Errorf("drop owned by %s: %v", r.Name, err)
+		}
+		if _, err := c.Exec(context.Background(), "drop role "+r.Name); err != nil {
+			t.Errorf("drop role %s: %v", r.Name, err)
+		}
+	})
+	return r
+}
+
+// URLAs is a connection URL to the test's schema as role r.
+func (db *DB) URLAs(r Role) string {
+	u, err := url.Parse(URL())
+	if err != nil {
+		panic(err)
+	}
+	u.User = url.UserPassword(r.Name, r.Password)
+	q := u.Query()
+	q.Set("search_path", db.Schema+",public")
+	u.RawQuery = q.Encode()
+	return u.String()
 }

@@ -71,7 +71,8 @@ type Options struct {
 	Pool schema.PoolSettings
 }
 
-// Open connects to the database (creating and migrating it when needed) and wires
+// Open connects to the database (creating it when needed), migrates it when the
+// connected role may change the schema or else checks that it is current, and wires
 // the modules.
 func Open(ctx context.Context, databaseURL string, logger *slog.Logger, opts Options) (*App, error) {
 	if err := schema.EnsureDatabase(ctx, databaseURL); err != nil {
@@ -81,7 +82,7 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger, opts Opt
 	if err != nil {
 		return nil, fmt.Errorf("database: %w", err)
 	}
-	applied, err := schema.Migrate(ctx, pool)
+	applied, err := schema.EnsureCurrent(ctx, pool)
 	if err != nil {
 		pool.Close()
 		return nil, err

@@ -32,7 +32,7 @@ var StreamKinds = []string{evidentity.UserPrefix, evidentity.OrganizationPrefix,
 	evcontrols.FrameworkPrefix, evcontrols.ControlPrefix}
 
 // OpenEventStore opens the event log a URL names on its own: a PostgreSQL database
-// (created and migrated when needed) or an EventStoreDB/KurrentDB server. close
+// (created and migrated when needed and the role may) or an EventStoreDB/KurrentDB server. close
 // releases what it opened.
 func OpenEventStore(ctx context.Context, url string) (store events.Store, close func(), err error) {
 	if IsESDB(url) {
@@ -49,7 +49,7 @@ func OpenEventStore(ctx context.Context, url string) (store events.Store, close 
 	if err != nil {
 		return nil, nil, fmt.Errorf("database: %w", err)
 	}
-	if _, err := schema.Migrate(ctx, pool); err != nil {
+	if _, err := schema.EnsureCurrent(ctx, pool); err != nil {
 		pool.Close()
 		return nil, nil, err
 	}
