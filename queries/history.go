@@ -90,13 +90,16 @@ func (t Trail[S]) Page(ctx context.Context, stream string, orgID int64, limit in
 	from := int64(1)
 	if cur != nil {
 		upto, total = cur.ID-1, cur.Total
+		// A page that will not read the stream's first event checks its owner apart.
+		if upto < 1 || t.Evolve == nil {
+			if err := t.checkOwner(ctx, stream, orgID); err != nil {
+				return Page[Entry]{}, err
+			}
+		}
 		if upto < 1 {
 			return Page[Entry]{Items: []Entry{}, Total: total, Limit: limit}, nil
 		}
 		if t.Evolve == nil {
-			if err := t.checkOwner(ctx, stream, orgID); err != nil {
-				return Page[Entry]{}, err
-			}
 			from = max(1, upto-int64(limit)+1)
 		}
 	}
