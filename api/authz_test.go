@@ -42,6 +42,8 @@ var routePermissions = map[string]identity.Permission{
 	"PUT /api/controls/:id":                                 identity.ControlsWrite,
 	"PUT /api/controls/:id/effectiveness":                   identity.ControlsWrite,
 	"POST /api/controls/:id/tests":                          identity.ControlsTest,
+	"GET /api/controls/:id/tests":                           identity.ControlsRead,
+	"GET /api/controls/:id/effectiveness-history":           identity.ControlsRead,
 	"POST /api/controls/:id/requirements":                   identity.ControlsWrite,
 	"DELETE /api/controls/:id/requirements/:requirement_id": identity.ControlsWrite,
 	"GET /api/controls/:id/history":                         identity.ControlsRead,

@@ -27,6 +27,8 @@ func (s *Server) mountControls(g *gin.RouterGroup) {
 	g.POST("/controls/:id/tests", test, s.recordControlTest)
 	g.POST("/controls/:id/requirements", write, fresh, s.mapRequirement)
 	g.DELETE("/controls/:id/requirements/:requirement_id", write, s.unmapRequirement)
+	g.GET("/controls/:id/tests", read, fresh, s.controlTests)
+	g.GET("/controls/:id/effectiveness-history", read, fresh, s.controlEffectivenessHistory)
 	g.GET("/controls/:id/history", read, s.controlHistory)
 }
 
@@ -235,4 +237,10 @@ func (s *Server) unmapRequirement(c *gin.Context) {
 	s.finishControl(c, http.StatusOK, res, err)
 }
 
-func (s *Server) controlHistory(c *gin.Context) { readByID(c, s.cfg.ControlReader.History) }
+func (s *Server) controlHistory(c *gin.Context) { readPageByID(c, s.cfg.ControlReader.History) }
+
+func (s *Server) controlTests(c *gin.Context) { readPageByID(c, s.cfg.ControlReader.Tests) }
+
+func (s *Server) controlEffectivenessHistory(c *gin.Context) {
+	readPageByID(c, s.cfg.ControlReader.EffectivenessHistory)
+}

@@ -44,6 +44,11 @@ type controlView struct {
 	EffectivenessHistory []effectivenessView `json:"effectiveness_history"`
 	Risks                []controlRiskView   `json:"risks"`
 	Requirements         []requirementRef    `json:"requirements"`
+	// The totals and next cursors of the detail's paged lists.
+	TestsTotal                     int64   `json:"tests_total"`
+	TestsNextCursor                *string `json:"tests_next_cursor"`
+	EffectivenessHistoryTotal      int64   `json:"effectiveness_history_total"`
+	EffectivenessHistoryNextCursor *string `json:"effectiveness_history_next_cursor"`
 }
 
 type actorView struct {
@@ -133,14 +138,7 @@ func (e *env) listControls(query string) ([]controlView, *reply) {
 	return out, r
 }
 
-func (e *env) controlHistory(id int64) []historyEntry {
-	e.t.Helper()
-	r := e.do("GET", controlPath(id)+"/history", nil)
-	wantOK(e.t, r, http.StatusOK)
-	var out []historyEntry
-	r.into(e.t, &out)
-	return out
-}
+func (e *env) controlHistory(id int64) []historyEntry { return e.trail(controlPath(id)+"/history", 0) }
 
 // controlWrite sends a control mutation that must succeed with status and returns
 // the control it answers with.
@@ -1260,8 +1258,12 @@ func TestControlRequirements(t *testing.T) {
 		"ControlMappedToRequirement", "ControlUnmappedFromRequirement"}) {
 		t.Fatalf("history types %v", typesOf(h))
 	}
-	if ch := changesOf(h[4]); ch["requirement_ids"][1] != mustJSON(t, sortedIDs(r1.ID, r3.ID)) {
-		t.Fatalf("unmapping changes %v", ch)
+	// A mapping's entry names the one requirement it changed, not the whole list.
+	if ch, want := changesOf(h[4]), map[string][2]string{"requirements." + strconv.FormatInt(r2.ID, 10): {`"mapped"`, "null"}}; !reflect.DeepEqual(ch, want) {
+		t.Fatalf("unmapping changes %v, want %v", ch, want)
+	}
+	if ch, want := changesOf(h[3]), map[string][2]string{"requirements." + strconv.FormatInt(r1.ID, 10): {"null", `"mapped"`}}; !reflect.DeepEqual(ch, want) {
+		t.Fatalf("mapping changes %v, want %v", ch, want)
 	}
 
 	t.Run("refused", func(t *testing.T) {
@@ -1374,7 +1376,7 @@ func TestControlHistory(t *testing.T) {
 			"last_tested_at":                 {"null", mustJSON(t, at)},
 		},
 		4: {"effectiveness": {`"Not Tested"`, `"Ineffective"`}},
-		5: {"requirement_ids": {"[]", mustJSON(t, []int64{fw.Requirements[0].ID})}},
+		5: {"requirements." + strconv.FormatInt(fw.Requirements[0].ID, 10): {"null", `"mapped"`}},
 	} {
 		if i == 0 {
 			continue

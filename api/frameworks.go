@@ -111,4 +111,6 @@ func (s *Server) addRequirement(c *gin.Context) {
 
 func (s *Server) frameworkCoverage(c *gin.Context) { readByID(c, s.cfg.ControlReader.Coverage) }
 
-func (s *Server) frameworkHistory(c *gin.Context) { readByID(c, s.cfg.ControlReader.FrameworkHistory) }
+func (s *Server) frameworkHistory(c *gin.Context) {
+	readPageByID(c, s.cfg.ControlReader.FrameworkHistory)
+}

@@ -312,12 +312,7 @@ func TestFrameworkRequirements(t *testing.T) {
 }
 
 func (e *env) frameworkHistory(id int64) []historyEntry {
-	e.t.Helper()
-	r := e.do("GET", frameworkPath(id)+"/history", nil)
-	wantOK(e.t, r, http.StatusOK)
-	var out []historyEntry
-	r.into(e.t, &out)
-	return out
+	return e.trail(frameworkPath(id)+"/history", 0)
 }
 
 func TestFrameworkHistory(t *testing.T) {

@@ -172,6 +172,23 @@ func readByID[T any](c *gin.Context, read func(ctx context.Context, orgID, id in
 	ok(c, http.StatusOK, v)
 }
 
+// readPageByID answers a paged list that belongs to the entity the path's id names
+// (its history, its tests), with the limit and cursor the query gives.
+func readPageByID[T any](c *gin.Context, read func(ctx context.Context, orgID, id int64, limit int, cursor string) (queries.Page[T], error)) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	limit, err := queryLimit(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	page, err := read(c.Request.Context(), principal(c).OrgID, id, limit, c.Query("cursor"))
+	respondPage(c, page, err)
+}
+
 // respondPage answers a list read with its page, or with the error that stopped it.
 func respondPage[T any](c *gin.Context, page queries.Page[T], err error) {
 	if err != nil {

@@ -223,7 +223,7 @@ func (s *Server) executeRisk(c *gin.Context, body []byte, cmd any) (commands.Res
 	return res, true
 }
 
-func (s *Server) riskHistory(c *gin.Context) { readByID(c, s.cfg.RiskReader.History) }
+func (s *Server) riskHistory(c *gin.Context) { readPageByID(c, s.cfg.RiskReader.History) }
 
 type responseInput struct {
 	Type        string  `json:"type"`

@@ -216,13 +216,42 @@ func (e *env) decodeList(r *reply) []riskView {
 	return out
 }
 
-func (e *env) history(id int64) []historyEntry {
+func (e *env) history(id int64) []historyEntry { return e.trail(riskPath(id)+"/history", 0) }
+
+// trail reads a history route page by page (limit a page, 0 for the default), checks
+// that the pages run newest first and follow on from each other, and returns the
+// whole history oldest first.
+func (e *env) trail(path string, limit int) []historyEntry {
 	e.t.Helper()
-	r := e.do("GET", riskPath(id)+"/history", nil)
-	wantOK(e.t, r, http.StatusOK)
-	var out []historyEntry
-	r.into(e.t, &out)
-	return out
+	var all []historyEntry
+	query := url.Values{}
+	if limit > 0 {
+		query.Set("limit", strconv.Itoa(limit))
+	}
+	for {
+		r := e.do("GET", path+"?"+query.Encode(), nil)
+		wantOK(e.t, r, http.StatusOK)
+		if r.Meta == nil {
+			e.t.Fatalf("history without meta: %s", r.Raw)
+		}
+		var page []historyEntry
+		r.into(e.t, &page)
+		for _, en := range page {
+			if len(all) > 0 && en.Version != all[len(all)-1].Version-1 {
+				e.t.Fatalf("%s: version %d follows version %d", path, en.Version, all[len(all)-1].Version)
+			}
+			all = append(all, en)
+		}
+		if r.Meta.NextCursor == nil {
+			if int64(len(all)) != r.Meta.Total || len(all) == 0 || all[len(all)-1].Version != 1 {
+				e.t.Fatalf("%s: read %d entries, total %d: %+v", path, len(all), r.Meta.Total, all)
+			}
+			break
+		}
+		query.Set("cursor", *r.Meta.NextCursor)
+	}
+	slices.Reverse(all)
+	return all
 }
 
 func mustJSON(t *testing.T, v any) string {

@@ -9,10 +9,27 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
+// Querier runs statements: a pool, or a transaction whose snapshot several reads
+// share.
+type Querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// Snapshot runs read in one read-only REPEATABLE READ transaction: every statement
+// sees the read models as one commit left them, so a detail's version and the lists
+// embedded in it describe the same moment. A read-only transaction takes no
+// transaction id, so it never holds back what the projections may read; and read
+// must do all its reading through tx, never through the pool, so a request holds one
+// connection at a time.
+func Snapshot(ctx context.Context, pool *pgxpool.Pool, read func(tx pgx.Tx) error) error {
+	return pgx.BeginTxFunc(ctx, pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, read)
+}
+
 // Listing is one page of a read model's rows: the conditions, the keyset order, and
-// how to read a row and its sort key. Every list reads the same way: the total from
-// the first page (carried in the cursor after), the rows after the cursor, one row
-// more than the page to know whether another follows.
+// how to read a row and its sort key. Every list reads the same way: the rows after
+// the cursor, one row more than the page to know whether another follows, and the
+// total from the first page (carried in the cursor after).
 type Listing[T any] struct {
 	Table   string
 	Columns string
@@ -29,8 +46,8 @@ type Listing[T any] struct {
 	DecodeKey func(json.RawMessage) (any, error)
 }
 
-// Page reads the page.
-func (l Listing[T]) Page(ctx context.Context, pool *pgxpool.Pool) (Page[T], error) {
+// Page reads the page through q.
+func (l Listing[T]) Page(ctx context.Context, q Querier) (Page[T], error) {
 	cur, err := DecodeCursor(l.Cursor, l.Sort)
 	if err != nil {
 		return Page[T]{}, err
@@ -45,11 +62,9 @@ func (l Listing[T]) Page(ctx context.Context, pool *pgxpool.Pool) (Page[T], erro
 			}
 		}
 		l.Order.After(l.Where, key, cur.ID)
-	} else if err := pool.QueryRow(ctx, `select count(*) from `+l.Table+` where `+l.Where.SQL(), l.Where.Args...).Scan(&total); err != nil {
-		return Page[T]{}, err
 	}
-	args := append(l.Where.Args, l.Limit+1)
-	rows, err := pool.Query(ctx, `select `+l.Columns+` from `+l.Table+` where `+l.Where.SQL()+
+	args := append(l.Where.Args[:len(l.Where.Args):len(l.Where.Args)], l.Limit+1)
+	rows, err := q.Query(ctx, `select `+l.Columns+` from `+l.Table+` where `+l.Where.SQL()+
 		` order by `+l.Order.OrderBy()+` limit $`+strconv.Itoa(len(args)), args...)
 	if err != nil {
 		return Page[T]{}, err
@@ -57,6 +72,17 @@ func (l Listing[T]) Page(ctx context.Context, pool *pgxpool.Pool) (Page[T], erro
 	items, err := pgx.CollectRows(rows, l.Scan)
 	if err != nil {
 		return Page[T]{}, err
+	}
+	// A first page that holds the whole list is its own count: most child lists are
+	// that short, and counting would cost a second statement.
+	switch {
+	case cur != nil:
+	case len(items) <= l.Limit:
+		total = int64(len(items))
+	default:
+		if err := q.QueryRow(ctx, `select count(*) from `+l.Table+` where `+l.Where.SQL(), l.Where.Args...).Scan(&total); err != nil {
+			return Page[T]{}, err
+		}
 	}
 	return PageOf(items, total, l.Limit, l.Sort, l.Key), nil
 }

@@ -27,11 +27,19 @@ func (w *Where) Add(cond string, v any) {
 // SQL is the conditions joined with and.
 func (w *Where) SQL() string { return strings.Join(w.conds, " and ") }
 
-// Keyset is a list's order: a key column (empty for id alone) and a direction, id
-// breaking ties.
+// Keyset is a list's order: a key column (empty for the unique column alone) and a
+// direction, the unique column (id unless Unique names another) breaking ties.
 type Keyset struct {
 	Column string
 	Desc   bool
+	Unique string
+}
+
+func (k Keyset) unique() string {
+	if k.Unique == "" {
+		return "id"
+	}
+	return k.Unique
 }
 
 // OrderBy is the order clause.
@@ -41,9 +49,9 @@ func (k Keyset) OrderBy() string {
 		dir = " desc"
 	}
 	if k.Column == "" {
-		return "id" + dir
+		return k.unique() + dir
 	}
-	return k.Column + dir + ", id" + dir
+	return k.Column + dir + ", " + k.unique() + dir
 }
 
 // After narrows w to rows after the cursor's row in this order.
@@ -53,18 +61,22 @@ func (k Keyset) After(w *Where, key any, id int64) {
 		cmp = "<"
 	}
 	if k.Column == "" {
-		w.Add("id "+cmp+" ?", id)
+		w.Add(k.unique()+" "+cmp+" ?", id)
 		return
 	}
 	w.Args = append(w.Args, key, id)
-	w.conds = append(w.conds, fmt.Sprintf("(%s, id) %s ($%d, $%d)", k.Column, cmp, len(w.Args)-1, len(w.Args)))
+	w.conds = append(w.conds, fmt.Sprintf("(%s, %s) %s ($%d, $%d)", k.Column, k.unique(), cmp, len(w.Args)-1, len(w.Args)))
 }
 
-// Limit checks a page size, defaulting 0 to 50.
+// DefaultLimit is a page's size when the client names none, and the size of the first
+// page of a list a detail embeds.
+const DefaultLimit = 50
+
+// Limit checks a page size, defaulting 0 to DefaultLimit.
 func Limit(errs strata.FieldErrors, limit *int) {
 	switch {
 	case *limit == 0:
-		*limit = 50
+		*limit = DefaultLimit
 	case *limit < 1 || *limit > 500:
 		errs.Add("limit", "must be from 1 to 500")
 	}

@@ -26,7 +26,8 @@ var (
 	TestResults    = []string{Pass, Fail, Inconclusive}
 	editableFields = []string{"code", "title", "description", "framework_id", "type", "frequency", "owner_id"}
 	readOnly       = []string{"id", "version", "effectiveness", "last_tested_at", "risk_ids", "requirement_ids",
-		"created_at", "updated_at", "tests", "effectiveness_history", "risks", "requirements"}
+		"created_at", "updated_at", "tests", "tests_total", "tests_next_cursor", "effectiveness_history",
+		"effectiveness_history_total", "effectiveness_history_next_cursor", "risks", "requirements"}
 )
 
 // Statuses, ratings and test results by name.

@@ -46,13 +46,19 @@ type Control struct {
 	Version        int64      `json:"version"`
 }
 
-// Detail is a control with its tests, rating history, risks and requirements.
+// Detail is a control with the first page of its tests and of its rating history, and
+// its risks and requirements. The totals count the whole lists; a next cursor, when
+// set, reads the rest from the list's own route.
 type Detail struct {
 	Control
-	Tests                []Test           `json:"tests"`
-	EffectivenessHistory []Change         `json:"effectiveness_history"`
-	Risks                []RiskRef        `json:"risks"`
-	Requirements         []RequirementRef `json:"requirements"`
+	Tests                          []Test           `json:"tests"`
+	TestsTotal                     int64            `json:"tests_total"`
+	TestsNextCursor                *string          `json:"tests_next_cursor"`
+	EffectivenessHistory           []Change         `json:"effectiveness_history"`
+	EffectivenessHistoryTotal      int64            `json:"effectiveness_history_total"`
+	EffectivenessHistoryNextCursor *string          `json:"effectiveness_history_next_cursor"`
+	Risks                          []RiskRef        `json:"risks"`
+	Requirements                   []RequirementRef `json:"requirements"`
 }
 
 // Test is one recorded test.
@@ -74,6 +80,8 @@ type Change struct {
 	TestID        *int64        `json:"test_id"`
 	ChangedBy     queries.Actor `json:"changed_by"`
 	ChangedAt     time.Time     `json:"changed_at"`
+	// position is the change's event in the log, which orders the list and its cursors.
+	position int64
 }
 
 // RiskRef is a live risk that a control mitigates.
@@ -228,70 +236,146 @@ func (r *Reader) List(ctx context.Context, orgID int64, f Filter) (queries.Page[
 
 var errNotFound = strata.Errorf(strata.NotFound, "control not found")
 
-// Get returns a control of the organization with its tests, rating history, risks
-// and requirements.
+// Get returns a control of the organization with the first pages of its tests and
+// rating history, and its risks and requirements, all read in one snapshot: the
+// version (the ETag) and every list describe the same moment.
 func (r *Reader) Get(ctx context.Context, orgID, id int64) (Detail, error) {
-	rows, err := r.pool.Query(ctx, `select `+columns+` from controls where id = $1 and org_id = $2`, id, orgID)
+	var d Detail
+	err := queries.Snapshot(ctx, r.pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `select `+columns+` from controls where id = $1 and org_id = $2`, id, orgID)
+		if err != nil {
+			return err
+		}
+		c, err := pgx.CollectExactlyOneRow(rows, scanControl)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errNotFound
+		}
+		if err != nil {
+			return err
+		}
+		d = Detail{Control: c}
+		tests, err := testList(orgID, id, queries.DefaultLimit, "").Page(ctx, tx)
+		if err != nil {
+			return err
+		}
+		d.Tests, d.TestsTotal, d.TestsNextCursor = tests.Items, tests.Total, tests.NextCursor
+		changes, err := effectivenessList(orgID, id, queries.DefaultLimit, "").Page(ctx, tx)
+		if err != nil {
+			return err
+		}
+		d.EffectivenessHistory, d.EffectivenessHistoryTotal, d.EffectivenessHistoryNextCursor =
+			changes.Items, changes.Total, changes.NextCursor
+		return r.related(ctx, tx, orgID, &d)
+	})
 	if err != nil {
 		return Detail{}, err
 	}
-	c, err := pgx.CollectExactlyOneRow(rows, scanControl)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Detail{}, errNotFound
+	return fill(d), nil
+}
+
+// Cursor names of a control's child lists; a cursor is only good for its own list.
+const (
+	testsSort         = "tests"
+	effectivenessSort = "effectiveness_history"
+)
+
+// testList is a page of a control's tests, latest tested_at first.
+func testList(orgID, controlID int64, limit int, cursor string) queries.Listing[Test] {
+	return queries.Listing[Test]{
+		Table: "control_tests", Columns: "id, tested_at, result, notes, recorded_by, recorder, recorded_at",
+		Where: queries.NewWhere("control_id = $1 and org_id = $2", controlID, orgID),
+		Order: queries.Keyset{Column: "tested_at", Desc: true}, Sort: testsSort, Limit: limit, Cursor: cursor,
+		Scan: func(row pgx.CollectableRow) (Test, error) {
+			var t Test
+			err := row.Scan(&t.ID, &t.TestedAt, &t.Result, &t.Notes, &t.RecordedBy.ID, &t.RecordedBy.Name, &t.RecordedAt)
+			return t, err
+		},
+		Key:       testKey,
+		DecodeKey: queries.CursorKey[time.Time],
 	}
-	if err != nil {
-		return Detail{}, err
+}
+
+func testKey(t Test) (int64, any) { return t.ID, t.TestedAt }
+
+// effectivenessList is a page of a control's rating changes, latest first.
+func effectivenessList(orgID, controlID int64, limit int, cursor string) queries.Listing[Change] {
+	return queries.Listing[Change]{
+		Table:   "control_effectiveness",
+		Columns: "position, effectiveness, previous, notes, test_id, changed_by, changer, changed_at",
+		Where:   queries.NewWhere("control_id = $1 and org_id = $2", controlID, orgID),
+		Order:   queries.Keyset{Desc: true, Unique: "position"}, Sort: effectivenessSort, Limit: limit, Cursor: cursor,
+		Scan: func(row pgx.CollectableRow) (Change, error) {
+			var x Change
+			err := row.Scan(&x.position, &x.Effectiveness, &x.Previous, &x.Notes, &x.TestID, &x.ChangedBy.ID,
+				&x.ChangedBy.Name, &x.ChangedAt)
+			return x, err
+		},
+		Key: changeKey,
 	}
-	d := Detail{Control: c}
-	rows, err = r.pool.Query(ctx, `select id, tested_at, result, notes, recorded_by, recorder, recorded_at
-		from control_tests where control_id = $1 and org_id = $2 order by tested_at desc, id desc`, id, orgID)
-	if err != nil {
-		return Detail{}, err
+}
+
+func changeKey(c Change) (int64, any) { return c.position, nil }
+
+// Tests returns one page of a control's tests, latest tested_at first.
+func (r *Reader) Tests(ctx context.Context, orgID, id int64, limit int, cursor string) (queries.Page[Test], error) {
+	return childPage(ctx, r, orgID, id, limit, testList(orgID, id, limit, cursor))
+}
+
+// EffectivenessHistory returns one page of a control's rating changes, latest first.
+func (r *Reader) EffectivenessHistory(ctx context.Context, orgID, id int64, limit int, cursor string) (queries.Page[Change], error) {
+	return childPage(ctx, r, orgID, id, limit, effectivenessList(orgID, id, limit, cursor))
+}
+
+// childPage reads a page of one of a control's lists, in the snapshot in which the
+// control exists.
+func childPage[T any](ctx context.Context, r *Reader, orgID, id int64, limit int, list queries.Listing[T]) (queries.Page[T], error) {
+	errs := strata.FieldErrors{}
+	queries.Limit(errs, &limit)
+	if err := errs.Err(); err != nil {
+		return queries.Page[T]{}, err
 	}
-	if d.Tests, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (Test, error) {
-		var t Test
-		err := row.Scan(&t.ID, &t.TestedAt, &t.Result, &t.Notes, &t.RecordedBy.ID, &t.RecordedBy.Name, &t.RecordedAt)
-		return t, err
-	}); err != nil {
-		return Detail{}, err
-	}
-	rows, err = r.pool.Query(ctx, `select effectiveness, previous, notes, test_id, changed_by, changer, changed_at
-		from control_effectiveness where control_id = $1 and org_id = $2 order by position desc`, id, orgID)
-	if err != nil {
-		return Detail{}, err
-	}
-	if d.EffectivenessHistory, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (Change, error) {
-		var x Change
-		err := row.Scan(&x.Effectiveness, &x.Previous, &x.Notes, &x.TestID, &x.ChangedBy.ID, &x.ChangedBy.Name, &x.ChangedAt)
-		return x, err
-	}); err != nil {
-		return Detail{}, err
-	}
-	return r.related(ctx, orgID, d)
+	list.Limit = limit
+	var page queries.Page[T]
+	err := queries.Snapshot(ctx, r.pool, func(tx pgx.Tx) error {
+		var exists bool
+		if err := tx.QueryRow(ctx, `select exists (select 1 from controls where id = $1 and org_id = $2)`, id, orgID).Scan(&exists); err != nil {
+			return err
+		}
+		if !exists {
+			return errNotFound
+		}
+		var err error
+		page, err = list.Page(ctx, tx)
+		return err
+	})
+	return page, err
 }
 
 // related fills in the risks and requirements a control is linked with, which other
 // streams and tables describe.
-func (r *Reader) related(ctx context.Context, orgID int64, d Detail) (Detail, error) {
-	rows, err := r.pool.Query(ctx, `select r.id, r.title, r.status, r.rating, r.inherent_score
+func (r *Reader) related(ctx context.Context, q queries.Querier, orgID int64, d *Detail) error {
+	rows, err := q.Query(ctx, `select r.id, r.title, r.status, r.rating, r.inherent_score
 		from risk_controls rc join risks r on r.id = rc.risk_id
 		where rc.control_id = $1 and rc.org_id = $2 and r.org_id = $2 and r.deleted_at is null order by r.id`, d.ID, orgID)
 	if err != nil {
-		return Detail{}, err
+		return err
 	}
 	if d.Risks, err = pgx.CollectRows(rows, pgx.RowToStructByPos[RiskRef]); err != nil {
-		return Detail{}, err
+		return err
 	}
-	rows, err = r.pool.Query(ctx, `select q.id, q.framework_id, f.name, q.code, q.title
+	d.Requirements, err = requirementRefs(ctx, q, orgID, d.RequirementIDs)
+	return err
+}
+
+// requirementRefs describes the requirements a control answers.
+func requirementRefs(ctx context.Context, q queries.Querier, orgID int64, ids []int64) ([]RequirementRef, error) {
+	rows, err := q.Query(ctx, `select q.id, q.framework_id, f.name, q.code, q.title
 		from requirements q join frameworks f on f.id = q.framework_id
-		where q.id = any($1) and q.org_id = $2 order by f.name, q.code collate natural_order`, d.RequirementIDs, orgID)
+		where q.id = any($1) and q.org_id = $2 order by f.name, q.code collate natural_order`, ids, orgID)
 	if err != nil {
-		return Detail{}, err
+		return nil, err
 	}
-	if d.Requirements, err = pgx.CollectRows(rows, pgx.RowToStructByPos[RequirementRef]); err != nil {
-		return Detail{}, err
-	}
-	return fill(d), nil
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[RequirementRef])
 }
 
 // fill makes every list of a detail a JSON array, never null.
@@ -317,9 +401,10 @@ func fill(d Detail) Detail {
 }
 
 // ForRisk lists the controls mapped to a risk with their status and rating; archived
-// controls stay listed, marked by their status.
-func (r *Reader) ForRisk(ctx context.Context, orgID, riskID int64) ([]Ref, error) {
-	rows, err := r.pool.Query(ctx, `select c.id, c.code, c.title, c.status, c.effectiveness
+// controls stay listed, marked by their status. It reads through q, so a risk's
+// detail reads them in its own snapshot.
+func (r *Reader) ForRisk(ctx context.Context, q queries.Querier, orgID, riskID int64) ([]Ref, error) {
+	rows, err := q.Query(ctx, `select c.id, c.code, c.title, c.status, c.effectiveness
 		from risk_controls rc join controls c on c.id = rc.control_id
 		where rc.risk_id = $1 and rc.org_id = $2 and c.org_id = $2 order by c.code collate natural_order, c.id`, riskID, orgID)
 	if err != nil {
@@ -352,9 +437,10 @@ func (r *Reader) Refs(ctx context.Context, orgID int64, ids []int64) ([]Ref, err
 
 // AsOf replays a control's stream up to an instant. The risks a control mitigates
 // are recorded on each risk's stream, so this view lists none; its requirements are
-// its own and are listed.
+// its own and are listed. Its tests and rating history embed their first pages with
+// their totals but no next cursor: the list routes read the present, not that instant.
 func (r *Reader) AsOf(ctx context.Context, orgID, id int64, at time.Time) (Detail, error) {
-	d, err := r.replay(ctx, orgID, id, events.ReadOptions{AsOf: at})
+	d, err := r.replay(ctx, orgID, id, events.ReadOptions{AsOf: at}, false)
 	if strata.ErrorCode(err) == strata.NotFound {
 		return Detail{}, strata.Errorf(strata.NotFound, "control not found as of %s", at.UTC().Format(time.RFC3339))
 	}
@@ -368,7 +454,7 @@ func (r *Reader) AsOf(ctx context.Context, orgID, id int64, at time.Time) (Detai
 // Current replays a control's whole stream: what a write just made, without waiting
 // for the projection.
 func (r *Reader) Current(ctx context.Context, orgID, id int64) (Detail, error) {
-	d, err := r.replay(ctx, orgID, id, events.ReadOptions{})
+	d, err := r.replay(ctx, orgID, id, events.ReadOptions{}, true)
 	if err != nil {
 		return Detail{}, err
 	}
@@ -389,7 +475,10 @@ func (r *Reader) Current(ctx context.Context, orgID, id int64) (Detail, error) {
 const liveRiskIDs = `select array(select rc.risk_id from risk_controls rc join risks r on r.id = rc.risk_id
 	where rc.control_id = $1 and rc.org_id = $2 and r.org_id = $2 and r.deleted_at is null order by rc.risk_id)`
 
-func (r *Reader) replay(ctx context.Context, orgID, id int64, opts events.ReadOptions) (Detail, error) {
+// replay builds a control's detail from its stream. Its lists embed their first
+// pages; withCursors adds the cursors that read on through the list routes, which
+// order rows by the same keys as a replay.
+func (r *Reader) replay(ctx context.Context, orgID, id int64, opts events.ReadOptions, withCursors bool) (Detail, error) {
 	agg, evs, err := r.controls.Load(ctx, id, opts)
 	if err != nil {
 		return Detail{}, err
@@ -407,6 +496,8 @@ func (r *Reader) replay(ctx context.Context, orgID, id int64, opts events.ReadOp
 		d.RequirementIDs = append(d.RequirementIDs, req)
 	}
 	slices.Sort(d.RequirementIDs)
+	var tests []Test
+	var changes []Change
 	for _, e := range evs {
 		p, err := r.controls.Registry.Decode(e)
 		if err != nil {
@@ -415,78 +506,83 @@ func (r *Reader) replay(ctx context.Context, orgID, id int64, opts events.ReadOp
 		actor := queries.Actor{ID: e.Metadata.ActorID, Name: e.Metadata.ActorName}
 		switch x := p.(type) {
 		case ev.ControlTestRecorded:
-			d.Tests = append(d.Tests, Test{ID: x.TestID, TestedAt: x.TestedAt, Result: x.Result, Notes: x.Notes,
+			tests = append(tests, Test{ID: x.TestID, TestedAt: x.TestedAt, Result: x.Result, Notes: x.Notes,
 				RecordedBy: actor, RecordedAt: e.RecordedAt})
 		case ev.ControlEffectivenessUpdated:
-			d.EffectivenessHistory = append(d.EffectivenessHistory, Change{Effectiveness: x.Effectiveness, Previous: x.Previous,
-				Notes: x.Notes, TestID: x.TestID, ChangedBy: actor, ChangedAt: e.RecordedAt})
+			changes = append(changes, Change{Effectiveness: x.Effectiveness, Previous: x.Previous,
+				Notes: x.Notes, TestID: x.TestID, ChangedBy: actor, ChangedAt: e.RecordedAt, position: e.GlobalPosition})
 		}
 	}
-	slices.SortStableFunc(d.Tests, func(a, b Test) int {
+	slices.SortStableFunc(tests, func(a, b Test) int {
 		if c := b.TestedAt.Compare(a.TestedAt); c != 0 {
 			return c
 		}
 		return cmpInt(b.ID, a.ID)
 	})
-	slices.Reverse(d.EffectivenessHistory)
-	rows, err := r.pool.Query(ctx, `select q.id, q.framework_id, f.name, q.code, q.title
-		from requirements q join frameworks f on f.id = q.framework_id
-		where q.id = any($1) and q.org_id = $2 order by f.name, q.code collate natural_order`, d.RequirementIDs, orgID)
-	if err != nil {
-		return Detail{}, err
-	}
-	if d.Requirements, err = pgx.CollectRows(rows, pgx.RowToStructByPos[RequirementRef]); err != nil {
+	slices.Reverse(changes)
+	d.Tests, d.TestsTotal, d.TestsNextCursor = firstPage(tests, testsSort, testKey, withCursors)
+	d.EffectivenessHistory, d.EffectivenessHistoryTotal, d.EffectivenessHistoryNextCursor =
+		firstPage(changes, effectivenessSort, changeKey, withCursors)
+	if d.Requirements, err = requirementRefs(ctx, r.pool, orgID, d.RequirementIDs); err != nil {
 		return Detail{}, err
 	}
 	return fill(d), nil
 }
 
-// History is a control's audit trail.
-func (r *Reader) History(ctx context.Context, orgID, id int64) ([]queries.Entry, error) {
-	evs, err := r.controls.Store.ReadStream(ctx, r.controls.Name(id), events.ReadOptions{})
-	if err != nil {
-		return nil, err
+// firstPage cuts a whole list, in its list's order, to the page a detail embeds.
+func firstPage[T any](items []T, sort string, key func(T) (int64, any), withCursor bool) ([]T, int64, *string) {
+	page := queries.PageOf(items, int64(len(items)), queries.DefaultLimit, sort, key)
+	if !withCursor {
+		page.NextCursor = nil
 	}
-	if len(evs) == 0 || evs[0].Metadata.OrgID != orgID {
-		return nil, errNotFound
-	}
-	views := make([]queries.Flat, len(evs))
-	var state cmd.Control
-	tests := queries.Flat{}
-	for i, e := range evs {
-		p, err := r.controls.Registry.Decode(e)
-		if err != nil {
-			return nil, err
-		}
-		state = r.controls.Evolve(state, p, e)
-		if t, ok := p.(ev.ControlTestRecorded); ok {
-			// A test is a new fact, not a field change: it appears under tests.<id>.
-			prefix := "tests." + strconv.FormatInt(t.TestID, 10) + "."
-			queries.Flatten(tests, prefix, struct {
-				TestedAt time.Time `json:"tested_at"`
-				Result   string    `json:"result"`
-				Notes    string    `json:"notes"`
-			}{t.TestedAt, t.Result, t.Notes})
-		}
-		views[i] = flattenControl(state, tests)
-	}
-	return queries.History(evs, views), nil
+	return page.Items, page.Total, page.NextCursor
 }
 
-func flattenControl(s cmd.Control, tests queries.Flat) queries.Flat {
-	f := queries.Flat{}
-	queries.Flatten(f, "", s.Fields)
-	f["status"], _ = json.Marshal(s.Status)
-	f["effectiveness"], _ = json.Marshal(s.Effectiveness)
-	f["last_tested_at"], _ = json.Marshal(s.LastTestedAt)
-	reqs := make([]int64, 0, len(s.Requirements))
-	for id := range s.Requirements {
-		reqs = append(reqs, id)
-	}
-	slices.Sort(reqs)
-	f["requirement_ids"], _ = json.Marshal(reqs)
-	for k, v := range tests {
-		f[k] = v
-	}
-	return f
+// History is one page of a control's audit trail, newest first.
+func (r *Reader) History(ctx context.Context, orgID, id int64, limit int, cursor string) (queries.Page[queries.Entry], error) {
+	return queries.Trail[cmd.Control]{
+		Store: r.controls.Store, Registry: r.controls.Registry, Evolve: r.controls.Evolve,
+		Changes: controlChanges, NotFound: errNotFound,
+	}.Page(ctx, r.controls.Name(id), orgID, limit, cursor)
 }
+
+// controlChanges lists what one event of a control's stream changed. A test is a
+// new fact rather than a field change: it appears under tests.<id>. A mapping
+// appears under requirements.<id>, as mapped or no longer.
+func controlChanges(before cmd.Control, p events.Payload) []queries.Change {
+	switch e := p.(type) {
+	case ev.ControlCreated:
+		return append(queries.Created("", e.Fields),
+			queries.Field("status", nil, e.Status), queries.Field("effectiveness", nil, cmd.NotTested))
+	case ev.ControlUpdated:
+		return queries.Patched("", e.Set, e.Previous)
+	case ev.ControlStatusChanged:
+		return []queries.Change{queries.Field("status", e.From, e.To)}
+	case ev.ControlTestRecorded:
+		changes := queries.Created("tests."+strconv.FormatInt(e.TestID, 10)+".", struct {
+			TestedAt time.Time `json:"tested_at"`
+			Result   string    `json:"result"`
+			Notes    string    `json:"notes"`
+		}{e.TestedAt, e.Result, e.Notes})
+		if last := before.LastTestedAt; last == nil || e.TestedAt.After(*last) {
+			var was any
+			if last != nil {
+				was = *last
+			}
+			changes = append(changes, queries.Field("last_tested_at", was, e.TestedAt))
+		}
+		return changes
+	case ev.ControlEffectivenessUpdated:
+		return []queries.Change{queries.Field("effectiveness", before.Effectiveness, e.Effectiveness)}
+	case ev.ControlMappedToRequirement:
+		return []queries.Change{queries.Field(requirementField(e.RequirementID), nil, mapped)}
+	case ev.ControlUnmappedFromRequirement:
+		return []queries.Change{queries.Field(requirementField(e.RequirementID), mapped, nil)}
+	}
+	return nil
+}
+
+// mapped is the value of a mapping in the history: present, or absent (null).
+const mapped = "mapped"
+
+func requirementField(id int64) string { return "requirements." + strconv.FormatInt(id, 10) }

@@ -498,6 +498,41 @@ func TestListFiltersAndPages(t *testing.T) {
 	}
 }
 
+// chronological reads a history page by page, newest first, checks that the pages
+// follow on from each other, and returns the whole history oldest first.
+func chronological(t *testing.T, limit int, read func(limit int, cursor string) (queries.Page[queries.Entry], error)) []queries.Entry {
+	t.Helper()
+	var all []queries.Entry
+	cursor := ""
+	for {
+		page, err := read(limit, cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Items) > limit || (page.NextCursor != nil && len(page.Items) != limit) {
+			t.Fatalf("a page of %d entries with limit %d and next cursor %v", len(page.Items), limit, page.NextCursor)
+		}
+		for _, en := range page.Items {
+			if len(all) > 0 && en.Version != all[len(all)-1].Version-1 {
+				t.Fatalf("version %d follows version %d", en.Version, all[len(all)-1].Version)
+			}
+			all = append(all, en)
+		}
+		if page.Total != int64(len(all)) && page.NextCursor == nil {
+			t.Fatalf("total %d, read %d", page.Total, len(all))
+		}
+		if page.NextCursor == nil {
+			break
+		}
+		cursor = *page.NextCursor
+	}
+	if len(all) > 0 && all[len(all)-1].Version != 1 {
+		t.Fatalf("the history ends at version %d", all[len(all)-1].Version)
+	}
+	slices.Reverse(all)
+	return all
+}
+
 // History lists each test under tests.<id>.*, and the rating it caused under
 // effectiveness.
 func TestHistory(t *testing.T) {
@@ -511,10 +546,10 @@ func TestHistory(t *testing.T) {
 	second, res, err := e.h.RecordTest(ctx, orgMeta(1), id, nil, cmd.RecordTest{TestedAt: &at, Result: cmd.Inconclusive, Notes: "unclear"})
 	e.done(res, err)
 
-	hist, err := e.r.History(ctx, 1, id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Two entries a page, so the history is read across three pages.
+	hist := chronological(t, 2, func(limit int, cursor string) (queries.Page[queries.Entry], error) {
+		return e.r.History(ctx, 1, id, limit, cursor)
+	})
 	var types []string
 	for _, h := range hist {
 		types = append(types, h.Type)
@@ -565,10 +600,10 @@ func TestHistory(t *testing.T) {
 		t.Errorf("the second test's notes: %s", c.After)
 	}
 
-	if _, err := e.r.History(ctx, 2, id); strata.ErrorCode(err) != strata.NotFound {
+	if _, err := e.r.History(ctx, 2, id, 0, ""); strata.ErrorCode(err) != strata.NotFound {
 		t.Errorf("history for another organization: %v, want NOT_FOUND", err)
 	}
-	if _, err := e.r.History(ctx, 1, 999999); strata.ErrorCode(err) != strata.NotFound {
+	if _, err := e.r.History(ctx, 1, 999999, 0, ""); strata.ErrorCode(err) != strata.NotFound {
 		t.Errorf("history of a missing control: %v, want NOT_FOUND", err)
 	}
 

@@ -2,7 +2,6 @@ package controls
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"math"
 	"slices"
@@ -18,6 +17,7 @@ import (
 	"github.com/strata-grc/strata"
 	cmd "github.com/strata-grc/strata/commands/controls"
 	"github.com/strata-grc/strata/events"
+	ev "github.com/strata-grc/strata/events/controls"
 	"github.com/strata-grc/strata/queries"
 )
 
@@ -96,48 +96,71 @@ func (r *Reader) Frameworks(ctx context.Context, orgID int64, f FrameworkFilter)
 	}.Page(ctx, r.pool)
 }
 
-// Framework returns a framework of the organization with its requirements by code.
+// Framework returns a framework of the organization with its requirements by code,
+// read in one snapshot so requirement_count and the list agree. A framework holds at
+// most cmd.MaxRequirements requirements, so the list is embedded whole.
 func (r *Reader) Framework(ctx context.Context, orgID, id int64) (FrameworkDetail, error) {
-	rows, err := r.pool.Query(ctx, `select `+frameworkColumns+` from frameworks where id = $1 and org_id = $2`, id, orgID)
+	var d FrameworkDetail
+	err := queries.Snapshot(ctx, r.pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `select `+frameworkColumns+` from frameworks where id = $1 and org_id = $2`, id, orgID)
+		if err != nil {
+			return err
+		}
+		fw, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[Framework])
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errNoFramework
+		}
+		if err != nil {
+			return err
+		}
+		rows, err = tx.Query(ctx, `select id, framework_id, code, title, description from requirements
+			where framework_id = $1 and org_id = $2 order by code collate natural_order, id`, id, orgID)
+		if err != nil {
+			return err
+		}
+		reqs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Requirement])
+		if reqs == nil {
+			reqs = []Requirement{}
+		}
+		d = FrameworkDetail{Framework: fw, Requirements: reqs}
+		return err
+	})
 	if err != nil {
 		return FrameworkDetail{}, err
 	}
-	fw, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[Framework])
-	if errors.Is(err, pgx.ErrNoRows) {
-		return FrameworkDetail{}, errNoFramework
-	}
-	if err != nil {
-		return FrameworkDetail{}, err
-	}
-	rows, err = r.pool.Query(ctx, `select id, framework_id, code, title, description from requirements
-		where framework_id = $1 and org_id = $2 order by code collate natural_order, id`, id, orgID)
-	if err != nil {
-		return FrameworkDetail{}, err
-	}
-	reqs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Requirement])
-	if reqs == nil {
-		reqs = []Requirement{}
-	}
-	return FrameworkDetail{Framework: fw, Requirements: reqs}, err
+	return d, nil
 }
 
 // CurrentFramework replays a framework's stream: what a write just made, without
-// waiting for the projection.
+// waiting for the projection. It collects the requirements straight from their events
+// rather than through the aggregate, whose state copies its maps at every event so
+// that no state it handed out changes: replaying 2,000 requirements that way copies
+// some two million entries.
 func (r *Reader) CurrentFramework(ctx context.Context, orgID, id int64) (FrameworkDetail, error) {
-	agg, _, err := r.frameworks.Load(ctx, id, events.ReadOptions{})
+	evs, err := r.frameworks.Store.ReadStream(ctx, r.frameworks.Name(id), events.ReadOptions{})
 	if err != nil {
 		return FrameworkDetail{}, err
 	}
-	if agg.Version == 0 || agg.OrgID != orgID {
+	if len(evs) == 0 || evs[0].Metadata.OrgID != orgID {
 		return FrameworkDetail{}, errNoFramework
 	}
-	s := agg.State
-	d := FrameworkDetail{Framework: Framework{ID: s.ID, Name: s.Name, Version: s.Version, Description: s.Description,
-		Source: s.Source, RequirementCount: len(s.Requirements), CreatedAt: agg.CreatedAt, UpdatedAt: agg.UpdatedAt},
-		Requirements: make([]Requirement, 0, len(s.Requirements))}
-	for rid, q := range s.Requirements {
-		d.Requirements = append(d.Requirements, Requirement{ID: rid, FrameworkID: s.ID, Code: q.Code, Title: q.Title, Description: q.Description})
+	d := FrameworkDetail{Requirements: make([]Requirement, 0, len(evs)-1)}
+	for _, e := range evs {
+		p, err := r.frameworks.Registry.Decode(e)
+		if err != nil {
+			return FrameworkDetail{}, err
+		}
+		switch x := p.(type) {
+		case ev.FrameworkCreated:
+			d.Framework = Framework{ID: x.FrameworkID, Name: x.Name, Version: x.Version, Description: x.Description,
+				Source: x.Source, CreatedAt: e.RecordedAt}
+		case ev.RequirementAdded:
+			d.Requirements = append(d.Requirements, Requirement{ID: x.RequirementID, FrameworkID: id, Code: x.Code,
+				Title: x.Title, Description: x.Description})
+		}
+		d.UpdatedAt = e.RecordedAt
 	}
+	d.RequirementCount = len(d.Requirements)
 	sortRequirements(d.Requirements)
 	return d, nil
 }
@@ -145,8 +168,20 @@ func (r *Reader) CurrentFramework(ctx context.Context, orgID, id int64) (Framewo
 // Coverage computes a framework's coverage: a requirement counts as covered when an
 // Active control rated Effective answers it.
 func (r *Reader) Coverage(ctx context.Context, orgID, id int64) (Coverage, error) {
+	var out Coverage
+	err := queries.Snapshot(ctx, r.pool, func(tx pgx.Tx) error {
+		var err error
+		out, err = coverage(ctx, tx, orgID, id)
+		return err
+	})
+	return out, err
+}
+
+// coverage reads a framework's requirements and the controls mapped to them through
+// one snapshot, so no mapping is counted against a requirement list of another moment.
+func coverage(ctx context.Context, q queries.Querier, orgID, id int64) (Coverage, error) {
 	var exists bool
-	if err := r.pool.QueryRow(ctx, `select exists (select 1 from frameworks where id = $1 and org_id = $2)`, id, orgID).Scan(&exists); err != nil {
+	if err := q.QueryRow(ctx, `select exists (select 1 from frameworks where id = $1 and org_id = $2)`, id, orgID).Scan(&exists); err != nil {
 		return Coverage{}, err
 	}
 	if !exists {
@@ -154,7 +189,7 @@ func (r *Reader) Coverage(ctx context.Context, orgID, id int64) (Coverage, error
 	}
 	// Two plain reads assembled here: building a JSON array per requirement in SQL
 	// cost ten times as much on a large framework.
-	rows, err := r.pool.Query(ctx, `select id, code, title from requirements
+	rows, err := q.Query(ctx, `select id, code, title from requirements
 		where framework_id = $1 and org_id = $2 order by code collate natural_order, id`, id, orgID)
 	if err != nil {
 		return Coverage{}, err
@@ -171,7 +206,7 @@ func (r *Reader) Coverage(ctx context.Context, orgID, id int64) (Coverage, error
 	for i, q := range reqs {
 		at[q.ID] = i
 	}
-	rows, err = r.pool.Query(ctx, `select cr.requirement_id, c.id, c.code, c.title, c.status, c.effectiveness
+	rows, err = q.Query(ctx, `select cr.requirement_id, c.id, c.code, c.title, c.status, c.effectiveness
 		from control_requirements cr join controls c on c.id = cr.control_id
 		where cr.framework_id = $1 and cr.org_id = $2 and c.org_id = $2`, id, orgID)
 	if err != nil {
@@ -205,37 +240,31 @@ func (r *Reader) Coverage(ctx context.Context, orgID, id int64) (Coverage, error
 	return out, nil
 }
 
-// FrameworkHistory is a framework's audit trail.
-func (r *Reader) FrameworkHistory(ctx context.Context, orgID, id int64) ([]queries.Entry, error) {
-	evs, err := r.frameworks.Store.ReadStream(ctx, r.frameworks.Name(id), events.ReadOptions{})
-	if err != nil {
-		return nil, err
+// FrameworkHistory is one page of a framework's audit trail, newest first. Each of
+// its events tells all it changed, so no state is folded and a later page reads only
+// its own events.
+func (r *Reader) FrameworkHistory(ctx context.Context, orgID, id int64, limit int, cursor string) (queries.Page[queries.Entry], error) {
+	return queries.Trail[struct{}]{
+		Store: r.frameworks.Store, Registry: r.frameworks.Registry, Changes: frameworkChanges, NotFound: errNoFramework,
+	}.Page(ctx, r.frameworks.Name(id), orgID, limit, cursor)
+}
+
+// frameworkChanges lists what one event of a framework's stream changed; a
+// requirement appears under requirements.<id>.
+func frameworkChanges(_ struct{}, p events.Payload) []queries.Change {
+	switch e := p.(type) {
+	case ev.FrameworkCreated:
+		return queries.Created("", struct {
+			Name        string `json:"name"`
+			Version     string `json:"version"`
+			Description string `json:"description"`
+			Source      string `json:"source"`
+			FileName    string `json:"file_name,omitempty"`
+		}{e.Name, e.Version, e.Description, e.Source, e.FileName})
+	case ev.RequirementAdded:
+		return queries.Created("requirements."+strconv.FormatInt(e.RequirementID, 10)+".", e.Requirement)
 	}
-	if len(evs) == 0 || evs[0].Metadata.OrgID != orgID {
-		return nil, errNoFramework
-	}
-	views := make([]queries.Flat, len(evs))
-	var state cmd.Framework
-	for i, e := range evs {
-		p, err := r.frameworks.Registry.Decode(e)
-		if err != nil {
-			return nil, err
-		}
-		state = r.frameworks.Evolve(state, p, e)
-		f := queries.Flat{}
-		f["name"], _ = json.Marshal(state.Name)
-		f["version"], _ = json.Marshal(state.Version)
-		f["description"], _ = json.Marshal(state.Description)
-		f["source"], _ = json.Marshal(state.Source)
-		if state.FileName != "" {
-			f["file_name"], _ = json.Marshal(state.FileName)
-		}
-		for rid, q := range state.Requirements {
-			queries.Flatten(f, "requirements."+strconv.FormatInt(rid, 10)+".", q)
-		}
-		views[i] = f
-	}
-	return queries.History(evs, views), nil
+	return nil
 }
 
 func sortRequirements(reqs []Requirement) {

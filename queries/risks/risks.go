@@ -214,38 +214,48 @@ func scale(errs strata.FieldErrors, name string, v int) {
 
 var errNotFound = strata.Errorf(strata.NotFound, "risk not found")
 
-// Get returns a live risk of the organization with its responses.
+// Get returns a live risk of the organization with its responses and controls, read
+// in one snapshot so the version (the ETag) and the lists describe the same moment.
+// A risk has at most a few hundred responses and controls (the aggregate's limits),
+// so both lists are embedded whole.
 func (r *Reader) Get(ctx context.Context, orgID, id int64) (Risk, error) {
-	rows, err := r.pool.Query(ctx, `select `+columns+` from risks where id = $1 and org_id = $2 and deleted_at is null`, id, orgID)
-	if err != nil {
-		return Risk{}, err
-	}
-	risk, err := pgx.CollectExactlyOneRow(rows, scanRisk)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Risk{}, errNotFound
-	}
-	if err != nil {
-		return Risk{}, err
-	}
-	rows, err = r.pool.Query(ctx, `select id, risk_id, type, description, owner_id, due_date::text, status,
-		completed_at, created_at, updated_at from risk_responses where risk_id = $1 and org_id = $2 order by id`, id, orgID)
-	if err != nil {
-		return Risk{}, err
-	}
-	risk.Responses, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (Response, error) {
-		var x Response
-		err := row.Scan(&x.ID, &x.RiskID, &x.Type, &x.Description, &x.OwnerID, &x.DueDate, &x.Status,
-			&x.CompletedAt, &x.CreatedAt, &x.UpdatedAt)
-		return x, err
+	var risk Risk
+	err := queries.Snapshot(ctx, r.pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `select `+columns+` from risks where id = $1 and org_id = $2 and deleted_at is null`, id, orgID)
+		if err != nil {
+			return err
+		}
+		risk, err = pgx.CollectExactlyOneRow(rows, scanRisk)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errNotFound
+		}
+		if err != nil {
+			return err
+		}
+		rows, err = tx.Query(ctx, `select id, risk_id, type, description, owner_id, due_date::text, status,
+			completed_at, created_at, updated_at from risk_responses where risk_id = $1 and org_id = $2 order by id`, id, orgID)
+		if err != nil {
+			return err
+		}
+		risk.Responses, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (Response, error) {
+			var x Response
+			err := row.Scan(&x.ID, &x.RiskID, &x.Type, &x.Description, &x.OwnerID, &x.DueDate, &x.Status,
+				&x.CompletedAt, &x.CreatedAt, &x.UpdatedAt)
+			return x, err
+		})
+		if err != nil {
+			return err
+		}
+		if risk.Responses == nil {
+			risk.Responses = []Response{}
+		}
+		risk.Controls, err = r.controls.ForRisk(ctx, tx, orgID, id)
+		return err
 	})
 	if err != nil {
 		return Risk{}, err
 	}
-	if risk.Responses == nil {
-		risk.Responses = []Response{}
-	}
-	risk.Controls, err = r.controls.ForRisk(ctx, orgID, id)
-	return risk, err
+	return risk, nil
 }
 
 // AsOf replays a risk's stream up to an instant and returns it as it stood then.
@@ -362,45 +372,70 @@ func fromState(s cmd.Risk, version int64, created, updated time.Time, times map[
 	return out
 }
 
-// History is a risk's audit trail, deleted risks included.
-func (r *Reader) History(ctx context.Context, orgID, id int64) ([]queries.Entry, error) {
-	evs, err := r.streams.Store.ReadStream(ctx, r.streams.Name(id), events.ReadOptions{})
-	if err != nil {
-		return nil, err
-	}
-	if len(evs) == 0 || evs[0].Metadata.OrgID != orgID {
-		return nil, errNotFound
-	}
-	views := make([]queries.Flat, len(evs))
-	var state cmd.Risk
-	for i, e := range evs {
-		p, err := r.streams.Registry.Decode(e)
-		if err != nil {
-			return nil, err
-		}
-		state = r.streams.Evolve(state, p, e)
-		views[i] = flatten(state)
-	}
-	return queries.History(evs, views), nil
+// History is one page of a risk's audit trail, newest first, deleted risks included.
+func (r *Reader) History(ctx context.Context, orgID, id int64, limit int, cursor string) (queries.Page[queries.Entry], error) {
+	return queries.Trail[cmd.Risk]{
+		Store: r.streams.Store, Registry: r.streams.Registry, Evolve: r.streams.Evolve,
+		Changes: changes, NotFound: errNotFound,
+	}.Page(ctx, r.streams.Name(id), orgID, limit, cursor)
 }
 
-// flatten is the view history diffs: the risk's fields, its derived scores, each
-// response's fields under responses.<id>., its controls and whether it is deleted.
-func flatten(s cmd.Risk) queries.Flat {
-	f := queries.Flat{}
-	queries.Flatten(f, "", s.Fields)
-	score := s.Likelihood * s.Impact
-	f["inherent_score"], _ = json.Marshal(score)
-	f["rating"], _ = json.Marshal(Rating(score))
-	controls := slices.Clone(s.Controls)
-	slices.Sort(controls)
-	if controls == nil {
-		controls = []int64{}
+// changes lists what one event of a risk's stream changed, with the score and rating
+// it moved. A response's fields appear under responses.<id>.; a control mapping
+// under controls.<id>, as mapped or no longer.
+func changes(before cmd.Risk, p events.Payload) []queries.Change {
+	switch e := p.(type) {
+	case ev.RiskCreated:
+		return append(queries.Created("", e.Fields), scoreChanges(ev.Fields{}, e.Fields, true)...)
+	case ev.RiskUpdated:
+		after := cmd.Evolve(before, e, events.Event{})
+		return append(queries.Patched("", e.Set, e.Previous), scoreChanges(before.Fields, after.Fields, false)...)
+	case ev.RiskDeleted:
+		out := []queries.Change{queries.Field("deleted", false, true)}
+		if e.Reason != "" {
+			out = append(out, queries.Field("deleted_reason", nil, e.Reason))
+		}
+		return out
+	case ev.RiskResponseAdded:
+		out := queries.Created(responsePrefix(e.ResponseID), e.Response)
+		if e.CompletedAt != nil {
+			out = append(out, queries.Field(responsePrefix(e.ResponseID)+"completed_at", nil, *e.CompletedAt))
+		}
+		return out
+	case ev.RiskResponseUpdated:
+		out := queries.Patched(responsePrefix(e.ResponseID), e.Set, e.Previous)
+		if e.CompletedAt != nil {
+			out = append(out, queries.Field(responsePrefix(e.ResponseID)+"completed_at", nil, *e.CompletedAt))
+		}
+		return out
+	case ev.RiskControlMapped:
+		return []queries.Change{queries.Field(controlField(e.ControlID), nil, mapped)}
+	case ev.RiskControlUnmapped:
+		return []queries.Change{queries.Field(controlField(e.ControlID), mapped, nil)}
 	}
-	f["control_ids"], _ = json.Marshal(controls)
-	f["deleted"], _ = json.Marshal(s.Deleted)
-	for id, resp := range s.Responses {
-		queries.Flatten(f, "responses."+strconv.FormatInt(id, 10)+".", resp)
-	}
-	return f
+	return nil
 }
+
+// scoreChanges lists the inherent score and rating an event moved; created says
+// there was no risk before.
+func scoreChanges(before, after ev.Fields, created bool) []queries.Change {
+	was, is := before.Likelihood*before.Impact, after.Likelihood*after.Impact
+	var out []queries.Change
+	switch {
+	case created:
+		out = append(out, queries.Field("inherent_score", nil, is), queries.Field("rating", nil, Rating(is)))
+	case was != is:
+		out = append(out, queries.Field("inherent_score", was, is))
+		if Rating(was) != Rating(is) {
+			out = append(out, queries.Field("rating", Rating(was), Rating(is)))
+		}
+	}
+	return out
+}
+
+// mapped is the value of a mapping in the history: present, or absent (null).
+const mapped = "mapped"
+
+func responsePrefix(id int64) string { return "responses." + strconv.FormatInt(id, 10) + "." }
+
+func controlField(id int64) string { return "controls." + strconv.FormatInt(id, 10) }

@@ -174,8 +174,14 @@ export interface Control {
   created_at: string;
   updated_at: string;
   version: number;
+  /** The detail's first page of tests, latest tested_at first; the totals and cursors tell what else there is. */
   tests?: ControlTest[];
+  tests_total?: number;
+  tests_next_cursor?: string | null;
+  /** The detail's first page of rating changes, newest first. */
   effectiveness_history?: EffectivenessChange[];
+  effectiveness_history_total?: number;
+  effectiveness_history_next_cursor?: string | null;
   risks?: ControlRisk[];
   requirements?: ControlRequirement[];
 }

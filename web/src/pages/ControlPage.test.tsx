@@ -157,6 +157,95 @@ describe('ControlPage', () => {
     expect(await screen.findByText('are required')).toBeInTheDocument();
   });
 
+  it('reads the tests and rating changes after the first page from their list routes', async () => {
+    const older = (id: number, day: number) => ({
+      id,
+      tested_at: `2026-01-${String(day).padStart(2, '0')}T10:00:00Z`,
+      result: 'Pass',
+      notes: `older test ${id}`,
+      recorded_by: { id: 1, name: 'Ada' },
+      recorded_at: `2026-01-${String(day).padStart(2, '0')}T10:05:00Z`,
+    });
+    const paged = {
+      ...control,
+      tests_total: 4,
+      tests_next_cursor: 'tests-2',
+      effectiveness_history: control.effectiveness_history.slice(0, 1),
+      effectiveness_history_total: 2,
+      effectiveness_history_next_cursor: 'eff-2',
+    };
+    const fetch = serve(as(['controls:read']), (url) => {
+      if (url.pathname === '/api/controls/7')
+        return url.searchParams.get('as_of') ? null : { body: { success: true, data: paged } };
+      if (url.pathname === '/api/controls/7/tests') {
+        const cursor = url.searchParams.get('cursor');
+        if (cursor === 'tests-2')
+          return {
+            body: { success: true, data: [older(11, 20)], meta: { total: 4, limit: 50, next_cursor: 'tests-3' } },
+          };
+        if (cursor === 'tests-3')
+          return {
+            body: {
+              success: true,
+              data: [older(10, 10), older(9, 5)],
+              meta: { total: 4, limit: 50, next_cursor: null },
+            },
+          };
+      }
+      if (url.pathname === '/api/controls/7/effectiveness-history' && url.searchParams.get('cursor') === 'eff-2')
+        return {
+          body: {
+            success: true,
+            data: control.effectiveness_history.slice(1),
+            meta: { total: 2, limit: 50, next_cursor: null },
+          },
+        };
+      return null;
+    });
+    renderAt('/controls/7', [{ path: '/controls/:id', element: <ControlPage /> }]);
+    const tests = await screen.findByRole('region', { name: 'Tests' });
+    expect(within(tests).getByText('Showing 1 of 4 tests')).toBeInTheDocument();
+    fireEvent.click(within(tests).getByRole('button', { name: 'Load more tests' }));
+    expect(await within(tests).findByText('older test 11')).toBeInTheDocument();
+    expect(within(tests).getByText('Showing 2 of 4 tests')).toBeInTheDocument();
+    fireEvent.click(within(tests).getByRole('button', { name: 'Load more tests' }));
+    expect(await within(tests).findByText('older test 9')).toBeInTheDocument();
+    // Newest first across pages, and nothing more to load once the total is reached.
+    const rows = within(tests).getAllByRole('row').slice(1);
+    expect(rows.map((r) => within(r).getAllByRole('cell')[0].textContent)).toEqual(['#12', '#11', '#10', '#9']);
+    expect(within(tests).queryByRole('button', { name: 'Load more tests' })).not.toBeInTheDocument();
+    expect(within(tests).queryByText(/Showing/)).not.toBeInTheDocument();
+
+    const eff = screen.getByRole('region', { name: 'Effectiveness history' });
+    expect(within(eff).getAllByRole('row')).toHaveLength(2);
+    fireEvent.click(within(eff).getByRole('button', { name: 'Load more changes' }));
+    expect(await within(eff).findByText('walkthrough')).toBeInTheDocument();
+    expect(within(eff).getAllByRole('row')).toHaveLength(3);
+
+    const cursors = fetch.mock.calls
+      .map((c) => new URL(String(c[0]), 'http://x'))
+      .filter((u) => u.pathname !== '/api/controls/7' && u.searchParams.has('cursor'))
+      .map((u) => `${u.pathname}?${u.searchParams.get('cursor')}`);
+    expect(cursors).toEqual([
+      '/api/controls/7/tests?tests-2',
+      '/api/controls/7/tests?tests-3',
+      '/api/controls/7/effectiveness-history?eff-2',
+    ]);
+  });
+
+  it('says how many tests a past view holds without offering the present ones', async () => {
+    serve(as(['controls:read']), (url) =>
+      url.pathname === '/api/controls/7' && url.searchParams.get('as_of')
+        ? { body: { success: true, data: { ...control, tests_total: 5, tests_next_cursor: null } } }
+        : null,
+    );
+    renderAt('/controls/7?as_of=2026-01-05T00:00:00.000Z', [{ path: '/controls/:id', element: <ControlPage /> }]);
+    expect(await screen.findByText('Historical view')).toBeInTheDocument();
+    const tests = await screen.findByRole('region', { name: 'Tests' });
+    expect(within(tests).getByText('Showing 1 of 5 tests')).toBeInTheDocument();
+    expect(within(tests).queryByRole('button', { name: 'Load more tests' })).not.toBeInTheDocument();
+  });
+
   it('asks the API for the control as of the time in the URL', async () => {
     const fetch = serve(as(['controls:read', 'controls:write']));
     renderAt('/controls/7?as_of=2026-01-05T00:00:00.000Z', [{ path: '/controls/:id', element: <ControlPage /> }]);

@@ -7,8 +7,9 @@ import { useAuth } from '../lib/auth';
 import { TEST_RESULT_COLORS, effectivenessSource, frequencyLabel, typeLabel } from '../lib/controls';
 import { RATING_COLORS } from '../lib/heatmap';
 import { useFrameworkOptions, useMembers } from '../lib/hooks';
+import { itemsOf, useEmbeddedList } from '../lib/paging';
 import { recordQuery, useAsOfView } from '../lib/records';
-import type { Control } from '../lib/types';
+import type { Control, ControlTest, EffectivenessChange } from '../lib/types';
 import { AsOfPicker, HistoricalState } from '../components/AsOfView';
 import { ControlStatusBadge, EffectivenessBadge } from '../components/ControlBadges';
 import { EffectivenessModal, RecordTestModal, RequirementMappings } from '../components/ControlActions';
@@ -16,6 +17,7 @@ import { DataTable } from '../components/DataTable';
 import { DetailField, DetailsCard } from '../components/DetailsCard';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { HistorySection } from '../components/HistoryTimeline';
+import { LoadMore } from '../components/LoadMore';
 import { Loading } from '../components/Loading';
 import { BackLink, NotFoundNotice } from '../components/RecordPageParts';
 import { Section } from '../components/Section';
@@ -36,8 +38,29 @@ function ControlDetails({
   /** Distinguishes the ids of the sections of the historical view. */
   prefix?: string;
 }) {
-  const tests = control.tests ?? [];
-  const changes = control.effectiveness_history ?? [];
+  // The detail holds the first page of each list; the rest is read on request, from
+  // the lists' own routes, for this version of the control (as of a past time there is
+  // no cursor: the routes read the present).
+  const testPages = useEmbeddedList<ControlTest>(
+    `/controls/${control.id}/tests`,
+    ['controls', 'tests', String(control.id), prefix, control.version],
+    {
+      items: control.tests ?? [],
+      total: control.tests_total ?? control.tests?.length ?? 0,
+      nextCursor: control.tests_next_cursor ?? null,
+    },
+  );
+  const changePages = useEmbeddedList<EffectivenessChange>(
+    `/controls/${control.id}/effectiveness-history`,
+    ['controls', 'effectiveness-history', String(control.id), prefix, control.version],
+    {
+      items: control.effectiveness_history ?? [],
+      total: control.effectiveness_history_total ?? control.effectiveness_history?.length ?? 0,
+      nextCursor: control.effectiveness_history_next_cursor ?? null,
+    },
+  );
+  const tests = itemsOf(testPages.data);
+  const changes = itemsOf(changePages.data);
   const risks = control.risks;
   return (
     <Stack>
@@ -92,6 +115,15 @@ function ControlDetails({
         ) : (
           <Text c="dimmed">No tests recorded.</Text>
         )}
+        <LoadMore
+          shown={tests.length}
+          total={control.tests_total ?? tests.length}
+          noun="tests"
+          hasMore={testPages.hasNextPage}
+          loading={testPages.isFetchingNextPage}
+          error={testPages.isFetchNextPageError ? testPages.error : null}
+          onLoad={() => void testPages.fetchNextPage()}
+        />
       </Section>
 
       <Section id={`${prefix}effectiveness-title`} title="Effectiveness history">
@@ -120,6 +152,15 @@ function ControlDetails({
         ) : (
           <Text c="dimmed">The effectiveness has not changed since the control was created.</Text>
         )}
+        <LoadMore
+          shown={changes.length}
+          total={control.effectiveness_history_total ?? changes.length}
+          noun="changes"
+          hasMore={changePages.hasNextPage}
+          loading={changePages.isFetchingNextPage}
+          error={changePages.isFetchNextPageError ? changePages.error : null}
+          onLoad={() => void changePages.fetchNextPage()}
+        />
       </Section>
 
       {risks !== undefined && (
