@@ -46,6 +46,9 @@ func sessionIDs(sess sessions.Session) (user, org int64, ok bool) {
 // member of the session's organization, checked on every request so a removal or a
 // disabled account takes effect at once. It also spends the caller's rate budget.
 func (s *Server) authenticate(c *gin.Context) {
+	if !s.sessionLoaded(c) {
+		return
+	}
 	sess := sessions.Default(c)
 	userID, orgID, ok := sessionIDs(sess)
 	if !ok {
@@ -71,6 +74,17 @@ func (s *Server) authenticate(c *gin.Context) {
 		Role: access.Org.Role, Permissions: identity.Permissions(access.Org.Role),
 	})
 	c.Next()
+}
+
+// sessionLoaded answers 503 and reports false when the session the request's cookie
+// names could not be read (the database is down): the session may well be valid, and
+// answering as if there were none would log its user out over a database restart.
+func (s *Server) sessionLoaded(c *gin.Context) bool {
+	if _, err := s.cfg.Sessions.Get(c.Request, sessionName); err != nil {
+		fail(c, err)
+		return false
+	}
+	return true
 }
 
 // allow declares the permission a route needs; it stands beside the handler in each

@@ -190,6 +190,9 @@ func (s *Server) organizationsOf(ctx context.Context, userID int64) ([]qidentity
 // logout ends the session first and records it after, so a failure to record never
 // leaves the session alive.
 func (s *Server) logout(c *gin.Context) {
+	if !s.sessionLoaded(c) {
+		return
+	}
 	sess := sessions.Default(c)
 	userID, orgID, loggedIn := sessionIDs(sess)
 	public := sessionstore.PublicID(sess.ID())
@@ -212,6 +215,9 @@ func (s *Server) logout(c *gin.Context) {
 }
 
 func (s *Server) authStatus(c *gin.Context) {
+	if !s.sessionLoaded(c) {
+		return
+	}
 	sess := sessions.Default(c)
 	userID, orgID, found := sessionIDs(sess)
 	if !found {

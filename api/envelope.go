@@ -1,13 +1,17 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/events"
+	"github.com/strata-grc/strata/schema"
 )
 
 // statusOf is the one place an error code becomes an HTTP status.
@@ -54,6 +58,16 @@ func fail(c *gin.Context, err error) {
 		if logger == nil {
 			logger = slog.Default()
 		}
+		if unavailable(err) {
+			logger.WarnContext(c.Request.Context(), "request could not reach the database or event log", "request_id", requestID(c),
+				"method", c.Request.Method, "path", c.FullPath(), "err", err)
+			c.Header("Retry-After", strconv.Itoa(retryAfterUnavailable))
+			c.AbortWithStatusJSON(http.StatusServiceUnavailable, gin.H{"success": false, "error": errorBody{
+				Code: strata.Internal, Message: "the service is briefly unavailable (its database or event log cannot be reached or is busy); your session is kept, try again shortly",
+				RequestID: requestID(c),
+			}})
+			return
+		}
 		logger.ErrorContext(c.Request.Context(), "request failed", "request_id", requestID(c),
 			"method", c.Request.Method, "path", c.FullPath(), "err", err)
 		e = &strata.Error{Code: strata.Internal, Message: "the server could not complete the request; quote the request id when reporting it"}
@@ -68,3 +82,15 @@ func fail(c *gin.Context, err error) {
 }
 
 const loggerKey = "strata.logger"
+
+// retryAfterUnavailable is the Retry-After, in seconds, of a 503: a database restart
+// usually takes a few seconds.
+const retryAfterUnavailable = 2
+
+// unavailable reports whether err means the database or the event log could not be
+// reached or could not serve in time, which a client may retry, rather than a fault.
+// A request that ran out its deadline or whose caller went away counts too.
+func unavailable(err error) bool {
+	return schema.Unavailable(err) || schema.Busy(err) || errors.Is(err, events.ErrUnavailable) ||
+		errors.Is(err, context.Canceled)
+}

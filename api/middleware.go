@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"regexp"
@@ -31,6 +32,20 @@ func withRequestID(c *gin.Context) {
 }
 
 func requestID(c *gin.Context) string { return c.GetString(requestIDKey) }
+
+// DefaultRequestTimeout bounds a request when the configuration does not.
+const DefaultRequestTimeout = 30 * time.Second
+
+// withDeadline gives every request a deadline, so no request waits forever for a
+// database connection or a lock; what runs out is answered 503 by fail.
+func withDeadline(d time.Duration) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), d)
+		defer cancel()
+		c.Request = c.Request.WithContext(ctx)
+		c.Next()
+	}
+}
 
 // recovered turns a panic into a SERVER_ERROR envelope; the panic goes to the log.
 func recovered(c *gin.Context, v any) {

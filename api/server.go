@@ -59,6 +59,9 @@ type Config struct {
 	BodyLimit int64
 	// ConsistencyWait bounds how long a read waits for its session's writes (default 2s).
 	ConsistencyWait time.Duration
+	// RequestTimeout bounds each request's work, waiting for a database connection
+	// included (default 30s); a request that runs out answers 503 with Retry-After.
+	RequestTimeout time.Duration
 	// Web is the built web application served at /; nil or without index.html, /
 	// explains how to build it.
 	Web fs.FS
@@ -91,6 +94,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.ConsistencyWait <= 0 {
 		cfg.ConsistencyWait = 2 * time.Second
 	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 	}
@@ -112,7 +118,8 @@ func New(cfg Config) (*Server, error) {
 	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("api: trusted proxies: %w", err)
 	}
-	e.Use(func(c *gin.Context) { c.Set(loggerKey, cfg.Logger) }, withRequestID, s.observe, gin.CustomRecovery(recovered))
+	e.Use(func(c *gin.Context) { c.Set(loggerKey, cfg.Logger) }, withRequestID, withDeadline(cfg.RequestTimeout), s.observe,
+		gin.CustomRecovery(recovered))
 	e.NoRoute(s.serveWeb)
 	e.NoMethod(func(c *gin.Context) {
 		fail(c, strata.Errorf(strata.NotFound, "%s is not supported on %s", c.Request.Method, c.Request.URL.Path))

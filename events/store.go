@@ -92,5 +92,9 @@ func (e *ConflictError) Error() string {
 // Is makes errors.Is(err, ErrConflict) true.
 func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
 
+// ErrUnavailable marks a failure to reach the log, or of the log to serve now (a
+// server down or restarting): what was asked may well succeed later.
+var ErrUnavailable = errors.New("events: the event log is unavailable")
+
 // ErrNotFound is returned by PositionOf for a position the log does not hold.
 var ErrNotFound = errors.New("events: not found")

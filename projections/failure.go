@@ -77,7 +77,7 @@ func newFailure(name string, e events.Event, err error, now time.Time) Failure {
 // events, rather than because the database was out of reach or busy; only such
 // failures are narrowed down to an event.
 func poisonous(err error) bool {
-	return !schema.Unavailable(err) && !schema.Busy(err)
+	return !schema.Unavailable(err) && !schema.Busy(err) && !errors.Is(err, events.ErrUnavailable)
 }
 
 // saveFailure records f, keeping the first failure time of an earlier record of the

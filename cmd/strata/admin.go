@@ -41,7 +41,7 @@ func adminCmd(ctx context.Context, fs *flag.FlagSet, dbURL *string, args []strin
 	if *email == "" || *org == "" {
 		return errors.New("create-user needs --email and --org (and --name for a new user)")
 	}
-	a, err := app.Open(ctx, *dbURL, logger, options())
+	a, err := openApp(ctx, *dbURL, logger)
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,6 @@ import (
 	"strings"
 
 	"github.com/strata-grc/strata"
-	"github.com/strata-grc/strata/cmd/strata/app"
 	"github.com/strata-grc/strata/commands/controls/frameworkfile"
 )
 
@@ -42,7 +41,7 @@ func importCmd(ctx context.Context, fs *flag.FlagSet, dbURL *string, args []stri
 	if err != nil {
 		return err
 	}
-	a, err := app.Open(ctx, *dbURL, logger, options())
+	a, err := openApp(ctx, *dbURL, logger)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -135,7 +136,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // seedCmd seeds the demo through its own connection, for `strata seed` and for
 // `strata serve --demo` before it starts serving.
 func seedCmd(ctx context.Context, dbURL string, risks int, stdout io.Writer, logger *slog.Logger) error {
-	a, err := app.Open(ctx, dbURL, logger, options())
+	a, err := openApp(ctx, dbURL, logger)
 	if err != nil {
 		return err
 	}
@@ -165,14 +166,60 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 // options reads the session settings from the environment.
-func options() app.Options {
+func options() (app.Options, error) {
 	var o app.Options
 	o.Sessions.Idle = duration("STRATA_SESSION_IDLE")
 	o.Sessions.Lifetime = duration("STRATA_SESSION_LIFETIME")
 	o.Sessions.Secure = os.Getenv("STRATA_SECURE_COOKIES") == "true"
 	o.Sessions.TrustProxy = os.Getenv("STRATA_TRUST_PROXY") == "true"
 	o.EventStore = os.Getenv("STRATA_EVENT_STORE")
-	return o
+	var err error
+	if o.Pool.MaxConns, err = positiveInt32("STRATA_DB_MAX_CONNS"); err != nil {
+		return o, err
+	}
+	if o.Pool.StatementTimeout, err = strictDuration("STRATA_DB_STATEMENT_TIMEOUT"); err != nil {
+		return o, err
+	}
+	if o.Pool.LockTimeout, err = strictDuration("STRATA_DB_LOCK_TIMEOUT"); err != nil {
+		return o, err
+	}
+	return o, nil
+}
+
+// openApp opens the database with the settings of the environment.
+func openApp(ctx context.Context, dbURL string, logger *slog.Logger) (*app.App, error) {
+	opts, err := options()
+	if err != nil {
+		return nil, err
+	}
+	return app.Open(ctx, dbURL, logger, opts)
+}
+
+// positiveInt32 reads a setting that, when set, must be a positive integer; a
+// mistyped pool size must stop the server rather than fall back silently.
+func positiveInt32(name string) (int32, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 32)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%s=%q: want a positive integer", name, v)
+	}
+	return int32(n), nil
+}
+
+// strictDuration reads a setting that, when set, must be a positive duration ("30s").
+func strictDuration(name string) (time.Duration, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s=%q: want a positive duration such as 30s", name, v)
+	}
+	return d, nil
 }
 
 // duration parses an environment variable such as "30m"; unset or invalid is zero,
@@ -194,7 +241,7 @@ func logLevel() slog.Level {
 }
 
 func serve(ctx context.Context, dbURL, addr string, stdout io.Writer, logger *slog.Logger) error {
-	a, err := app.Open(ctx, dbURL, logger, options())
+	a, err := openApp(ctx, dbURL, logger)
 	if err != nil {
 		return err
 	}
@@ -203,7 +250,14 @@ func serve(ctx context.Context, dbURL, addr string, stdout io.Writer, logger *sl
 	if err != nil {
 		return err
 	}
-	cfg := api.Config{Tracker: runner.Tracker, Logger: logger}
+	requestTimeout, err := strictDuration("STRATA_REQUEST_TIMEOUT")
+	if err != nil {
+		return err
+	}
+	if requestTimeout == 0 {
+		requestTimeout = api.DefaultRequestTimeout
+	}
+	cfg := api.Config{Tracker: runner.Tracker, Logger: logger, RequestTimeout: requestTimeout}
 	if proxies := os.Getenv("STRATA_TRUSTED_PROXIES"); proxies != "" {
 		cfg.TrustedProxies = strings.Split(proxies, ",")
 	}
@@ -215,7 +269,10 @@ func serve(ctx context.Context, dbURL, addr string, stdout io.Writer, logger *sl
 	if err != nil {
 		return err
 	}
-	httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	// Every phase of a connection is bounded: a client that sends slowly or never reads
+	// its answer cannot hold a connection (and the request's database work) for long.
+	httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+		WriteTimeout: requestTimeout + 30*time.Second, IdleTimeout: 2 * time.Minute}
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -247,7 +304,7 @@ func projectionsCmd(ctx context.Context, dbURL string, args []string, stdout io.
 	if len(args) == 0 {
 		return errors.New("projections needs a subcommand: status or rebuild NAME")
 	}
-	a, err := app.Open(ctx, dbURL, logger, options())
+	a, err := openApp(ctx, dbURL, logger)
 	if err != nil {
 		return err
 	}

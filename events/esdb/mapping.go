@@ -54,6 +54,20 @@ func isWrongExpectedVersion(err error) bool {
 	return errors.As(err, &e) && e.Code() == es.ErrorCodeWrongExpectedVersion
 }
 
+// unreachable marks the errors that mean the server could not be reached or could
+// not serve now as events.ErrUnavailable, so callers answer "try again later".
+func unreachable(err error) error {
+	var e *es.Error
+	if err == nil || errors.Is(err, events.ErrUnavailable) || !errors.As(err, &e) {
+		return err
+	}
+	switch e.Code() {
+	case es.ErrorCodeDeadlineExceeded, es.ErrorCodeConnectionClosed, es.ErrorCodeNotLeader, es.ErrorCodeInternalClient:
+		return fmt.Errorf("%w: %w", events.ErrUnavailable, err)
+	}
+	return err
+}
+
 // isStreamNotFound reports whether a read found no stream (never written, or deleted).
 func isStreamNotFound(err error) bool {
 	var e *es.Error

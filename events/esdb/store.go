@@ -88,7 +88,8 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 
 // Ping reads the last record of $all: the server answers and lets this user read the
 // log, which ReadAll, PositionOf and Follow need.
-func (s *Store) Ping(ctx context.Context) error {
+func (s *Store) Ping(ctx context.Context) (err error) {
+	defer func() { err = unreachable(err) }()
 	rs, err := s.client.ReadAll(ctx, es.ReadAllOptions{Direction: es.Backwards, From: es.End{}}, 1)
 	if err == nil {
 		err = drain(rs, func(*es.RecordedEvent) (bool, error) { return false, nil })
@@ -108,7 +109,8 @@ func (s *Store) Close() {
 
 // Append implements events.Store. See the package documentation for how retries are
 // recognised.
-func (s *Store) Append(ctx context.Context, streamID string, expected events.ExpectedVersion, meta events.Metadata, evs ...events.NewEvent) (events.AppendResult, error) {
+func (s *Store) Append(ctx context.Context, streamID string, expected events.ExpectedVersion, meta events.Metadata, evs ...events.NewEvent) (_ events.AppendResult, err error) {
+	defer func() { err = unreachable(err) }()
 	if err := meta.Validate(); err != nil {
 		return events.AppendResult{}, err
 	}
@@ -240,7 +242,8 @@ func (s *Store) eventAt(ctx context.Context, name string, revision uint64) (even
 }
 
 // ReadStream implements events.Store.
-func (s *Store) ReadStream(ctx context.Context, streamID string, opts events.ReadOptions) ([]events.Event, error) {
+func (s *Store) ReadStream(ctx context.Context, streamID string, opts events.ReadOptions) (_ []events.Event, err error) {
+	defer func() { err = unreachable(err) }()
 	name, err := streamName(s.ns, streamID)
 	if err != nil {
 		return nil, err
@@ -274,7 +277,8 @@ func (s *Store) ReadStream(ctx context.Context, streamID string, opts events.Rea
 
 // ReadAll implements events.Store. $all only ever holds committed events, in the order
 // they were committed, so nothing can later appear before the last event returned.
-func (s *Store) ReadAll(ctx context.Context, from events.Position, limit int) ([]events.Event, error) {
+func (s *Store) ReadAll(ctx context.Context, from events.Position, limit int) (_ []events.Event, err error) {
+	defer func() { err = unreachable(err) }()
 	if limit <= 0 {
 		limit = 500
 	}
@@ -324,7 +328,8 @@ func (s *Store) ReadAll(ctx context.Context, from events.Position, limit int) ([
 // truthfully; that costs one read of one event. A gp between two records is not a
 // position the server can start a read at and may come back as a server error rather
 // than ErrNotFound.
-func (s *Store) PositionOf(ctx context.Context, globalPosition int64) (events.Position, error) {
+func (s *Store) PositionOf(ctx context.Context, globalPosition int64) (_ events.Position, err error) {
+	defer func() { err = unreachable(err) }()
 	if globalPosition < 0 {
 		return events.Position{}, events.ErrNotFound
 	}
@@ -392,7 +397,8 @@ var _ events.Follower = (*Store)(nil)
 // given position, filtered on the server: no system events, and only the namespace's
 // streams when there is one. A dropped subscription ends with its error; the caller
 // (projections) starts a new one from its checkpoint.
-func (s *Store) Follow(ctx context.Context, from events.Position) (events.Subscription, error) {
+func (s *Store) Follow(ctx context.Context, from events.Position) (_ events.Subscription, err error) {
+	defer func() { err = unreachable(err) }()
 	start, err := readFrom(from)
 	if err != nil {
 		return nil, err
