@@ -3,7 +3,7 @@ package commands
 import (
 	"context"
 	"errors"
-	"sync"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -23,7 +23,7 @@ type Keys struct {
 
 // NewKeys reserves names in pool's unique_keys table.
 func NewKeys(pool *pgxpool.Pool) *Keys {
-	return &Keys{pool: pool, local: &lockTable{held: map[lockKey]*lockEntry{}}}
+	return &Keys{pool: pool, local: newLockTable()}
 }
 
 // ErrTaken reports a key already held by another owner.
@@ -78,7 +78,7 @@ func (k *Keys) Holder(ctx context.Context, kind string, orgID int64, key string)
 // given carries it; see schema.WithConn). A lock held elsewhere for longer than the
 // pool's lock timeout makes it fail with a CONFLICT that asks to try again.
 func (k *Keys) Locked(ctx context.Context, kind string, owner int64, fn func(ctx context.Context) error) error {
-	unlock, err := k.local.lock(ctx, lockKey{kind, owner})
+	unlock, err := k.local.lock(ctx, kind+":"+strconv.FormatInt(owner, 10))
 	if err != nil {
 		return err
 	}
@@ -109,46 +109,4 @@ func (k *Keys) Locked(ctx context.Context, kind string, owner int64, fn func(ctx
 		conn.Release()
 	}()
 	return fn(schema.WithConn(ctx, conn))
-}
-
-// lockTable queues the holders of one key in this process.
-type lockTable struct {
-	mu   sync.Mutex
-	held map[lockKey]*lockEntry
-}
-
-type lockKey struct {
-	kind  string
-	owner int64
-}
-
-type lockEntry struct {
-	slot chan struct{} // a token in the slot means held
-	refs int
-}
-
-func (t *lockTable) lock(ctx context.Context, key lockKey) (func(), error) {
-	t.mu.Lock()
-	e := t.held[key]
-	if e == nil {
-		e = &lockEntry{slot: make(chan struct{}, 1)}
-		t.held[key] = e
-	}
-	e.refs++
-	t.mu.Unlock()
-	select {
-	case e.slot <- struct{}{}:
-		return func() { <-e.slot; t.drop(key, e) }, nil
-	case <-ctx.Done():
-		t.drop(key, e)
-		return nil, ctx.Err()
-	}
-}
-
-func (t *lockTable) drop(key lockKey, e *lockEntry) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if e.refs--; e.refs == 0 {
-		delete(t.held, key)
-	}
 }

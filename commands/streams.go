@@ -5,6 +5,7 @@ package commands
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"time"
 
 	"github.com/strata-grc/strata"
@@ -34,7 +35,7 @@ type Streams[S any] struct {
 	Name   func(id int64) string
 	Evolve Evolve[S]
 	// Retries is how often a command without If-Match is re-decided after losing a
-	// race to a concurrent change (default 5).
+	// race to a concurrent change (default 8).
 	Retries int
 	// SharedAcrossOrgs marks streams that belong to no single organization (a user
 	// acts in several): Execute skips its organization check and the caller checks
@@ -99,6 +100,9 @@ func (s *Streams[S]) AppendFacts(ctx context.Context, id int64, meta events.Meta
 	return s.append(ctx, id, events.Any(), meta, payloads)
 }
 
+// streamTurns queues the commands on each stream in this process.
+var streamTurns = newLockTable()
+
 // Decide is a command's decision over the current state.
 type Decide[S any] func(agg Aggregate[S]) ([]events.Payload, error)
 
@@ -106,9 +110,16 @@ type Decide[S any] func(agg Aggregate[S]) ([]events.Payload, error)
 // loaded version. ifMatch, when set, is the version the client last saw: a stale one
 // is a CONFLICT. Without it a lost race is decided again on the fresh state.
 func (s *Streams[S]) Execute(ctx context.Context, id int64, ifMatch *int64, meta events.Metadata, decide Decide[S]) (Result, error) {
+	// Commands on one stream in this process take turns; only writers in other
+	// processes can still collide, and those are decided again.
+	unlock, err := streamTurns.lock(ctx, s.Name(id))
+	if err != nil {
+		return Result{}, err
+	}
+	defer unlock()
 	retries := s.Retries
 	if retries <= 0 {
-		retries = 5
+		retries = 8
 	}
 	for attempt := 0; ; attempt++ {
 		agg, _, err := s.Load(ctx, id, events.ReadOptions{})
@@ -134,11 +145,27 @@ func (s *Streams[S]) Execute(ctx context.Context, id int64, ifMatch *int64, meta
 				return Result{}, staleVersion(*ifMatch, agg.Version+1)
 			}
 			if attempt < retries {
+				// A crowd of writers on one stream spreads out instead of colliding
+				// again at once.
+				if err := pause(ctx, rand.N(time.Duration(attempt+1)*2*time.Millisecond)); err != nil {
+					return Result{}, err
+				}
 				continue
 			}
 			return Result{}, strata.Errorf(strata.Conflict, "the record kept changing while this change was made; try again")
 		}
 		return res, err
+	}
+}
+
+func pause(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }
 

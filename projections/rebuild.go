@@ -183,12 +183,15 @@ func Rebuild(ctx context.Context, store events.Store, pool *pgxpool.Pool, p Proj
 
 // Switch-over bounds. The live projection and every reader of its tables wait while
 // the switch-over holds its locks, so it takes them only once little is left to
-// apply, waits for them at most switchLockWait, and tries again a few times rather
-// than queueing indefinitely behind a long reader.
+// apply, takes all the tables' locks in one statement, and waits for them at most
+// switchLockWait before it lets go and tries again. That wait is shorter than
+// PostgreSQL's deadlock_timeout (1s by default), so when a reader holding one of the
+// tables waits for another, the switch-over gives way rather than the reader being
+// aborted as a deadlock's victim.
 const (
 	switchRemainder = 200
-	switchLockWait  = "1s"
-	switchAttempts  = 5
+	switchLockWait  = "200ms"
+	switchAttempts  = 30
 )
 
 // switchOver brings the fresh tables close to the head of the log in short
@@ -210,7 +213,7 @@ func switchOver(ctx context.Context, store events.Store, pool *pgxpool.Pool, p P
 		select {
 		case <-ctx.Done():
 			return pos, ctx.Err()
-		case <-time.After(time.Duration(attempt) * 200 * time.Millisecond):
+		case <-time.After(min(time.Duration(attempt)*50*time.Millisecond, 500*time.Millisecond)):
 		}
 	}
 }
@@ -276,6 +279,13 @@ func trySwitch(ctx context.Context, pool *pgxpool.Pool, p Projector, tmpName str
 	pos, err := LockCheckpoint(ctx, tx, tmpName)
 	if err != nil {
 		return events.Position{}, err
+	}
+	live := make([]string, len(p.Tables()))
+	for i, t := range p.Tables() {
+		live[i] = pgx.Identifier{t}.Sanitize()
+	}
+	if _, err := tx.Exec(ctx, `lock table `+strings.Join(live, ", ")+` in access exclusive mode`); err != nil {
+		return pos, err
 	}
 	for _, t := range p.Tables() {
 		live, fresh, old := pgx.Identifier{t}.Sanitize(), pgx.Identifier{t + rebuildSuffix}.Sanitize(), t+"_replaced"
