@@ -302,4 +302,36 @@ describe('strata e2e', { concurrency: 1 }, () => {
       'serious/critical axe violations',
     );
   });
+  test('9. a database outage shows "reconnecting" and keeps the user signed in', async () => {
+    const found = [];
+    const ctx = await newContext();
+    const page = await ctx.newPage();
+    try {
+      await login(page, RISK);
+      await page.goto('/risks');
+      await page.locator('tbody tr').first().waitFor();
+      // The API answers as it does while its database restarts.
+      const outage = (route) =>
+        route.fulfill({
+          status: 503,
+          headers: { 'Content-Type': 'application/json', 'Retry-After': '2' },
+          body: JSON.stringify({ success: false, error: { code: 'SERVER_ERROR', message: 'briefly unavailable', request_id: 'e2e' } }),
+        });
+      await page.route('**/api/**', outage);
+      await page.route('**/readyz', outage);
+      await page.goto('/controls');
+      await page.getByText('Reconnecting to the server').waitFor();
+      assert.ok(!page.url().includes('/login'), `sent to ${page.url()} during the outage`);
+      found.push(...(await axe(page, 'reconnecting notice')));
+      await shot(page, '09-reconnecting');
+      await page.unroute('**/api/**', outage);
+      await page.unroute('**/readyz', outage);
+      await page.getByText('Reconnecting to the server').waitFor({ state: 'detached' });
+      await page.getByRole('heading', { level: 1, name: 'Controls' }).waitFor();
+      assert.ok(!page.url().includes('/login'), `sent to ${page.url()} after the outage`);
+    } finally {
+      await ctx.close();
+    }
+    assert.deepEqual(found.map((f) => `${f.page}: ${f.id} (${f.impact}) ${f.nodes.join(' | ')}`), [], 'serious/critical axe violations');
+  });
 });

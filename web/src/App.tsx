@@ -15,6 +15,7 @@ import { ControlFormPage } from './pages/ControlFormPage';
 import { FrameworksListPage } from './pages/FrameworksListPage';
 import { FrameworkPage } from './pages/FrameworkPage';
 import { Loading } from './components/Loading';
+import { ConnectionNotice } from './components/ConnectionNotice';
 
 // Heavy pages (charts, API reference) are split into their own chunks.
 const DashboardPage = lazy(() => import('./pages/DashboardPage'));
@@ -50,6 +51,9 @@ export function App() {
   return (
     <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver}>
       <QueryClientProvider client={queryClient}>
+        <div style={{ position: 'fixed', top: 0, left: 0, right: 0, zIndex: 1000 }}>
+          <ConnectionNotice />
+        </div>
         <BrowserRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
           <AuthProvider>
             <Routes>

@@ -1,5 +1,7 @@
 // Thin client for the Strata JSON API: same-origin, cookie session, envelope unwrapping.
 
+import { isUnavailableStatus, setOnline } from './connection';
+
 export interface ApiErrorBody {
   code: string;
   message: string;
@@ -64,6 +66,12 @@ function parseRetryAfter(value: string | null): number | undefined {
   return undefined;
 }
 
+/** True for an error that says the server is briefly unreachable, not that the request is wrong. */
+export function isUnavailable(err: unknown): boolean {
+  if (err instanceof ApiError) return isUnavailableStatus(err.status);
+  return err instanceof TypeError; // fetch itself failed: no answer at all
+}
+
 export async function api<T, M = undefined>(path: string, opts: RequestOptions = {}): Promise<ApiResult<T, M>> {
   const headers: Record<string, string> = { Accept: 'application/json', ...opts.headers };
   let body: string | undefined;
@@ -74,12 +82,19 @@ export async function api<T, M = undefined>(path: string, opts: RequestOptions =
     headers['Content-Type'] = opts.rawBody.contentType;
     body = opts.rawBody.text;
   }
-  const res = await fetch(`/api${path}${buildQuery(opts.query)}`, {
-    method: opts.method ?? 'GET',
-    headers,
-    body,
-    credentials: 'same-origin',
-  });
+  let res: Response;
+  try {
+    res = await fetch(`/api${path}${buildQuery(opts.query)}`, {
+      method: opts.method ?? 'GET',
+      headers,
+      body,
+      credentials: 'same-origin',
+    });
+  } catch (err) {
+    setOnline(false);
+    throw err;
+  }
+  setOnline(!isUnavailableStatus(res.status));
   let json: any = null;
   try {
     json = await res.json();
@@ -103,6 +118,9 @@ export function errorMessage(err: unknown): string {
   if (err instanceof ApiError) {
     if (err.code === 'RATE_LIMITED' && err.retryAfter !== undefined) {
       return `${err.message} Try again in ${err.retryAfter} second${err.retryAfter === 1 ? '' : 's'}.`;
+    }
+    if (isUnavailableStatus(err.status)) {
+      return 'The server is briefly unavailable; you are still signed in. Try again in a moment.';
     }
     if (err.code === 'SERVER_ERROR' && err.requestId) {
       return `${err.message} (request id ${err.requestId})`;

@@ -1,7 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useEffect, type ReactNode } from 'react';
 import { Navigate, useLocation } from 'react-router-dom';
-import { api } from './api';
+import { api, isUnavailable } from './api';
 import type { AuthStatus } from './types';
 import { Loading } from '../components/Loading';
 import { ErrorAlert } from '../components/ErrorAlert';
@@ -65,6 +65,9 @@ export function RequireAuth({ children }: { children: ReactNode }) {
   const { status, isLoading, error } = useAuth();
   const location = useLocation();
   if (isLoading) return <Loading />;
+  // While the server is unreachable the connection notice says so; signing in again
+  // would not help, so the login page is not shown.
+  if (error && !status && isUnavailable(error)) return <Loading />;
   if (error && !status) return <ErrorAlert error={error} title="Cannot reach the server" />;
   if (!status?.authenticated) {
     const next = location.pathname + location.search;
