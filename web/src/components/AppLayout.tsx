@@ -4,17 +4,10 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { api, errorMessage } from '../lib/api';
 import { AUTH_KEY, useAuth } from '../lib/auth';
+import type { NavEntry } from '../lib/modules';
 import type { AuthStatus } from '../lib/types';
 
-const NAV = [
-  { to: '/', label: 'Dashboard' },
-  { to: '/risks', label: 'Risks' },
-  { to: '/controls', label: 'Controls' },
-  { to: '/frameworks', label: 'Frameworks' },
-  { to: '/api/docs', label: 'API reference' },
-];
-
-export function AppLayout() {
+export function AppLayout({ nav }: { nav: NavEntry[] }) {
   const [opened, { toggle, close }] = useDisclosure();
   const { status, setStatus } = useAuth();
   const qc = useQueryClient();
@@ -89,7 +82,7 @@ export function AppLayout() {
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs" aria-label="Main">
-        {NAV.map((n) => (
+        {nav.map((n) => (
           <NavLink
             key={n.to}
             component={Link}

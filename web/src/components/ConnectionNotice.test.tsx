@@ -15,8 +15,13 @@ describe('ConnectionNotice', () => {
   it('shows while the server answers 503, keeps the user signed in, and goes once /readyz answers', async () => {
     let down = true;
     const fetch = mockFetch((url) => {
-      if (url.pathname === '/readyz') return down ? { status: 503, body: { status: 'unavailable' } } : { body: { status: 'ready' } };
-      if (down) return { status: 503, body: { success: false, error: { code: 'SERVER_ERROR', message: 'briefly unavailable' } } };
+      if (url.pathname === '/readyz')
+        return down ? { status: 503, body: { status: 'unavailable' } } : { body: { status: 'ready' } };
+      if (down)
+        return {
+          status: 503,
+          body: { success: false, error: { code: 'SERVER_ERROR', message: 'briefly unavailable' } },
+        };
       return { body: { success: true, data: [] } };
     });
     const unauthenticated = vi.fn();
@@ -39,7 +44,10 @@ describe('ConnectionNotice', () => {
   });
 
   it('treats a failed fetch as a lost connection', async () => {
-    vi.stubGlobal('fetch', vi.fn(async () => Promise.reject(new TypeError('Failed to fetch'))));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => Promise.reject(new TypeError('Failed to fetch'))),
+    );
     await expect(api('/risks')).rejects.toBeInstanceOf(TypeError);
     expect(isOnline()).toBe(false);
   });

@@ -39,7 +39,14 @@ export function ConnectionNotice() {
 
   if (online) return null;
   return (
-    <Box role="status" bg="yellow.1" px="md" py="xs" data-testid="reconnecting" style={{ borderBottom: '1px solid var(--mantine-color-yellow-6)' }}>
+    <Box
+      role="status"
+      bg="yellow.1"
+      px="md"
+      py="xs"
+      data-testid="reconnecting"
+      style={{ borderBottom: '1px solid var(--mantine-color-yellow-6)' }}
+    >
       <Group gap="sm" wrap="nowrap">
         <Loader size="xs" color="yellow.9" />
         <Text size="sm" fw={600}>

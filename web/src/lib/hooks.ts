@@ -1,7 +1,7 @@
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from './api';
 import { useAuth } from './auth';
-import type { Framework, ListMeta, Member } from './types';
+import type { ListMeta, Member } from './types';
 
 /** Members of the current organization, for owner names and pickers (empty without members:read). */
 export function useMembers() {
@@ -19,26 +19,6 @@ export function useMembers() {
     label: m.disabled ? `${m.name} (disabled)` : m.name,
   }));
   return { members: q.data ?? [], name, options };
-}
-
-/** Frameworks of the current organization, for framework names and pickers (empty without controls:read). */
-export function useFrameworkOptions() {
-  const { can, status } = useAuth();
-  const q = useQuery({
-    queryKey: ['frameworks', 'options', status?.organization?.id],
-    queryFn: async () => (await api<Framework[], ListMeta>('/frameworks', { query: { limit: 200 } })).data,
-    enabled: can('controls:read'),
-    staleTime: 60_000,
-  });
-  const byId = new Map<number, Framework>((q.data ?? []).map((f) => [f.id, f]));
-  const label = (f: Framework) => (f.version ? `${f.name} (${f.version})` : f.name);
-  const name = (id: number | null | undefined) => {
-    if (!id) return '—';
-    const f = byId.get(id);
-    return f ? label(f) : `Framework #${id}`;
-  };
-  const options = (q.data ?? []).map((f) => ({ value: String(f.id), label: label(f) }));
-  return { frameworks: q.data ?? [], name, options, isLoading: q.isLoading, error: q.error };
 }
 
 /** One page of a keyset-paged list (GET /api/<resource>); the previous page stays shown while the next loads. */

@@ -1,0 +1,12 @@
+// The web application's one list of modules: routes, navigation (in this order) and the
+// dashboard are derived from it. Adding a module is its folder under features/ plus a
+// line here.
+import { controlsModule } from '../features/controls';
+import { dashboardModule } from '../features/dashboard';
+import { docsModule } from '../features/docs';
+import { risksModule } from '../features/risks';
+import type { WebModule } from '../lib/modules';
+
+const domain: WebModule[] = [risksModule, controlsModule];
+
+export const modules: WebModule[] = [dashboardModule(domain), ...domain, docsModule];

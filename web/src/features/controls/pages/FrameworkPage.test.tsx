@@ -1,0 +1,72 @@
+import { screen, within } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { LOGGED_IN, mockFetch, renderAt } from '../../../test-utils';
+import { FrameworkPage } from './FrameworkPage';
+
+afterEach(() => vi.unstubAllGlobals());
+
+const framework = {
+  id: 2,
+  name: 'Strata Baseline Security',
+  version: '1.0',
+  description: 'Baseline',
+  source: 'import',
+  requirement_count: 2,
+  created_at: '2026-01-01T00:00:00Z',
+  updated_at: '2026-01-01T00:00:00Z',
+  requirements: [
+    { id: 31, framework_id: 2, code: 'BS-1', title: 'Inventory', description: '' },
+    { id: 32, framework_id: 2, code: 'BS-2', title: 'Backups', description: 'Daily' },
+  ],
+};
+const coverage = {
+  framework_id: 2,
+  requirements_total: 2,
+  requirements_covered: 1,
+  coverage_percent: 50,
+  requirements: [
+    {
+      id: 31,
+      code: 'BS-1',
+      title: 'Inventory',
+      covered: true,
+      controls: [{ id: 7, code: 'AM-1', title: 'Asset register', status: 'Active', effectiveness: 'Effective' }],
+    },
+    { id: 32, code: 'BS-2', title: 'Backups', covered: false, controls: [] },
+  ],
+};
+const as = (permissions: string[]) => ({ ...LOGGED_IN, data: { ...LOGGED_IN.data, permissions } });
+
+function serve(perms: string[]) {
+  return mockFetch((url) => {
+    if (url.pathname === '/api/auth/status') return { body: as(perms) };
+    if (url.pathname === '/api/frameworks/2/coverage') return { body: { success: true, data: coverage } };
+    if (url.pathname === '/api/frameworks/2/history') return { body: { success: true, data: [] } };
+    return { body: { success: true, data: framework } };
+  });
+}
+
+describe('FrameworkPage', () => {
+  it('shows the requirements and the coverage with covered yes/no and control links', async () => {
+    serve(['controls:read']);
+    renderAt('/frameworks/2', [{ path: '/frameworks/:id', element: <FrameworkPage /> }]);
+    expect(
+      await screen.findByRole('heading', { level: 1, name: 'Strata Baseline Security (1.0)' }),
+    ).toBeInTheDocument();
+    const cov = screen.getByRole('region', { name: 'Coverage' });
+    expect(await within(cov).findByText('50% covered')).toBeInTheDocument();
+    expect(within(cov).getByText('1 of 2 requirements covered')).toBeInTheDocument();
+    const rows = within(cov).getAllByRole('row');
+    expect(rows[1]).toHaveTextContent('Yes');
+    expect(within(rows[1]).getByRole('link', { name: 'AM-1 Asset register' })).toHaveAttribute('href', '/controls/7');
+    expect(rows[2]).toHaveTextContent('No');
+    expect(within(screen.getByRole('region', { name: 'Requirements' })).getByText('Daily')).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Add requirement' })).not.toBeInTheDocument();
+  });
+
+  it('offers the requirement form with controls:write', async () => {
+    serve(['controls:read', 'controls:write']);
+    renderAt('/frameworks/2', [{ path: '/frameworks/:id', element: <FrameworkPage /> }]);
+    expect(await screen.findByRole('button', { name: 'Add requirement' })).toBeInTheDocument();
+  });
+});

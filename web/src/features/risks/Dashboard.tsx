@@ -1,0 +1,35 @@
+// The risk module's charts on the dashboard (loaded with the dashboard only).
+import { BarChartCard, ChartCard } from '../../components/ChartCard';
+import { RiskHeatmap } from './components/RiskHeatmap';
+
+const RATING_BAR_COLORS: Record<string, string> = {
+  Low: '#40c057',
+  Medium: '#fab005',
+  High: '#fd7e14',
+  Critical: '#e03131',
+};
+
+const risksWhere = (param: string) => (label: string) => `/risks?${param}=${encodeURIComponent(label)}`;
+
+export default function RiskCharts() {
+  return (
+    <>
+      <ChartCard title="Risk heat map" type="risk_heatmap">
+        {(c) => <RiskHeatmap chart={c} />}
+      </ChartCard>
+      <BarChartCard title="Risks by status" type="risks_by_status" listHref={risksWhere('status')} />
+      <BarChartCard
+        title="Open risks by rating"
+        type="risks_by_rating"
+        listHref={risksWhere('rating')}
+        colors={RATING_BAR_COLORS}
+      />
+      <BarChartCard
+        title="Open risks by category"
+        type="risks_by_category"
+        listHref={risksWhere('category')}
+        horizontal
+      />
+    </>
+  );
+}
