@@ -99,7 +99,9 @@ func (s *Server) login(c *gin.Context) {
 	if in.OrganizationID != 0 {
 		i := slices.IndexFunc(orgs, func(o qidentity.Organization) bool { return o.ID == in.OrganizationID })
 		if i < 0 {
-			fail(c, strata.Errorf(strata.NotFound, "organization not found"))
+			// The password was right, but the answer must not tell so: a correct
+			// password would otherwise be confirmed by naming any organization.
+			s.loginFailed(c, userID, "not_member")
 			return
 		}
 		org = orgs[i]
@@ -134,8 +136,56 @@ func (s *Server) login(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	if err := s.capSessions(c, meta, userID); err != nil {
+		fail(c, err)
+		return
+	}
 	me := qidentity.User{ID: userID, Email: user.Email, Name: user.Name}
 	ok(c, http.StatusOK, gin.H{"user": me, "organization": org, "organizations": orgs, "permissions": identity.Permissions(org.Role)})
+}
+
+// capSessions ends the user's oldest sessions beyond MaxSessions, so a stolen
+// password cannot pile up sessions unnoticed and the list stays readable. Each ended
+// session is filed in the audit trail as the user's logout.
+func (s *Server) capSessions(c *gin.Context, meta events.Metadata, userID int64) error {
+	ctx := c.Request.Context()
+	ended, err := s.cfg.Sessions.CapForUser(ctx, userID, s.cfg.MaxSessions)
+	if err != nil {
+		return err
+	}
+	for _, id := range ended {
+		if _, err := s.cfg.Identity.RecordSecurityEvent(ctx, meta, userID,
+			evidentity.LoggedOut{UserID: userID, Session: id, Reason: "session_limit"}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rotateSession gives the request's session a new token, applies set to its values
+// and saves it. The old token is dead afterwards, so whoever learned it (from a
+// shared machine, a log, a fixation before login) holds nothing once the session
+// gains new rights (another organization) or its password changes. The session's
+// rate budget and its read-your-writes position move to the new token.
+func (s *Server) rotateSession(c *gin.Context, set func(sessions.Session)) error {
+	raw, err := s.cfg.Sessions.Get(c.Request, sessionName)
+	if err != nil {
+		return err
+	}
+	old := raw.ID
+	if err := s.cfg.Sessions.Regenerate(c.Request.Context(), raw); err != nil {
+		return err
+	}
+	sess := sessions.Default(c)
+	set(sess)
+	if err := sess.Save(); err != nil {
+		return err
+	}
+	if old != "" && raw.ID != "" {
+		s.limiter.move(limiterKey(old), limiterKey(raw.ID))
+		s.lastWrites.move(sessionstore.PublicID(old), sessionstore.PublicID(raw.ID), time.Now())
+	}
+	return nil
 }
 
 // loginFailed files a failure of an existing account in its audit trail (the attempt
@@ -273,9 +323,9 @@ func (s *Server) switchOrganization(c *gin.Context) {
 			fail(c, err)
 			return
 		}
-		sess := sessions.Default(c)
-		sess.Set(sessionstore.OrgIDKey, strconv.FormatInt(*in.OrganizationID, 10))
-		if err := sess.Save(); err != nil {
+		if err := s.rotateSession(c, func(sess sessions.Session) {
+			sess.Set(sessionstore.OrgIDKey, strconv.FormatInt(*in.OrganizationID, 10))
+		}); err != nil {
 			fail(c, err)
 			return
 		}
@@ -322,7 +372,12 @@ func (s *Server) changePassword(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	// Other sessions may belong to whoever learned the old password.
+	// Other sessions may belong to whoever learned the old password, and so may this
+	// session's token: it is replaced, the others are ended.
+	if err := s.rotateSession(c, func(sessions.Session) {}); err != nil {
+		fail(c, err)
+		return
+	}
 	current := sessionstore.PublicID(sessions.Default(c).ID())
 	infos, err := s.cfg.Sessions.ListForUser(ctx, p.UserID)
 	if err != nil {
