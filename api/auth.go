@@ -176,9 +176,10 @@ func (s *Server) rotateSession(c *gin.Context, set func(sessions.Session)) error
 	if err := s.cfg.Sessions.Regenerate(c.Request.Context(), raw); err != nil {
 		return err
 	}
-	sess := sessions.Default(c)
-	set(sess)
-	if err := sess.Save(); err != nil {
+	set(sessions.Default(c))
+	// Saved through the store itself: the middleware's Save skips a session whose
+	// values did not change, and this one must get its new token whatever set did.
+	if err := s.cfg.Sessions.Save(c.Request, c.Writer, raw); err != nil {
 		return err
 	}
 	if old != "" && raw.ID != "" {
@@ -188,31 +189,40 @@ func (s *Server) rotateSession(c *gin.Context, set func(sessions.Session)) error
 	return nil
 }
 
-// loginFailed files a failure of an existing account in its audit trail (the attempt
-// was counted before the password was checked). Unknown emails are counted but not
-// filed: there is no organization to file them under, and an attacker must not be able
-// to grow the log.
+// loginFailed answers a failed login, then files the failure of an existing account
+// in its audit trail (the attempt was counted before the password was checked).
+//
+// The answer goes out before the filing, complete, so a failure with an existing
+// email takes as long to answer as one with an unknown email, which files nothing:
+// otherwise the event write would tell an attacker which emails have accounts. A
+// filing that fails is logged; the caller has had the answer already. Unknown emails
+// are counted but not filed: there is no organization to file them under, and an
+// attacker must not be able to grow the log.
 func (s *Server) loginFailed(c *gin.Context, userID int64, reason string) {
-	ctx := c.Request.Context()
-	if userID > 0 {
-		user, found, err := s.cfg.Identity.LoadUser(ctx, userID)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		if found {
-			org := user.HomeOrgID
-			if orgs, err := s.cfg.IdentityReader.Organizations(ctx, userID); err == nil && len(orgs) > 0 {
-				org = orgs[0].ID
-			}
-			if _, err := s.cfg.Identity.RecordSecurityEvent(ctx, anonymousMeta(c, org), userID,
-				evidentity.LoginFailed{UserID: userID, Reason: reason}); err != nil {
-				fail(c, err)
-				return
-			}
-		}
+	answerNow(c, badCredentials)
+	if userID <= 0 {
+		return
 	}
-	fail(c, badCredentials)
+	// The caller may hang up once answered; the filing goes on without it.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), s.cfg.RequestTimeout)
+	defer cancel()
+	err := func() error {
+		user, found, err := s.cfg.Identity.LoadUser(ctx, userID)
+		if err != nil || !found {
+			return err
+		}
+		org := user.HomeOrgID
+		if orgs, err := s.cfg.IdentityReader.Organizations(ctx, userID); err == nil && len(orgs) > 0 {
+			org = orgs[0].ID
+		}
+		_, err = s.cfg.Identity.RecordSecurityEvent(ctx, anonymousMeta(c, org), userID,
+			evidentity.LoginFailed{UserID: userID, Reason: reason})
+		return err
+	}()
+	if err != nil {
+		s.cfg.Logger.ErrorContext(ctx, "a failed login could not be filed", "request_id", requestID(c),
+			"user_id", userID, "reason", reason, "err", err)
+	}
 }
 
 // organizationsOf reads a user's memberships; a user registered a moment ago may not

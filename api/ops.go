@@ -114,6 +114,9 @@ func (s *Server) mountOps(e *gin.Engine) {
 	e.GET("/readyz", s.ready)
 	switch {
 	case s.cfg.MetricsElsewhere:
+		e.GET("/metrics", func(c *gin.Context) {
+			fail(c, strata.Errorf(strata.NotFound, "metrics are served on their own listener (STRATA_METRICS_ADDR)"))
+		})
 	case s.cfg.MetricsToken != "":
 		e.GET("/metrics", s.metricsAuth, s.serveMetrics)
 	default:

@@ -57,7 +57,6 @@ type historyEntry struct {
 	EventID       string    `json:"event_id"`
 	Type          string    `json:"type"`
 	RecordedAt    time.Time `json:"recorded_at"`
-	Position      int64     `json:"position"`
 	CorrelationID string    `json:"correlation_id"`
 	Actor         struct {
 		ID   int64  `json:"id"`
@@ -275,17 +274,18 @@ func idsOf(rs []riskView) []int64 {
 
 func etag(v int64) string { return strconv.Quote(strconv.FormatInt(v, 10)) }
 
-// wantWrite asserts a mutation's headers: the version as ETag and a log position.
-func wantWrite(t *testing.T, r *reply, version int64) int64 {
+// wantWrite asserts a mutation's headers: the version as ETag and a write token that
+// names the written stream at that version, and returns the token.
+func wantWrite(t *testing.T, r *reply, version int64) string {
 	t.Helper()
 	if got := r.Header.Get("ETag"); got != etag(version) {
 		t.Fatalf("ETag %q, want %q", got, etag(version))
 	}
-	pos, err := strconv.ParseInt(r.Header.Get("X-Event-Position"), 10, 64)
-	if err != nil || pos <= 0 {
-		t.Fatalf("X-Event-Position %q", r.Header.Get("X-Event-Position"))
+	tok := r.Header.Get("X-Event-Position")
+	if _, v := decodeWriteToken(t, tok); v != version {
+		t.Fatalf("X-Event-Position %q names version %d, want %d", tok, v, version)
 	}
-	return pos
+	return tok
 }
 
 func TestRiskCreate(t *testing.T) {
@@ -305,7 +305,7 @@ func TestRiskCreate(t *testing.T) {
 		if got.ID <= 0 || r.Header.Get("Location") != riskPath(got.ID) {
 			t.Fatalf("id %d, Location %q", got.ID, r.Header.Get("Location"))
 		}
-		pos := wantWrite(t, r, 1)
+		wantWrite(t, r, 1)
 		if got.Title != "Vendor outage" || got.Description != "Cloud vendor down" || got.Category != "Operational" ||
 			got.Status != "Identified" || got.Likelihood != 3 || got.Impact != 4 || got.InherentScore != 12 ||
 			got.Rating != "High" || got.ResidualScore == nil || *got.ResidualScore != 4 ||
@@ -319,8 +319,8 @@ func TestRiskCreate(t *testing.T) {
 		if a, b := mustJSON(t, read), mustJSON(t, got); a != b {
 			t.Fatalf("GET differs from POST reply:\n%s\n%s", a, b)
 		}
-		if h := e.history(got.ID); len(h) != 1 || h[0].Type != "RiskCreated" || h[0].Position != pos {
-			t.Fatalf("history after create: %+v (position %d)", h, pos)
+		if h := e.history(got.ID); len(h) != 1 || h[0].Type != "RiskCreated" || h[0].Version != 1 {
+			t.Fatalf("history after create: %+v", h)
 		}
 	})
 
@@ -791,7 +791,7 @@ func TestRiskHistory(t *testing.T) {
 	orig := e.create(map[string]any{"title": "First title", "likelihood": 2, "impact": 2})
 	r := e.do("PUT", riskPath(orig.ID), map[string]any{"title": "Second title", "likelihood": 3}, "X-Request-ID", "history-update-1")
 	wantOK(t, r, http.StatusOK)
-	pos := wantWrite(t, r, 2)
+	wantWrite(t, r, 2)
 
 	h := e.history(orig.ID)
 	if len(h) != 2 {
@@ -799,12 +799,12 @@ func TestRiskHistory(t *testing.T) {
 	}
 	for i, en := range h {
 		if en.Version != int64(i+1) || en.Actor.ID != 1 || en.Actor.Name != "Test User" || en.RecordedAt.IsZero() ||
-			en.EventID == "" || en.Position <= 0 {
+			en.EventID == "" {
 			t.Fatalf("entry %d: %+v", i, en)
 		}
 	}
 	if h[0].Type != "RiskCreated" || h[1].Type != "RiskUpdated" || !h[1].RecordedAt.After(h[0].RecordedAt) ||
-		h[1].Position != pos || h[1].CorrelationID != "history-update-1" {
+		h[1].Version != 2 || h[1].CorrelationID != "history-update-1" {
 		t.Fatalf("entries: %+v", h)
 	}
 	changes := map[string][2]string{}
