@@ -198,7 +198,11 @@ func (s *Server) rotateSession(c *gin.Context, set func(sessions.Session)) error
 // filing that fails is logged; the caller has had the answer already. Unknown emails
 // are counted but not filed: there is no organization to file them under, and an
 // attacker must not be able to grow the log.
+//
+// The connection closes after every failed login, with or without an account: a next
+// request on it would otherwise wait for the filing and time it.
 func (s *Server) loginFailed(c *gin.Context, userID int64, reason string) {
+	c.Header("Connection", "close")
 	answerNow(c, badCredentials)
 	if userID <= 0 {
 		return

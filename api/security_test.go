@@ -353,7 +353,7 @@ func TestLoginTiming(t *testing.T) {
 		Throttle: api.ThrottlePolicy{PairFailures: 1 << 20, AccountFailures: 1 << 20, AddressFailures: 1 << 20}})
 	known := e.createUser(1, "Timed", identity.Viewer)
 	e.settle()
-	const n = 25
+	const n = 40
 	var withAccount, without []time.Duration
 	for i := range n {
 		for _, email := range []string{known, fmt.Sprintf("nobody-%d@example.com", i)} {
@@ -538,4 +538,15 @@ func TestWriteTokensAreOrganizationScoped(t *testing.T) {
 			t.Fatalf("a history entry shows a log position: %v", en)
 		}
 	}
+}
+
+// members returns the ids of n new users of the organization labelled 1 (where newEnv
+// logs in), to name as owners: owners must be members.
+func (e *env) members(n int) []int64 {
+	e.t.Helper()
+	ids := make([]int64, n)
+	for i := range ids {
+		ids[i] = e.userID(e.createUser(1, fmt.Sprintf("Owner %d", i+1), identity.Viewer))
+	}
+	return ids
 }
