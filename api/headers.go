@@ -13,8 +13,9 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 	"img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; " +
 	"base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 
-// hsts tells browsers to reach the site over HTTPS only for a year.
-const hsts = "max-age=31536000; includeSubDomains"
+// hsts tells browsers to reach this host over HTTPS only, for a year. Subdomains are
+// left out: they may be other services the operator did not put behind TLS.
+const hsts = "max-age=31536000"
 
 // securityHeaders sets the browser protections on every answer, API and web alike:
 // JSON is never sniffed into HTML, no page can be framed (clickjacking), and URLs,
