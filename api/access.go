@@ -55,7 +55,7 @@ func (s *Server) authenticate(c *gin.Context) {
 		fail(c, strata.Errorf(strata.AuthRequired, "log in first"))
 		return
 	}
-	if allowed, wait := s.limiter.take("session:"+sess.ID(), time.Now()); !allowed {
+	if allowed, wait := s.limiter.take(limiterKey(sess.ID()), time.Now()); !allowed {
 		limited(c, wait, "too many requests from this session")
 		return
 	}

@@ -99,7 +99,9 @@ func (s *Server) login(c *gin.Context) {
 	if in.OrganizationID != 0 {
 		i := slices.IndexFunc(orgs, func(o qidentity.Organization) bool { return o.ID == in.OrganizationID })
 		if i < 0 {
-			fail(c, strata.Errorf(strata.NotFound, "organization not found"))
+			// The password was right, but the answer must not tell so: a correct
+			// password would otherwise be confirmed by naming any organization.
+			s.loginFailed(c, userID, "not_member")
 			return
 		}
 		org = orgs[i]
@@ -134,35 +136,97 @@ func (s *Server) login(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	if err := s.capSessions(c, meta, userID); err != nil {
+		fail(c, err)
+		return
+	}
 	me := qidentity.User{ID: userID, Email: user.Email, Name: user.Name}
 	ok(c, http.StatusOK, gin.H{"user": me, "organization": org, "organizations": orgs, "permissions": identity.Permissions(org.Role)})
 }
 
-// loginFailed files a failure of an existing account in its audit trail (the attempt
-// was counted before the password was checked). Unknown emails are counted but not
-// filed: there is no organization to file them under, and an attacker must not be able
-// to grow the log.
-func (s *Server) loginFailed(c *gin.Context, userID int64, reason string) {
+// capSessions ends the user's oldest sessions beyond MaxSessions, so a stolen
+// password cannot pile up sessions unnoticed and the list stays readable. Each ended
+// session is filed in the audit trail as the user's logout.
+func (s *Server) capSessions(c *gin.Context, meta events.Metadata, userID int64) error {
 	ctx := c.Request.Context()
-	if userID > 0 {
-		user, found, err := s.cfg.Identity.LoadUser(ctx, userID)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		if found {
-			org := user.HomeOrgID
-			if orgs, err := s.cfg.IdentityReader.Organizations(ctx, userID); err == nil && len(orgs) > 0 {
-				org = orgs[0].ID
-			}
-			if _, err := s.cfg.Identity.RecordSecurityEvent(ctx, anonymousMeta(c, org), userID,
-				evidentity.LoginFailed{UserID: userID, Reason: reason}); err != nil {
-				fail(c, err)
-				return
-			}
+	ended, err := s.cfg.Sessions.CapForUser(ctx, userID, s.cfg.MaxSessions)
+	if err != nil {
+		return err
+	}
+	for _, id := range ended {
+		if _, err := s.cfg.Identity.RecordSecurityEvent(ctx, meta, userID,
+			evidentity.LoggedOut{UserID: userID, Session: id, Reason: "session_limit"}); err != nil {
+			return err
 		}
 	}
-	fail(c, badCredentials)
+	return nil
+}
+
+// rotateSession gives the request's session a new token, applies set to its values
+// and saves it. The old token is dead afterwards, so whoever learned it (from a
+// shared machine, a log, a fixation before login) holds nothing once the session
+// gains new rights (another organization) or its password changes. The session's
+// rate budget and its read-your-writes position move to the new token.
+func (s *Server) rotateSession(c *gin.Context, set func(sessions.Session)) error {
+	raw, err := s.cfg.Sessions.Get(c.Request, sessionName)
+	if err != nil {
+		return err
+	}
+	old := raw.ID
+	if err := s.cfg.Sessions.Regenerate(c.Request.Context(), raw); err != nil {
+		return err
+	}
+	set(sessions.Default(c))
+	// Saved through the store itself: the middleware's Save skips a session whose
+	// values did not change, and this one must get its new token whatever set did.
+	if err := s.cfg.Sessions.Save(c.Request, c.Writer, raw); err != nil {
+		return err
+	}
+	if old != "" && raw.ID != "" {
+		s.limiter.move(limiterKey(old), limiterKey(raw.ID))
+		s.lastWrites.move(sessionstore.PublicID(old), sessionstore.PublicID(raw.ID), time.Now())
+	}
+	return nil
+}
+
+// loginFailed answers a failed login, then files the failure of an existing account
+// in its audit trail (the attempt was counted before the password was checked).
+//
+// The answer goes out before the filing, complete, so a failure with an existing
+// email takes as long to answer as one with an unknown email, which files nothing:
+// otherwise the event write would tell an attacker which emails have accounts. A
+// filing that fails is logged; the caller has had the answer already. Unknown emails
+// are counted but not filed: there is no organization to file them under, and an
+// attacker must not be able to grow the log.
+//
+// The connection closes after every failed login, with or without an account: a next
+// request on it would otherwise wait for the filing and time it.
+func (s *Server) loginFailed(c *gin.Context, userID int64, reason string) {
+	c.Header("Connection", "close")
+	answerNow(c, badCredentials)
+	if userID <= 0 {
+		return
+	}
+	// The caller may hang up once answered; the filing goes on without it.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), s.cfg.RequestTimeout)
+	defer cancel()
+	err := func() error {
+		user, found, err := s.cfg.Identity.LoadUser(ctx, userID)
+		if err != nil || !found {
+			return err
+		}
+		org := user.HomeOrgID
+		if orgs, err := s.cfg.IdentityReader.Organizations(ctx, userID); err == nil && len(orgs) > 0 {
+			org = orgs[0].ID
+		}
+		_, err = s.cfg.Identity.RecordSecurityEvent(ctx, anonymousMeta(c, org), userID,
+			evidentity.LoginFailed{UserID: userID, Reason: reason})
+		return err
+	}()
+	if err != nil {
+		s.cfg.Logger.ErrorContext(ctx, "a failed login could not be filed", "request_id", requestID(c),
+			"user_id", userID, "reason", reason, "err", err)
+	}
 }
 
 // organizationsOf reads a user's memberships; a user registered a moment ago may not
@@ -273,9 +337,9 @@ func (s *Server) switchOrganization(c *gin.Context) {
 			fail(c, err)
 			return
 		}
-		sess := sessions.Default(c)
-		sess.Set(sessionstore.OrgIDKey, strconv.FormatInt(*in.OrganizationID, 10))
-		if err := sess.Save(); err != nil {
+		if err := s.rotateSession(c, func(sess sessions.Session) {
+			sess.Set(sessionstore.OrgIDKey, strconv.FormatInt(*in.OrganizationID, 10))
+		}); err != nil {
 			fail(c, err)
 			return
 		}
@@ -322,7 +386,12 @@ func (s *Server) changePassword(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	// Other sessions may belong to whoever learned the old password.
+	// Other sessions may belong to whoever learned the old password, and so may this
+	// session's token: it is replaced, the others are ended.
+	if err := s.rotateSession(c, func(sessions.Session) {}); err != nil {
+		fail(c, err)
+		return
+	}
 	current := sessionstore.PublicID(sessions.Default(c).ID())
 	infos, err := s.cfg.Sessions.ListForUser(ctx, p.UserID)
 	if err != nil {

@@ -38,7 +38,13 @@ const sessionCookie = "strata_session"
 // but with cfg's throttle, rate limit and logger. Nobody is logged in.
 func newConfiguredEnv(t *testing.T, db *testdb.DB, cfg api.Config) *env {
 	t.Helper()
-	a, err := app.New(db.Pool, app.Options{Hasher: cheapHasher})
+	return newConfiguredEnvWith(t, db, app.Options{Hasher: cheapHasher}, cfg)
+}
+
+// newConfiguredEnvWith is newConfiguredEnv with app options (another hasher, say).
+func newConfiguredEnvWith(t *testing.T, db *testdb.DB, opts app.Options, cfg api.Config) *env {
+	t.Helper()
+	a, err := app.New(db.Pool, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -357,10 +363,11 @@ func TestLoginTwoOrganizations(t *testing.T) {
 	wantErr(t, u2.do("POST", "/api/risks", map[string]any{"title": "t", "category": "c", "likelihood": 1, "impact": 1}),
 		http.StatusForbidden, "PERMISSION_DENIED")
 
-	// Not into one the user does not belong to, nor one that does not exist.
+	// Not into one the user does not belong to, nor one that does not exist: the
+	// answer is a failed login, whatever the password.
 	for _, id := range []int64{org3, 999999} {
 		wantErr(t, e.anonymous().do("POST", "/api/auth/login", map[string]any{"email": email, "password": testPassword, "organization_id": id}),
-			http.StatusNotFound, "NOT_FOUND")
+			http.StatusUnauthorized, "AUTH_REQUIRED")
 	}
 
 	// Data follows the organization.
@@ -1164,6 +1171,18 @@ func (e *env) securityEvents(typ string, userID int64) []securityEvent {
 	return out
 }
 
+// waitSecurityEvents is securityEvents once at least n are there: a failed login is
+// answered before it is filed, so the filing may land a moment after the answer.
+func (e *env) waitSecurityEvents(typ string, userID int64, n int) []securityEvent {
+	e.t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		evs := e.securityEvents(typ, userID)
+		if len(evs) >= n || time.Now().After(deadline) {
+			return evs
+		}
+	}
+}
+
 func TestSecurityAuditTrail(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -1188,6 +1207,7 @@ func TestSecurityAuditTrail(t *testing.T) {
 	wantOK(t, role, http.StatusOK)
 	pw := u.do("PUT", "/api/auth/password", map[string]string{"current_password": testPassword, "new_password": "an audited new passphrase"}, spoof...)
 	wantOK(t, pw, http.StatusOK)
+	rotated := publicID(u.cookie()) // a password change gives the session a new token
 	out := u.do("POST", "/api/auth/logout", nil, spoof...)
 	wantOK(t, out, http.StatusOK)
 
@@ -1202,7 +1222,7 @@ func TestSecurityAuditTrail(t *testing.T) {
 		{"LoginSucceeded", uid, "Audited User", in, map[string]any{"org_id": float64(org), "session": session}},
 		{"MemberRoleChanged", admin, "Test User", role, map[string]any{"org_id": float64(org), "from": "viewer", "to": "auditor"}},
 		{"PasswordChanged", uid, "Audited User", pw, map[string]any{}},
-		{"LoggedOut", uid, "Audited User", out, map[string]any{"session": session, "reason": "logout"}},
+		{"LoggedOut", uid, "Audited User", out, map[string]any{"session": rotated, "reason": "logout"}},
 	} {
 		evs := e.securityEvents(w.typ, uid)
 		if len(evs) != 1 {
@@ -1367,7 +1387,7 @@ func TestMemberDisabled(t *testing.T) {
 	if r.Error.Message != wrong.Error.Message {
 		t.Fatalf("disabled: %q; unknown: %q", r.Error.Message, wrong.Error.Message)
 	}
-	if evs := e.securityEvents("LoginFailed", uid); len(evs) != 1 || evs[0].Data["reason"] != "disabled" {
+	if evs := e.waitSecurityEvents("LoginFailed", uid, 1); len(evs) != 1 || evs[0].Data["reason"] != "disabled" {
 		t.Fatalf("LoginFailed events: %+v", evs)
 	}
 

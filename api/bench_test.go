@@ -587,7 +587,7 @@ func BenchmarkProjectionLag(b *testing.B) {
 					header := resp.Header.Get("X-Event-Position")
 					raw, _ := io.ReadAll(resp.Body)
 					resp.Body.Close()
-					g, perr := strconv.ParseInt(header, 10, 64)
+					_, _, perr := parseWriteToken(header)
 					if resp.StatusCode != http.StatusCreated || perr != nil {
 						failed.Add(1)
 						firstErr.CompareAndSwap(nil, fmt.Sprintf("%d %q %s", resp.StatusCode, header, raw))
@@ -597,7 +597,7 @@ func BenchmarkProjectionLag(b *testing.B) {
 							defer waiters.Done()
 							ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 							defer cancel()
-							pos, err := e.app.Store.PositionOf(ctx, g)
+							pos, err := tokenPosition(ctx, e.app.Store, header)
 							looked := time.Since(arrived)
 							if err != nil {
 								failed.Add(1)

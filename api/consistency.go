@@ -2,7 +2,8 @@ package api
 
 import (
 	"context"
-	"errors"
+	"encoding/base64"
+	"encoding/json"
 	"strconv"
 	"sync"
 	"time"
@@ -16,8 +17,56 @@ import (
 	"github.com/strata-grc/strata/events"
 )
 
-// minPositionHeader lets a client name a write its session does not know about.
-const minPositionHeader = "X-Min-Position"
+// minPositionHeader lets a client name a write its session does not know about, by
+// the token eventPositionHeader gave it.
+const (
+	minPositionHeader   = "X-Min-Position"
+	eventPositionHeader = "X-Event-Position"
+)
+
+// writeToken names a write by its stream and the stream's version after it. It is
+// what clients get instead of the write's place in the global log: that number grows
+// with every organization's writes, so handing it out would tell each tenant how busy
+// the others are. A stream belongs to one organization and its version counts that
+// stream's events alone. The token travels as base64 JSON, which clients treat as
+// opaque.
+type writeToken struct {
+	Stream  string `json:"s"`
+	Version int64  `json:"v"`
+}
+
+func (t writeToken) encode() string {
+	b, _ := json.Marshal(t)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// maxTokenLen bounds what is decoded: stream names are short.
+const maxTokenLen = 512
+
+// errBadToken is the one answer to a token that is malformed, names no write, or
+// names another organization's, so that it cannot be used to probe other tenants.
+var errBadToken = strata.Errorf(strata.Invalid, "%s is not a token this server gave for a write of this organization", minPositionHeader)
+
+// tokenPosition turns a client's token back into a log position, reading the event it
+// names; only a write of the caller's organization is accepted.
+func (s *Server) tokenPosition(c *gin.Context, token string) (events.Position, error) {
+	if len(token) > maxTokenLen {
+		return events.Position{}, errBadToken
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(token)
+	var t writeToken
+	if err != nil || json.Unmarshal(raw, &t) != nil || t.Stream == "" || t.Version <= 0 {
+		return events.Position{}, errBadToken
+	}
+	evs, err := s.cfg.Store.ReadStream(c.Request.Context(), t.Stream, events.ReadOptions{FromVersion: t.Version, ToVersion: t.Version})
+	if err != nil {
+		return events.Position{}, err
+	}
+	if len(evs) != 1 || evs[0].Metadata.OrgID != principal(c).OrgID {
+		return events.Position{}, errBadToken
+	}
+	return evs[0].Position(), nil
+}
 
 // lastWrites remembers each session's last write position in memory. It only needs to
 // live as long as this process: the projections a read waits for run here too, and
@@ -54,6 +103,17 @@ func (l *lastWrites) remember(session string, pos events.Position, now time.Time
 	l.pos[session] = lastWrite{pos: pos, at: now}
 }
 
+// move hands a session's last write to its new token.
+func (l *lastWrites) move(from, to string, now time.Time) {
+	l.mu.Lock()
+	w, ok := l.pos[from]
+	delete(l.pos, from)
+	l.mu.Unlock()
+	if ok && now.Sub(w.at) <= lastWriteTTL {
+		l.remember(to, w.pos, w.at)
+	}
+}
+
 func (l *lastWrites) get(session string, now time.Time) events.Position {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -77,7 +137,7 @@ func (s *Server) wrotePosition(c *gin.Context, res commands.Result) {
 	if !res.Changed {
 		return
 	}
-	c.Header("X-Event-Position", strconv.FormatInt(res.Position.GlobalPosition, 10))
+	c.Header(eventPositionHeader, writeToken{Stream: res.Stream, Version: res.Version}.encode())
 	if id := sessions.Default(c).ID(); id != "" {
 		s.lastWrites.remember(sessionstore.PublicID(id), res.Position, time.Now())
 	}
@@ -109,21 +169,15 @@ func (s *Server) consistent(projections ...string) gin.HandlerFunc {
 	}
 }
 
-// readToken is the later of the session's last write and the client's X-Min-Position.
+// readToken is the later of the session's last write and the write the client's
+// X-Min-Position names.
 func (s *Server) readToken(c *gin.Context) (events.Position, error) {
 	var session events.Position
 	if id := sessions.Default(c).ID(); id != "" {
 		session = s.lastWrites.get(sessionstore.PublicID(id), time.Now())
 	}
 	if h := c.GetHeader(minPositionHeader); h != "" {
-		g, err := strconv.ParseInt(h, 10, 64)
-		if err != nil || g <= 0 {
-			return events.Position{}, strata.Errorf(strata.Invalid, "%s must be a positive event position", minPositionHeader)
-		}
-		pos, err := s.cfg.Store.PositionOf(c.Request.Context(), g)
-		if errors.Is(err, events.ErrNotFound) {
-			return events.Position{}, strata.Errorf(strata.Invalid, "%s %d is not a position in the log", minPositionHeader, g)
-		}
+		pos, err := s.tokenPosition(c, h)
 		if err != nil || pos.Compare(session) < 0 {
 			return session, err
 		}

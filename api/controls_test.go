@@ -225,7 +225,7 @@ func TestControlCreate(t *testing.T) {
 		r := e.do("POST", "/api/controls", map[string]any{"code": " AC-01 ", "title": "  Access review ",
 			"description": " Quarterly ", "type": "preventive", "frequency": "monthly"})
 		wantOK(t, r, http.StatusCreated)
-		pos := wantWrite(t, r, 1)
+		wantWrite(t, r, 1)
 		var got controlView
 		r.into(t, &got)
 		if got.ID <= 0 || r.Header.Get("Location") != controlPath(got.ID) {
@@ -254,17 +254,18 @@ func TestControlCreate(t *testing.T) {
 		if a, b := mustJSON(t, back), mustJSON(t, got); a != b {
 			t.Fatalf("GET differs from POST reply:\n%s\n%s", a, b)
 		}
-		if h := e.controlHistory(got.ID); len(h) != 1 || h[0].Type != "ControlCreated" || h[0].Position != pos {
+		if h := e.controlHistory(got.ID); len(h) != 1 || h[0].Type != "ControlCreated" || h[0].Version != 1 {
 			t.Fatalf("history after create: %+v", h)
 		}
 	})
 
 	t.Run("every field", func(t *testing.T) {
 		e := e.at(t)
+		owner := e.members(1)[0]
 		got := e.newControl("AC-02", map[string]any{"status": "Active", "type": "detective", "frequency": "ad_hoc",
-			"framework_id": fw.ID, "owner_id": 7, "description": "Logs"})
+			"framework_id": fw.ID, "owner_id": owner, "description": "Logs"})
 		if got.Status != "Active" || got.Type != "detective" || got.Frequency != "ad_hoc" || got.FrameworkID == nil ||
-			*got.FrameworkID != fw.ID || got.OwnerID == nil || *got.OwnerID != 7 || got.Effectiveness != "Not Tested" {
+			*got.FrameworkID != fw.ID || got.OwnerID == nil || *got.OwnerID != owner || got.Effectiveness != "Not Tested" {
 			t.Fatalf("created: %+v", got)
 		}
 		if back := e.getControl(got.ID); mustJSON(t, back) != mustJSON(t, got) {
@@ -352,7 +353,7 @@ func TestControlReadYourWrites(t *testing.T) {
 			t.Fatalf("write %d: status filter after update: %v", i, controlIDs(items))
 		}
 		// Without the session, the position carries the guarantee.
-		g := fresh.at(t).read(controlPath(created.ID), "X-Min-Position", strconv.FormatInt(upos, 10))
+		g := fresh.at(t).read(controlPath(created.ID), "X-Min-Position", upos)
 		wantOK(t, g, http.StatusOK)
 		var got controlView
 		g.into(t, &got)
@@ -405,14 +406,16 @@ func TestControlListFilters(t *testing.T) {
 	e := newLiveEnv(t)
 	fwA := e.newFramework("Framework A", "1")
 	fwB := e.newFramework("Framework B", "1")
+	owners := e.members(3)
+	o10, o11, o12 := owners[0], owners[1], owners[2]
 	// Created out of code order, so the code sorts differ from the id order.
 	patch := e.newControl("CTL-B01", map[string]any{"title": "Patch management", "description": "100% of servers",
-		"framework_id": fwB.ID, "status": "Active", "type": "corrective", "owner_id": 10})
+		"framework_id": fwB.ID, "status": "Active", "type": "corrective", "owner_id": o10})
 	access := e.newControl("CTL-A01", map[string]any{"title": "Access review", "description": "Quarterly review of ACCESS rights",
-		"framework_id": fwA.ID, "status": "Active", "type": "preventive", "owner_id": 10})
-	vendor := e.newControl("CTL-C01", map[string]any{"title": "Vendor due diligence", "type": "preventive", "owner_id": 12})
+		"framework_id": fwA.ID, "status": "Active", "type": "preventive", "owner_id": o10})
+	vendor := e.newControl("CTL-C01", map[string]any{"title": "Vendor due diligence", "type": "preventive", "owner_id": o12})
 	backup := e.newControl("CTL-A02", map[string]any{"title": "Backup restore", "description": "Restore test",
-		"framework_id": fwA.ID, "type": "detective", "owner_id": 11})
+		"framework_id": fwA.ID, "type": "detective", "owner_id": o11})
 	logs := e.newControl("CTL-B02", map[string]any{"title": "Log_review", "description": "SIEM alerts",
 		"framework_id": fwB.ID, "type": "detective"})
 	e.rate(access.ID, "Effective")
@@ -440,9 +443,9 @@ func TestControlListFilters(t *testing.T) {
 		{"?type=preventive", []int64{access.ID, vendor.ID}},
 		{"?type=detective", []int64{backup.ID, logs.ID}},
 		{"?type=corrective", []int64{patch.ID}},
-		{"?owner_id=10", []int64{patch.ID, access.ID}},
-		{"?owner_id=12", []int64{vendor.ID}},
-		{"?owner_id=99", nil},
+		{fmt.Sprintf("?owner_id=%d", o10), []int64{patch.ID, access.ID}},
+		{fmt.Sprintf("?owner_id=%d", o12), []int64{vendor.ID}},
+		{"?owner_id=999999999", nil},
 		{"?q=access", []int64{access.ID}},                           // case-insensitive, title and description
 		{"?q=restore%20test", []int64{backup.ID}},                   // description
 		{"?q=ctl-b", []int64{patch.ID, logs.ID}},                    // code
@@ -452,7 +455,7 @@ func TestControlListFilters(t *testing.T) {
 		{"?q=zzz", nil},
 		{"?status=Active&framework_id=" + fwb, []int64{patch.ID}},
 		{"?type=detective&status=Archived&effectiveness=Partially%20Effective", []int64{logs.ID}},
-		{"?action=list&owner_id=10&type=preventive&q=review", []int64{access.ID}},
+		{fmt.Sprintf("?action=list&owner_id=%d&type=preventive&q=review", o10), []int64{access.ID}},
 	} {
 		t.Run(c.query, func(t *testing.T) {
 			items, r := e.at(t).listControls(c.query)
@@ -615,8 +618,9 @@ func walkControls(e *env, query string, limit int, between func(page int)) ([]in
 func TestControlListStableWhileWriting(t *testing.T) {
 	t.Parallel()
 	e := newLiveEnv(t)
+	owners := e.members(3)
 	for i := range 12 {
-		e.newControl(fmt.Sprintf("ST-%02d", i*2), map[string]any{"owner_id": 1 + i%3})
+		e.newControl(fmt.Sprintf("ST-%02d", i*2), map[string]any{"owner_id": owners[i%3]})
 	}
 	added := 0
 	for _, sort := range []string{"", "code", "-code", "updated_at", "-updated_at"} {
@@ -666,14 +670,15 @@ func TestControlUpdate(t *testing.T) {
 
 	t.Run("partial with If-Match", func(t *testing.T) {
 		e := e.at(t)
-		orig := e.newControl("UP-1", map[string]any{"description": "keep me", "owner_id": 5, "framework_id": fw.ID})
+		owner := e.members(1)[0]
+		orig := e.newControl("UP-1", map[string]any{"description": "keep me", "owner_id": owner, "framework_id": fw.ID})
 		r := e.do("PUT", controlPath(orig.ID), map[string]any{"title": "New title", "frequency": "weekly"}, "If-Match", etag(1))
 		wantOK(t, r, http.StatusOK)
 		wantWrite(t, r, 2)
 		var got controlView
 		r.into(t, &got)
 		if got.Title != "New title" || got.Frequency != "weekly" || got.Description != "keep me" || got.Code != "UP-1" ||
-			*got.OwnerID != 5 || *got.FrameworkID != fw.ID || got.Status != "Draft" || got.Version != 2 ||
+			*got.OwnerID != owner || *got.FrameworkID != fw.ID || got.Status != "Draft" || got.Version != 2 ||
 			!got.CreatedAt.Equal(orig.CreatedAt) || !got.UpdatedAt.After(orig.UpdatedAt) || got.Tests == nil {
 			t.Fatalf("after update: %s", r.Raw)
 		}
@@ -1332,7 +1337,8 @@ func TestControlHistory(t *testing.T) {
 	tester := e.loggedIn(e.createUser(1, "Tess Tester", identity.Auditor))
 	fw := e.newFramework("History framework", "1", "H-1")
 	c := e.newControl("HI-1", map[string]any{"title": "First title"})
-	wantOK(t, e.do("PUT", controlPath(c.ID), map[string]any{"title": "Second title", "owner_id": 4, "status": "Active"},
+	owner := e.members(1)[0]
+	wantOK(t, e.do("PUT", controlPath(c.ID), map[string]any{"title": "Second title", "owner_id": owner, "status": "Active"},
 		"X-Request-ID", "control-history-1"), http.StatusOK)
 	at := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
 	tested := tester.recordTest(c.ID, "Fail", at)
@@ -1351,11 +1357,11 @@ func TestControlHistory(t *testing.T) {
 		if i == 3 || i == 4 {
 			actor = them // the test and the rating it caused are the tester's
 		}
-		if en.Version != int64(i+1) || en.Actor != actor || en.RecordedAt.IsZero() || en.EventID == "" || en.Position <= 0 {
+		if en.Version != int64(i+1) || en.Actor != actor || en.RecordedAt.IsZero() || en.EventID == "" {
 			t.Fatalf("entry %d: %+v, want actor %+v", i, en, actor)
 		}
 	}
-	if h[1].CorrelationID != "control-history-1" || h[2].CorrelationID != "control-history-1" || h[1].Position == h[2].Position {
+	if h[1].CorrelationID != "control-history-1" || h[2].CorrelationID != "control-history-1" || h[1].EventID == h[2].EventID {
 		t.Fatalf("the update's two events: %+v %+v", h[1], h[2])
 	}
 	created := changesOf(h[0])
@@ -1366,7 +1372,7 @@ func TestControlHistory(t *testing.T) {
 		}
 	}
 	for i, want := range []map[string][2]string{
-		1: {"title": {`"First title"`, `"Second title"`}, "owner_id": {"null", "4"}},
+		1: {"title": {`"First title"`, `"Second title"`}, "owner_id": {"null", strconv.FormatInt(owner, 10)}},
 		2: {"status": {`"Draft"`, `"Active"`}},
 		3: {
 			// A test is a new fact, shown under tests.<id>, not a field change.
@@ -1531,7 +1537,7 @@ func TestControlLibraryTenancy(t *testing.T) {
 	fw := one.newFramework("Secret framework", "classified", "SECRET-R1")
 	req := fw.Requirements[0]
 	secret := one.newControl("SECRET-1", map[string]any{"title": "Classified control", "description": "classified",
-		"status": "Active", "framework_id": fw.ID, "owner_id": 1})
+		"status": "Active", "framework_id": fw.ID, "owner_id": one.status().User.ID})
 	one.recordTest(secret.ID, "Pass", time.Time{})
 	secret = one.controlWrite("POST", controlPath(secret.ID)+"/requirements", http.StatusOK, map[string]any{"requirement_id": req.ID})
 	version := secret.Version
@@ -1620,7 +1626,7 @@ func TestControlLibraryTenancy(t *testing.T) {
 
 	t.Run("lists", func(t *testing.T) {
 		two := two.at(t)
-		for _, q := range []string{"", "?q=secret", "?status=Active", "?effectiveness=Effective", "?owner_id=1",
+		for _, q := range []string{"", "?q=secret", "?status=Active", "?effectiveness=Effective", fmt.Sprintf("?owner_id=%d", *secret.OwnerID),
 			"?framework_id=" + strconv.FormatInt(fw.ID, 10), "?sort=-updated_at", "?limit=500&sort=code"} {
 			items, r := two.listControls(q)
 			if ids := controlIDs(items); slices.Contains(ids, secret.ID) || r.Meta.Total > 1 {
@@ -1962,8 +1968,7 @@ func TestRiskDetailWaitsForControls(t *testing.T) {
 	wantOK(t, r, http.StatusOK)
 	// The risks projection, which this server runs, passes the write: a read that
 	// waits only for it is then served as fresh.
-	g, _ := strconv.ParseInt(r.Header.Get("X-Event-Position"), 10, 64)
-	pos, err := held.App.Store.PositionOf(context.Background(), g)
+	pos, err := tokenPosition(context.Background(), held.App.Store, r.Header.Get("X-Event-Position"))
 	if err != nil {
 		t.Fatal(err)
 	}

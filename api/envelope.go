@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -72,13 +73,32 @@ func fail(c *gin.Context, err error) {
 			"method", c.Request.Method, "path", c.FullPath(), "err", err)
 		e = &strata.Error{Code: strata.Internal, Message: "the server could not complete the request; quote the request id when reporting it"}
 	}
+	status, body := errorEnvelope(c, e)
+	c.AbortWithStatusJSON(status, body)
+}
+
+func errorEnvelope(c *gin.Context, e *strata.Error) (int, gin.H) {
 	status, known := statusOf[e.Code]
 	if !known {
 		status = http.StatusInternalServerError
 	}
-	c.AbortWithStatusJSON(status, gin.H{"success": false, "error": errorBody{
+	return status, gin.H{"success": false, "error": errorBody{
 		Code: e.Code, Message: e.Message, Fields: e.Fields, RequestID: requestID(c),
-	}})
+	}}
+}
+
+// answerNow sends e's envelope to the client at once, whole and with its length, so
+// the client has its answer while the handler goes on with work the answer must not
+// wait for.
+func answerNow(c *gin.Context, e *strata.Error) {
+	status, body := errorEnvelope(c, e)
+	raw, _ := json.Marshal(body)
+	c.Header("Content-Type", "application/json; charset=utf-8")
+	c.Header("Content-Length", strconv.Itoa(len(raw)))
+	c.Status(status)
+	_, _ = c.Writer.Write(raw)
+	c.Writer.Flush()
+	c.Abort()
 }
 
 const loggerKey = "strata.logger"

@@ -2,9 +2,11 @@ package api
 
 import (
 	"context"
+	"crypto/subtle"
 	_ "embed"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"sigs.k8s.io/yaml"
 
+	"github.com/strata-grc/strata"
 	"github.com/strata-grc/strata/projections"
 	"github.com/strata-grc/strata/schema"
 )
@@ -109,7 +112,51 @@ func (s *Server) mountOps(e *gin.Engine) {
 
 	e.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	e.GET("/readyz", s.ready)
-	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{})))
+	switch {
+	case s.cfg.MetricsElsewhere:
+		e.GET("/metrics", func(c *gin.Context) {
+			fail(c, strata.Errorf(strata.NotFound, "metrics are served on their own listener (STRATA_METRICS_ADDR)"))
+		})
+	case s.cfg.MetricsToken != "":
+		e.GET("/metrics", s.metricsAuth, s.serveMetrics)
+	default:
+		e.GET("/metrics", func(c *gin.Context) {
+			fail(c, strata.Errorf(strata.NotFound,
+				"metrics are off on this listener: set STRATA_METRICS_TOKEN, or STRATA_METRICS_ADDR to serve them on their own"))
+		})
+	}
+}
+
+func (s *Server) serveMetrics(c *gin.Context) {
+	promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}).ServeHTTP(c.Writer, c.Request)
+}
+
+// metricsAuth admits a scraper that sends the configured token as a Bearer token.
+// The comparison takes the same time however much of the token is right.
+func (s *Server) metricsAuth(c *gin.Context) {
+	scheme, token, _ := strings.Cut(c.GetHeader("Authorization"), " ")
+	if !strings.EqualFold(scheme, "Bearer") ||
+		subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), []byte(s.cfg.MetricsToken)) != 1 {
+		c.Header("WWW-Authenticate", `Bearer realm="metrics"`)
+		fail(c, strata.Errorf(strata.AuthRequired, "/metrics needs the metrics token as a Bearer token"))
+		return
+	}
+	c.Next()
+}
+
+// MetricsHandler serves /metrics alone, for a listener of its own (STRATA_METRICS_ADDR):
+// reachable only where that address is, and behind the token too when one is set.
+// Everything else there is a 404.
+func (s *Server) MetricsHandler() http.Handler {
+	e := gin.New()
+	e.Use(func(c *gin.Context) { c.Set(loggerKey, s.cfg.Logger) }, s.securityHeaders, gin.CustomRecovery(recovered))
+	handlers := []gin.HandlerFunc{s.serveMetrics}
+	if s.cfg.MetricsToken != "" {
+		handlers = []gin.HandlerFunc{s.metricsAuth, s.serveMetrics}
+	}
+	e.GET("/metrics", handlers...)
+	e.NoRoute(func(c *gin.Context) { fail(c, strata.Errorf(strata.NotFound, "only /metrics is served here")) })
+	return e
 }
 
 // pinger is an event log kept apart from the database, which readiness checks too.

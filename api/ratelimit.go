@@ -11,8 +11,9 @@ import (
 	"github.com/strata-grc/strata"
 )
 
-// RateLimit is a token bucket per caller: Rate requests a second on average, Burst
-// at once. Zero values take the defaults (20/s, burst 100).
+// RateLimit is a token bucket per session: Rate requests a second on average, Burst
+// at once. Zero values take the defaults (20/s, burst 100); STRATA_RATE_LIMIT and
+// STRATA_RATE_BURST set them.
 type RateLimit struct {
 	Rate  float64
 	Burst float64
@@ -65,6 +66,20 @@ func (l *limiter) take(key string, now time.Time) (bool, time.Duration) {
 		return true, 0
 	}
 	return false, time.Duration((1 - b.tokens) / l.cfg.Rate * float64(time.Second))
+}
+
+// limiterKey is the bucket of the session whose token is token.
+func limiterKey(token string) string { return "session:" + token }
+
+// move hands from's bucket to to, so a session whose token is replaced keeps the
+// budget it has spent instead of starting a fresh one.
+func (l *limiter) move(from, to string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b, ok := l.buckets[from]; ok {
+		l.buckets[to] = b
+		delete(l.buckets, from)
+	}
 }
 
 // limited answers 429 with Retry-After when a caller is over its budget.

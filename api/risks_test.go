@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -57,7 +58,6 @@ type historyEntry struct {
 	EventID       string    `json:"event_id"`
 	Type          string    `json:"type"`
 	RecordedAt    time.Time `json:"recorded_at"`
-	Position      int64     `json:"position"`
 	CorrelationID string    `json:"correlation_id"`
 	Actor         struct {
 		ID   int64  `json:"id"`
@@ -275,17 +275,18 @@ func idsOf(rs []riskView) []int64 {
 
 func etag(v int64) string { return strconv.Quote(strconv.FormatInt(v, 10)) }
 
-// wantWrite asserts a mutation's headers: the version as ETag and a log position.
-func wantWrite(t *testing.T, r *reply, version int64) int64 {
+// wantWrite asserts a mutation's headers: the version as ETag and a write token that
+// names the written stream at that version, and returns the token.
+func wantWrite(t *testing.T, r *reply, version int64) string {
 	t.Helper()
 	if got := r.Header.Get("ETag"); got != etag(version) {
 		t.Fatalf("ETag %q, want %q", got, etag(version))
 	}
-	pos, err := strconv.ParseInt(r.Header.Get("X-Event-Position"), 10, 64)
-	if err != nil || pos <= 0 {
-		t.Fatalf("X-Event-Position %q", r.Header.Get("X-Event-Position"))
+	tok := r.Header.Get("X-Event-Position")
+	if _, v := decodeWriteToken(t, tok); v != version {
+		t.Fatalf("X-Event-Position %q names version %d, want %d", tok, v, version)
 	}
-	return pos
+	return tok
 }
 
 func TestRiskCreate(t *testing.T) {
@@ -294,10 +295,11 @@ func TestRiskCreate(t *testing.T) {
 
 	t.Run("created reply", func(t *testing.T) {
 		e := e.at(t)
+		owner := e.members(1)[0]
 		r := e.do("POST", "/api/risks", map[string]any{
 			"title": "  Vendor outage ", "description": "Cloud vendor down", "category": "Operational",
 			"likelihood": 3, "impact": 4, "residual_likelihood": 2, "residual_impact": 2,
-			"owner_id": 7, "review_date": "2026-03-31",
+			"owner_id": owner, "review_date": "2026-03-31",
 		})
 		wantOK(t, r, http.StatusCreated)
 		var got riskView
@@ -305,11 +307,11 @@ func TestRiskCreate(t *testing.T) {
 		if got.ID <= 0 || r.Header.Get("Location") != riskPath(got.ID) {
 			t.Fatalf("id %d, Location %q", got.ID, r.Header.Get("Location"))
 		}
-		pos := wantWrite(t, r, 1)
+		wantWrite(t, r, 1)
 		if got.Title != "Vendor outage" || got.Description != "Cloud vendor down" || got.Category != "Operational" ||
 			got.Status != "Identified" || got.Likelihood != 3 || got.Impact != 4 || got.InherentScore != 12 ||
 			got.Rating != "High" || got.ResidualScore == nil || *got.ResidualScore != 4 ||
-			got.OwnerID == nil || *got.OwnerID != 7 || got.ReviewDate == nil || *got.ReviewDate != "2026-03-31" ||
+			got.OwnerID == nil || *got.OwnerID != owner || got.ReviewDate == nil || *got.ReviewDate != "2026-03-31" ||
 			got.Version != 1 || got.CreatedAt.IsZero() || !got.UpdatedAt.Equal(got.CreatedAt) ||
 			got.ControlIDs == nil || len(got.ControlIDs) != 0 {
 			t.Fatalf("created risk: %s", r.Raw)
@@ -319,8 +321,8 @@ func TestRiskCreate(t *testing.T) {
 		if a, b := mustJSON(t, read), mustJSON(t, got); a != b {
 			t.Fatalf("GET differs from POST reply:\n%s\n%s", a, b)
 		}
-		if h := e.history(got.ID); len(h) != 1 || h[0].Type != "RiskCreated" || h[0].Position != pos {
-			t.Fatalf("history after create: %+v (position %d)", h, pos)
+		if h := e.history(got.ID); len(h) != 1 || h[0].Type != "RiskCreated" || h[0].Version != 1 {
+			t.Fatalf("history after create: %+v", h)
 		}
 	})
 
@@ -396,17 +398,19 @@ func TestRiskReadRoutes(t *testing.T) {
 func TestRiskListFilters(t *testing.T) {
 	t.Parallel()
 	e := newLiveEnv(t)
+	owners := e.members(3)
+	o10, o11, o12 := owners[0], owners[1], owners[2]
 	mk := func(title, desc, category, status string, l, i int, owner any) int64 {
 		return e.create(map[string]any{"title": title, "description": desc, "category": category,
 			"status": status, "likelihood": l, "impact": i, "owner_id": owner}).ID
 	}
-	vendor := mk("Vendor outage", "Primary cloud VENDOR fails", "Operational", "Identified", 3, 4, 10) // 12 High
-	breach := mk("Data breach", "Customer records", "Security", "Assessed", 4, 5, 11)                  // 20 Critical
-	filing := mk("Late filing", "Regulator deadline", "Compliance", "Treating", 1, 2, 10)              // 2 Low
-	fx := mk("FX exposure", "Currency 100% hedged", "Financial", "Accepted", 2, 3, nil)                // 6 Medium
-	person := mk("Key_person dependency", "One admin", "Operational risk", "Closed", 3, 3, 12)         // 9 Medium
-	phish := mk("Phishing", "Credential theft", "Security", "Identified", 5, 5, 11)                    // 25 Critical
-	lower := mk("Office flood", "Basement", "operational", "Identified", 1, 5, nil)                    // 5 Medium
+	vendor := mk("Vendor outage", "Primary cloud VENDOR fails", "Operational", "Identified", 3, 4, o10) // 12 High
+	breach := mk("Data breach", "Customer records", "Security", "Assessed", 4, 5, o11)                  // 20 Critical
+	filing := mk("Late filing", "Regulator deadline", "Compliance", "Treating", 1, 2, o10)              // 2 Low
+	fx := mk("FX exposure", "Currency 100% hedged", "Financial", "Accepted", 2, 3, nil)                 // 6 Medium
+	person := mk("Key_person dependency", "One admin", "Operational risk", "Closed", 3, 3, o12)         // 9 Medium
+	phish := mk("Phishing", "Credential theft", "Security", "Identified", 5, 5, o11)                    // 25 Critical
+	lower := mk("Office flood", "Basement", "operational", "Identified", 1, 5, nil)                     // 5 Medium
 	all := []int64{vendor, breach, filing, fx, person, phish, lower}
 
 	for _, c := range []struct {
@@ -420,9 +424,9 @@ func TestRiskListFilters(t *testing.T) {
 		{"?category=Nothing", []int64{}},
 		{"?status=Identified", []int64{vendor, phish, lower}},
 		{"?status=Closed", []int64{person}},
-		{"?owner_id=10", []int64{vendor, filing}},
-		{"?owner_id=11", []int64{breach, phish}},
-		{"?owner_id=99", []int64{}},
+		{fmt.Sprintf("?owner_id=%d", o10), []int64{vendor, filing}},
+		{fmt.Sprintf("?owner_id=%d", o11), []int64{breach, phish}},
+		{"?owner_id=999999999", []int64{}},
 		{"?rating=Low", []int64{filing}},
 		{"?rating=Medium", []int64{fx, person, lower}},
 		{"?rating=High", []int64{vendor}},
@@ -434,7 +438,7 @@ func TestRiskListFilters(t *testing.T) {
 		{"?q=" + url.QueryEscape("n d"), []int64{person}}, // across title words
 		{"?q=zzz", []int64{}},
 		{"?status=Identified&category=Security", []int64{phish}},
-		{"?status=Identified&rating=Critical&owner_id=11&q=phish", []int64{phish}},
+		{fmt.Sprintf("?status=Identified&rating=Critical&owner_id=%d&q=phish", o11), []int64{phish}},
 		{"?action=list&category=Security&status=Assessed", []int64{breach}},
 	} {
 		t.Run(c.query, func(t *testing.T) {
@@ -544,7 +548,8 @@ func TestRiskUpdate(t *testing.T) {
 
 	t.Run("partial with If-Match", func(t *testing.T) {
 		e := e.at(t)
-		orig := e.create(map[string]any{"title": "Old", "description": "keep me", "owner_id": 5, "review_date": "2026-05-01"})
+		owner := e.members(1)[0]
+		orig := e.create(map[string]any{"title": "Old", "description": "keep me", "owner_id": owner, "review_date": "2026-05-01"})
 		r := e.do("PUT", riskPath(orig.ID), map[string]any{"title": "New", "likelihood": 5, "impact": 4}, "If-Match", etag(1))
 		wantOK(t, r, http.StatusOK)
 		wantWrite(t, r, 2)
@@ -552,7 +557,7 @@ func TestRiskUpdate(t *testing.T) {
 		r.into(t, &got)
 		if got.Title != "New" || got.Likelihood != 5 || got.Impact != 4 || got.InherentScore != 20 || got.Rating != "Critical" ||
 			got.Description != "keep me" || got.Category != orig.Category || got.Status != orig.Status ||
-			*got.OwnerID != 5 || *got.ReviewDate != "2026-05-01" || got.Version != 2 ||
+			*got.OwnerID != owner || *got.ReviewDate != "2026-05-01" || got.Version != 2 ||
 			!got.CreatedAt.Equal(orig.CreatedAt) || !got.UpdatedAt.After(orig.UpdatedAt) {
 			t.Fatalf("after update: %s", r.Raw)
 		}
@@ -791,7 +796,7 @@ func TestRiskHistory(t *testing.T) {
 	orig := e.create(map[string]any{"title": "First title", "likelihood": 2, "impact": 2})
 	r := e.do("PUT", riskPath(orig.ID), map[string]any{"title": "Second title", "likelihood": 3}, "X-Request-ID", "history-update-1")
 	wantOK(t, r, http.StatusOK)
-	pos := wantWrite(t, r, 2)
+	wantWrite(t, r, 2)
 
 	h := e.history(orig.ID)
 	if len(h) != 2 {
@@ -799,12 +804,12 @@ func TestRiskHistory(t *testing.T) {
 	}
 	for i, en := range h {
 		if en.Version != int64(i+1) || en.Actor.ID != 1 || en.Actor.Name != "Test User" || en.RecordedAt.IsZero() ||
-			en.EventID == "" || en.Position <= 0 {
+			en.EventID == "" {
 			t.Fatalf("entry %d: %+v", i, en)
 		}
 	}
 	if h[0].Type != "RiskCreated" || h[1].Type != "RiskUpdated" || !h[1].RecordedAt.After(h[0].RecordedAt) ||
-		h[1].Position != pos || h[1].CorrelationID != "history-update-1" {
+		h[1].Version != 2 || h[1].CorrelationID != "history-update-1" {
 		t.Fatalf("entries: %+v", h)
 	}
 	changes := map[string][2]string{}
@@ -838,9 +843,10 @@ func TestRiskResponses(t *testing.T) {
 	e := newLiveEnv(t)
 	risk := e.create(map[string]any{"title": "Treat me"})
 	other := e.create(map[string]any{"title": "Other"})
+	owner := e.members(1)[0]
 
 	r := e.do("POST", riskPath(risk.ID)+"/responses", map[string]any{
-		"type": "mitigate", "description": " Patch servers ", "owner_id": 4, "due_date": "2026-06-30"})
+		"type": "mitigate", "description": " Patch servers ", "owner_id": owner, "due_date": "2026-06-30"})
 	wantOK(t, r, http.StatusCreated)
 	wantWrite(t, r, 2)
 	var got riskView
@@ -850,7 +856,7 @@ func TestRiskResponses(t *testing.T) {
 	}
 	resp := got.Responses[0]
 	if resp.ID <= 0 || resp.RiskID != risk.ID || resp.Type != "mitigate" || resp.Description != "Patch servers" ||
-		resp.Status != "planned" || *resp.OwnerID != 4 || *resp.DueDate != "2026-06-30" || resp.CompletedAt != nil ||
+		resp.Status != "planned" || *resp.OwnerID != owner || *resp.DueDate != "2026-06-30" || resp.CompletedAt != nil ||
 		resp.CreatedAt.IsZero() || got.Version != 2 {
 		t.Fatalf("response: %s", r.Raw)
 	}

@@ -55,6 +55,18 @@ type Config struct {
 	// Throttle limits failed logins; RateLimit limits each session's requests.
 	Throttle  ThrottlePolicy
 	RateLimit RateLimit
+	// MaxSessions caps each user's live sessions (default 10): a login past the cap
+	// ends the user's oldest sessions.
+	MaxSessions int
+	// SweepInterval is how often RunSweeper deletes expired sessions and login
+	// failures older than the throttle window (default 5m).
+	SweepInterval time.Duration
+	// MetricsToken, when set, is the bearer token /metrics asks for.
+	MetricsToken string
+	// MetricsElsewhere takes /metrics off this handler: MetricsHandler serves it on its
+	// own listener. Without it or a token, /metrics is not served here at all, so the
+	// metrics are never open to anonymous callers of the main listener.
+	MetricsElsewhere bool
 	// BodyLimit caps request bodies (default 1 MiB).
 	BodyLimit int64
 	// ConsistencyWait bounds how long a read waits for its session's writes (default 2s).
@@ -69,6 +81,12 @@ type Config struct {
 	Registry *prometheus.Registry
 	Logger   *slog.Logger
 }
+
+// Defaults of the settings that have one.
+const (
+	DefaultMaxSessions   = 10
+	DefaultSweepInterval = 5 * time.Minute
+)
 
 // Server is the HTTP handler.
 type Server struct {
@@ -103,6 +121,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.MaxSessions <= 0 {
+		cfg.MaxSessions = DefaultMaxSessions
+	}
+	if cfg.SweepInterval <= 0 {
+		cfg.SweepInterval = DefaultSweepInterval
+	}
 	cfg.Throttle.setDefaults()
 	s := &Server{cfg: cfg, throttle: &throttle{pool: cfg.Pool, policy: cfg.Throttle},
 		limiter: newLimiter(cfg.RateLimit), csrf: http.NewCrossOriginProtection(), lastWrites: newLastWrites()}
@@ -118,7 +142,7 @@ func New(cfg Config) (*Server, error) {
 	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("api: trusted proxies: %w", err)
 	}
-	e.Use(func(c *gin.Context) { c.Set(loggerKey, cfg.Logger) }, withRequestID, withDeadline(cfg.RequestTimeout), s.observe,
+	e.Use(func(c *gin.Context) { c.Set(loggerKey, cfg.Logger) }, s.securityHeaders, withRequestID, withDeadline(cfg.RequestTimeout), s.observe,
 		gin.CustomRecovery(recovered))
 	e.NoRoute(s.serveWeb)
 	e.NoMethod(func(c *gin.Context) {

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
@@ -20,7 +21,7 @@ func TestTenancy(t *testing.T) {
 	two := newEnvOn(t, one.DB, api.Principal{OrgID: 2, UserID: 2, Name: "Other Org"})
 	two.waitLive()
 
-	secret := one.create(map[string]any{"title": "Org one secret", "description": "classified", "category": "Hidden", "owner_id": 1})
+	secret := one.create(map[string]any{"title": "Org one secret", "description": "classified", "category": "Hidden", "owner_id": one.status().User.ID})
 	r := one.do("POST", riskPath(secret.ID)+"/responses", map[string]any{"type": "mitigate", "description": "classified plan"})
 	wantOK(t, r, http.StatusCreated)
 	var withResp riskView
@@ -87,7 +88,7 @@ func TestTenancy(t *testing.T) {
 	}
 
 	t.Run("lists", func(t *testing.T) {
-		for _, q := range []string{"", "?category=Hidden", "?q=secret", "?owner_id=1", "?sort=-score", "?limit=500&sort=updated_at"} {
+		for _, q := range []string{"", "?category=Hidden", "?q=secret", fmt.Sprintf("?owner_id=%d", *secret.OwnerID), "?sort=-score", "?limit=500&sort=updated_at"} {
 			items, r := two.at(t).list(q)
 			if ids := idsOf(items); slices.Contains(ids, secret.ID) || r.Meta.Total > 1 {
 				t.Fatalf("org 2 list%s: %s", q, r.Raw)

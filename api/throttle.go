@@ -130,3 +130,15 @@ func (t *throttle) succeeded(ctx context.Context, email, ip string) error {
 		keys[0].scope, keys[0].key, keys[1].scope, keys[1].key, keys[2].scope, keys[2].key)
 	return err
 }
+
+// sweep deletes counters whose window has passed and that block no one: the next
+// attempt would start them afresh anyway, so they only take room. It returns how
+// many went.
+func (t *throttle) sweep(ctx context.Context) (int64, error) {
+	tag, err := t.pool.Exec(ctx, `delete from login_failures
+		where window_start < now() - $1::interval and (blocked_until is null or blocked_until <= now())`, t.policy.Window)
+	if err != nil {
+		return 0, err
+	}
+	return tag.RowsAffected(), nil
+}

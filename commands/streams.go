@@ -45,7 +45,9 @@ type Streams[S any] struct {
 
 // Result is where a command left the aggregate.
 type Result struct {
-	ID      int64
+	ID int64
+	// Stream is the aggregate's stream; set when the command appended.
+	Stream  string
 	Version int64
 	// Position is the log position of the last event appended; zero when the command
 	// changed nothing.
@@ -186,6 +188,6 @@ func (s *Streams[S]) append(ctx context.Context, id int64, expected events.Expec
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{ID: id, Version: res.ToVersion, Position: res.Position, Changed: true, Appended: payloads,
+	return Result{ID: id, Stream: res.StreamID, Version: res.ToVersion, Position: res.Position, Changed: true, Appended: payloads,
 		RecordedAt: res.RecordedAt}, nil
 }

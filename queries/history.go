@@ -26,13 +26,14 @@ type Change struct {
 	After  json.RawMessage `json:"after"`
 }
 
-// Entry is one event of an entity's audit history.
+// Entry is one event of an entity's audit history. It is placed by the entity's own
+// version, never by the event's position in the global log, which would tell how many
+// events other organizations wrote in between.
 type Entry struct {
 	Version       int64     `json:"version"`
 	EventID       string    `json:"event_id"`
 	Type          string    `json:"type"`
 	RecordedAt    time.Time `json:"recorded_at"`
-	Position      int64     `json:"position"`
 	Actor         Actor     `json:"actor"`
 	CorrelationID string    `json:"correlation_id"`
 	IP            string    `json:"ip,omitempty"`
@@ -172,7 +173,7 @@ func entryOf(e events.Event, changes []Change) Entry {
 	}
 	return Entry{
 		Version: e.StreamVersion, EventID: e.ID.String(), Type: e.Type, RecordedAt: e.RecordedAt,
-		Position: e.GlobalPosition, Actor: Actor{ID: e.Metadata.ActorID, Name: e.Metadata.ActorName},
+		Actor:         Actor{ID: e.Metadata.ActorID, Name: e.Metadata.ActorName},
 		CorrelationID: e.Metadata.CorrelationID, IP: e.Metadata.IP, UserAgent: e.Metadata.UserAgent,
 		Changes: changes,
 	}

@@ -354,6 +354,46 @@ func (s *Store) revoke(ctx context.Context, where string, userID int64, args ...
 	return n, nil
 }
 
+// CapForUser ends the user's oldest live sessions beyond the newest keep, and returns
+// the public ids of those it ended. Sessions are ranked by creation, so a login that
+// just saved its session keeps it whatever the user's other devices do.
+func (s *Store) CapForUser(ctx context.Context, userID int64, keep int) ([]string, error) {
+	if keep <= 0 {
+		return nil, nil
+	}
+	now := s.now()
+	rows, err := s.pool.Query(ctx, `
+		with live as (
+			select id_hash, row_number() over (order by created_at desc, id_hash desc) as n
+			from http_sessions
+			where user_id = $1 and expires_at > $2 and last_seen_at > $3),
+		gone as (
+			delete from http_sessions h using live
+			where h.id_hash = live.id_hash and live.n > $4
+			returning h.id_hash)
+		select id_hash from gone`,
+		userID, now, now.Add(-s.cfg.Idle), keep)
+	if err != nil {
+		return nil, fmt.Errorf("sessionstore: cap: %w", err)
+	}
+	hashes, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
+	if err != nil {
+		return nil, fmt.Errorf("sessionstore: cap: %w", err)
+	}
+	ids := make([]string, len(hashes))
+	for i, h := range hashes {
+		ids[i] = hex.EncodeToString(h[:8])
+	}
+	return ids, nil
+}
+
+// Secure reports whether the cookies of r's answer are marked Secure: the store was
+// configured so, or r came over TLS. Whatever makes the cookie Secure also tells the
+// browser that the site is reached over HTTPS.
+func (s *Store) Secure(r *http.Request) bool {
+	return s.cfg.Secure || s.overTLS(r)
+}
+
 // Sweep deletes dead sessions and returns how many. Dead rows are already ignored;
 // sweeping only keeps the table small.
 func (s *Store) Sweep(ctx context.Context) (int64, error) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -195,6 +196,53 @@ func openApp(ctx context.Context, dbURL string, logger *slog.Logger) (*app.App, 
 	return app.Open(ctx, dbURL, logger, opts)
 }
 
+// serverConfig reads the HTTP server's settings from the environment, and the
+// address /metrics gets a listener of its own on (empty: none). A mistyped limit
+// stops the server rather than leaving it unprotected or at a default.
+func serverConfig() (api.Config, string, error) {
+	var cfg api.Config
+	if proxies := os.Getenv("STRATA_TRUSTED_PROXIES"); proxies != "" {
+		cfg.TrustedProxies = strings.Split(proxies, ",")
+	}
+	var err error
+	if cfg.RateLimit.Rate, err = positiveFloat("STRATA_RATE_LIMIT"); err != nil {
+		return cfg, "", err
+	}
+	burst, err := positiveInt32("STRATA_RATE_BURST")
+	if err != nil {
+		return cfg, "", err
+	}
+	cfg.RateLimit.Burst = float64(burst)
+	maxSessions, err := positiveInt32("STRATA_MAX_SESSIONS")
+	if err != nil {
+		return cfg, "", err
+	}
+	cfg.MaxSessions = int(maxSessions)
+	if cfg.SweepInterval, err = strictDuration("STRATA_SWEEP_INTERVAL"); err != nil {
+		return cfg, "", err
+	}
+	cfg.MetricsToken = os.Getenv("STRATA_METRICS_TOKEN")
+	if cfg.MetricsToken != "" && len(cfg.MetricsToken) < 16 {
+		return cfg, "", errors.New("STRATA_METRICS_TOKEN: want at least 16 characters")
+	}
+	metricsAddr := os.Getenv("STRATA_METRICS_ADDR")
+	cfg.MetricsElsewhere = metricsAddr != ""
+	return cfg, metricsAddr, nil
+}
+
+// positiveFloat reads a setting that, when set, must be a positive number.
+func positiveFloat(name string) (float64, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return 0, nil
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || !(f > 0) || math.IsInf(f, 0) {
+		return 0, fmt.Errorf("%s=%q: want a positive number", name, v)
+	}
+	return f, nil
+}
+
 // positiveInt32 reads a setting that, when set, must be a positive integer; a
 // mistyped pool size must stop the server rather than fall back silently.
 func positiveInt32(name string) (int32, error) {
@@ -257,10 +305,11 @@ func serve(ctx context.Context, dbURL, addr string, stdout io.Writer, logger *sl
 	if requestTimeout == 0 {
 		requestTimeout = api.DefaultRequestTimeout
 	}
-	cfg := api.Config{Tracker: runner.Tracker, Logger: logger, RequestTimeout: requestTimeout}
-	if proxies := os.Getenv("STRATA_TRUSTED_PROXIES"); proxies != "" {
-		cfg.TrustedProxies = strings.Split(proxies, ",")
+	cfg, metricsAddr, err := serverConfig()
+	if err != nil {
+		return err
 	}
+	cfg.Tracker, cfg.Logger, cfg.RequestTimeout = runner.Tracker, logger, requestTimeout
 	srv, err := a.Server(cfg)
 	if err != nil {
 		return err
@@ -268,6 +317,13 @@ func serve(ctx context.Context, dbURL, addr string, stdout io.Writer, logger *sl
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
+	}
+	var metricsLn net.Listener
+	if metricsAddr != "" {
+		if metricsLn, err = net.Listen("tcp", metricsAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("STRATA_METRICS_ADDR: %w", err)
+		}
 	}
 	// Every phase of a connection is bounded: a client that sends slowly or never reads
 	// its answer cannot hold a connection (and the request's database work) for long.
@@ -280,8 +336,16 @@ func serve(ctx context.Context, dbURL, addr string, stdout io.Writer, logger *sl
 	go a.Listen(runCtx)
 	runnerDone := make(chan error, 1)
 	go func() { runnerDone <- runner.Run(runCtx) }()
-	serveDone := make(chan error, 1)
+	go srv.RunSweeper(runCtx)
+	serveDone := make(chan error, 2)
 	go func() { serveDone <- httpSrv.Serve(ln) }()
+	var metricsSrv *http.Server
+	if metricsLn != nil {
+		metricsSrv = &http.Server{Handler: srv.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout: time.Minute, WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+		go func() { serveDone <- metricsSrv.Serve(metricsLn) }()
+		fmt.Fprintf(stdout, "Strata serves /metrics on http://%s only\n", metricsLn.Addr())
+	}
 	fmt.Fprintf(stdout, "Strata is serving on http://%s (projections: %s)\n", ln.Addr(), strings.Join(a.ProjectorNames(), ", "))
 
 	select {
@@ -295,6 +359,9 @@ func serve(ctx context.Context, dbURL, addr string, stdout io.Writer, logger *sl
 	shutdownCtx, done := context.WithTimeout(context.Background(), 10*time.Second)
 	defer done()
 	err = httpSrv.Shutdown(shutdownCtx)
+	if metricsSrv != nil {
+		err = errors.Join(err, metricsSrv.Shutdown(shutdownCtx))
+	}
 	cancel()
 	_ = runner.Close()
 	return err

@@ -30,6 +30,7 @@ type Handler struct {
 	pool       *pgxpool.Pool
 	keys       *commands.Keys
 	ids        IDs
+	members    commands.Members
 	now        func() time.Time
 }
 
@@ -39,8 +40,10 @@ const (
 	frameworkKey   = "framework"
 )
 
-// NewHandler refuses missing dependencies; now defaults to time.Now.
-func NewHandler(pool *pgxpool.Pool, store events.Store, reg *events.Registry, ids IDs, now func() time.Time) (*Handler, error) {
+// NewHandler refuses missing dependencies; now defaults to time.Now. members vouches
+// for the owners controls name; nil accepts any id, for replays and tests of this
+// module alone.
+func NewHandler(pool *pgxpool.Pool, store events.Store, reg *events.Registry, ids IDs, members commands.Members, now func() time.Time) (*Handler, error) {
 	if pool == nil || store == nil || reg == nil || ids == nil {
 		return nil, errors.New("controls: handler needs a pool, a store, a registry and an id source")
 	}
@@ -50,7 +53,7 @@ func NewHandler(pool *pgxpool.Pool, store events.Store, reg *events.Registry, id
 	return &Handler{
 		frameworks: &commands.Streams[Framework]{Store: store, Registry: reg, Name: ev.FrameworkStream, Evolve: EvolveFramework},
 		controls:   &commands.Streams[Control]{Store: store, Registry: reg, Name: ev.ControlStream, Evolve: EvolveControl},
-		pool:       pool, keys: commands.NewKeys(pool), ids: ids, now: now,
+		pool:       pool, keys: commands.NewKeys(pool), ids: ids, members: members, now: now,
 	}, nil
 }
 
@@ -172,6 +175,9 @@ func (h *Handler) CreateControl(ctx context.Context, meta events.Metadata, f ev.
 	if err := h.checkFramework(ctx, meta.OrgID, f.FrameworkID); err != nil {
 		return commands.Result{}, err
 	}
+	if err := h.checkOwner(ctx, meta.OrgID, payloads); err != nil {
+		return commands.Result{}, err
+	}
 	id, err := h.ids.Next(ctx, "control")
 	if err != nil {
 		return commands.Result{}, err
@@ -208,7 +214,11 @@ func (h *Handler) UpdateControl(ctx context.Context, meta events.Metadata, id in
 	}
 	if newCode == "" {
 		return h.controls.Execute(ctx, id, ifMatch, meta, func(agg commands.Aggregate[Control]) ([]events.Payload, error) {
-			return DecideControl(agg.State, true, UpdateControl{Patch: patch}, h.now())
+			payloads, err := DecideControl(agg.State, true, UpdateControl{Patch: patch}, h.now())
+			if err != nil {
+				return nil, err
+			}
+			return payloads, h.checkOwner(ctx, meta.OrgID, payloads)
 		})
 	}
 	// Code changes of one control run one at a time, so that what one gives back is
@@ -220,6 +230,9 @@ func (h *Handler) UpdateControl(ctx context.Context, meta events.Metadata, id in
 		res, err = h.controls.Execute(ctx, id, ifMatch, meta, func(agg commands.Aggregate[Control]) ([]events.Payload, error) {
 			payloads, err := DecideControl(agg.State, true, UpdateControl{Patch: patch}, h.now())
 			if err != nil {
+				return nil, err
+			}
+			if err := h.checkOwner(ctx, meta.OrgID, payloads); err != nil {
 				return nil, err
 			}
 			oldCode = strings.ToLower(agg.State.Code)
@@ -234,6 +247,26 @@ func (h *Handler) UpdateControl(ctx context.Context, meta events.Metadata, id in
 		return err
 	})
 	return res, err
+}
+
+// checkOwner refuses decided events that make someone outside the organization the
+// control's owner. It reads membership from the organization's stream rather than
+// the identity read model, which may lag behind a membership change just committed;
+// only a removal committing during this one command can slip past it.
+func (h *Handler) checkOwner(ctx context.Context, orgID int64, payloads []events.Payload) error {
+	for _, p := range payloads {
+		var owner *int64
+		switch e := p.(type) {
+		case ev.ControlCreated:
+			owner = e.OwnerID
+		case ev.ControlUpdated:
+			owner = commands.SetUserID(e.Set, "owner_id")
+		}
+		if err := commands.CheckMember(ctx, h.members, orgID, "owner_id", owner); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // releaseUnheld gives back those of codes that the control does not hold now, judged

@@ -52,7 +52,7 @@ func TestDoubleSubmittedRenameKeepsTheCodeReserved(t *testing.T) {
 	reg := events.NewRegistry()
 	ev.Register(reg)
 	pg := postgres.New(db.Pool)
-	plain, err := NewHandler(db.Pool, pg, reg, commands.NewSequences(db.Pool), nil)
+	plain, err := NewHandler(db.Pool, pg, reg, commands.NewSequences(db.Pool), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestDoubleSubmittedRenameKeepsTheCodeReserved(t *testing.T) {
 	id := mustCreate(t, plain, 1, control("A-1"))
 
 	bs := &barrierStore{Store: pg, stream: ev.ControlStream(id), n: 2, ready: make(chan struct{})}
-	h, err := NewHandler(db.Pool, bs, reg, commands.NewSequences(db.Pool), nil)
+	h, err := NewHandler(db.Pool, bs, reg, commands.NewSequences(db.Pool), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

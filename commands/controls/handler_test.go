@@ -72,7 +72,7 @@ func newHandlerEnv(t *testing.T) *handlerEnv {
 	e.store = &failingStore{Store: e.pg}
 	e.ids = &countingIDs{IDs: commands.NewSequences(e.db.Pool)}
 	var err error
-	if e.h, err = NewHandler(e.db.Pool, e.store, e.reg, e.ids, func() time.Time { return frozenNow }); err != nil {
+	if e.h, err = NewHandler(e.db.Pool, e.store, e.reg, e.ids, nil, func() time.Time { return frozenNow }); err != nil {
 		t.Fatal(err)
 	}
 	return e

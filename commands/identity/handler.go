@@ -238,3 +238,11 @@ func (h *Handler) Membership(ctx context.Context, orgID, userID int64) (string, 
 	role, ok := agg.State.Members[userID]
 	return role, ok, nil
 }
+
+// IsMember reports whether a user belongs to an organization, from the organization's
+// stream: a membership change counts from the moment it commits, without waiting for
+// the read model.
+func (h *Handler) IsMember(ctx context.Context, orgID, userID int64) (bool, error) {
+	_, ok, err := h.Membership(ctx, orgID, userID)
+	return ok, err
+}

@@ -28,6 +28,7 @@ type Controls interface {
 type Handler struct {
 	streams  *commands.Streams[Risk]
 	ids      IDs
+	members  commands.Members
 	now      func() time.Time
 	controls Controls
 }
@@ -36,8 +37,10 @@ type Handler struct {
 // organization and is not archived.
 func (h *Handler) UseControls(c Controls) { h.controls = c }
 
-// NewHandler refuses missing dependencies; now defaults to time.Now.
-func NewHandler(store events.Store, reg *events.Registry, ids IDs, now func() time.Time) (*Handler, error) {
+// NewHandler refuses missing dependencies; now defaults to time.Now. members vouches
+// for the owners a risk and its responses name; nil accepts any id, for replays and
+// tests of this module alone.
+func NewHandler(store events.Store, reg *events.Registry, ids IDs, members commands.Members, now func() time.Time) (*Handler, error) {
 	if store == nil || reg == nil || ids == nil {
 		return nil, errors.New("risks: handler needs a store, a registry and an id source")
 	}
@@ -46,7 +49,7 @@ func NewHandler(store events.Store, reg *events.Registry, ids IDs, now func() ti
 	}
 	return &Handler{
 		streams: &commands.Streams[Risk]{Store: store, Registry: reg, Name: ev.Stream, Evolve: Evolve},
-		ids:     ids, now: now,
+		ids:     ids, members: members, now: now,
 	}, nil
 }
 
@@ -63,6 +66,9 @@ func (h *Handler) Create(ctx context.Context, meta events.Metadata, f ev.Fields)
 	if err != nil {
 		return commands.Result{}, err
 	}
+	if err := h.checkOwners(ctx, meta.OrgID, payloads); err != nil {
+		return commands.Result{}, err
+	}
 	return h.streams.Create(ctx, id, meta, payloads...)
 }
 
@@ -74,8 +80,39 @@ func (h *Handler) Execute(ctx context.Context, meta events.Metadata, riskID int6
 				return nil, err
 			}
 		}
-		return Decide(agg.State, true, cmd, h.now())
+		payloads, err := Decide(agg.State, true, cmd, h.now())
+		if err != nil {
+			return nil, err
+		}
+		return payloads, h.checkOwners(ctx, meta.OrgID, payloads)
 	})
+}
+
+// checkOwners refuses decided events that make someone outside the organization the
+// owner of the risk or of a response. Only events that assign an owner are checked,
+// and the check reads the organization's own stream, not the identity read model: the
+// log holds every membership change the moment it commits, while the read model may
+// lag (a member added a moment ago would be refused, one removed a moment ago
+// accepted). A removal that commits between this check and the append still slips
+// through; that window is one command long, the read model's is unbounded.
+func (h *Handler) checkOwners(ctx context.Context, orgID int64, payloads []events.Payload) error {
+	for _, p := range payloads {
+		var owner *int64
+		switch e := p.(type) {
+		case ev.RiskCreated:
+			owner = e.OwnerID
+		case ev.RiskUpdated:
+			owner = commands.SetUserID(e.Set, "owner_id")
+		case ev.RiskResponseAdded:
+			owner = e.OwnerID
+		case ev.RiskResponseUpdated:
+			owner = commands.SetUserID(e.Set, "owner_id")
+		}
+		if err := commands.CheckMember(ctx, h.members, orgID, "owner_id", owner); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkControl refuses a mapping to a control the organization does not have, or

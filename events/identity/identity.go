@@ -55,14 +55,15 @@ type LoginSucceeded struct {
 // account could not log in.
 type LoginFailed struct {
 	UserID int64  `json:"user_id"`
-	Reason string `json:"reason"` // bad_password, disabled, no_membership, throttled
+	Reason string `json:"reason"` // bad_password, disabled, no_membership, not_member, throttled
 }
 
-// LoggedOut: a session ended by the user, by revocation or because the account was disabled.
+// LoggedOut: a session ended by the user, by revocation, because the account was disabled
+// or because a newer login pushed it past the per-user session cap.
 type LoggedOut struct {
 	UserID  int64  `json:"user_id"`
 	Session string `json:"session"`
-	Reason  string `json:"reason"` // logout, revoked
+	Reason  string `json:"reason"` // logout, revoked, session_limit
 }
 
 // OrganizationSwitched: the user moved their session to another organization.

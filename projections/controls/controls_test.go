@@ -52,7 +52,7 @@ func newEnv(t *testing.T, live func(projections.Projector) projections.Projector
 	e.store = postgres.New(e.db.Pool)
 	ev.Register(e.reg)
 	var err error
-	if e.h, err = cmd.NewHandler(e.db.Pool, e.store, e.reg, commands.NewSequences(e.db.Pool), nil); err != nil {
+	if e.h, err = cmd.NewHandler(e.db.Pool, e.store, e.reg, commands.NewSequences(e.db.Pool), nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	e.reader = queries.NewReader(e.db.Pool, e.h.Controls(), e.h.Frameworks())

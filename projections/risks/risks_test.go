@@ -68,7 +68,7 @@ func newEnv(t *testing.T, live func(projections.Projector) projections.Projector
 	e.store = postgres.New(e.db.Pool)
 	ev.Register(e.reg)
 	var err error
-	if e.h, err = cmd.NewHandler(e.store, e.reg, commands.NewSequences(e.db.Pool), nil); err != nil {
+	if e.h, err = cmd.NewHandler(e.store, e.reg, commands.NewSequences(e.db.Pool), nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	e.proj = named{risks.New(e.reg), risks.Name + "-" + e.db.Schema}

@@ -37,7 +37,7 @@ func BenchmarkControlLibrary(b *testing.B) {
 	reg := events.NewRegistry()
 	ev.Register(reg)
 	store := postgres.New(db.Pool)
-	h, err := cmd.NewHandler(db.Pool, store, reg, commands.NewSequences(db.Pool), nil)
+	h, err := cmd.NewHandler(db.Pool, store, reg, commands.NewSequences(db.Pool), nil, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

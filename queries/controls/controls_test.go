@@ -47,7 +47,7 @@ func newEnv(t *testing.T) *env {
 	ev.Register(reg)
 	store := postgres.New(e.db.Pool)
 	var err error
-	if e.h, err = cmd.NewHandler(e.db.Pool, store, reg, commands.NewSequences(e.db.Pool), nil); err != nil {
+	if e.h, err = cmd.NewHandler(e.db.Pool, store, reg, commands.NewSequences(e.db.Pool), nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	e.r = qc.NewReader(e.db.Pool, e.h.Controls(), e.h.Frameworks())

@@ -29,7 +29,7 @@ func BenchmarkControlHistory(b *testing.B) {
 	reg := events.NewRegistry()
 	ev.Register(reg)
 	store := postgres.New(db.Pool)
-	h, err := cmd.NewHandler(db.Pool, store, reg, commands.NewSequences(db.Pool), nil)
+	h, err := cmd.NewHandler(db.Pool, store, reg, commands.NewSequences(db.Pool), nil, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -126,7 +126,7 @@ func BenchmarkFrameworkHistory(b *testing.B) {
 	reg := events.NewRegistry()
 	ev.Register(reg)
 	store := postgres.New(db.Pool)
-	h, err := cmd.NewHandler(db.Pool, store, reg, commands.NewSequences(db.Pool), nil)
+	h, err := cmd.NewHandler(db.Pool, store, reg, commands.NewSequences(db.Pool), nil, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

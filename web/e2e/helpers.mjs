@@ -51,6 +51,8 @@ export function createHarness({ seedArgs = ['--risks', '20'] } = {}) {
   const h = {
     base: null,
     browser: null,
+    /** What the browser refused under the server's Content-Security-Policy; stop() fails on any. */
+    cspViolations: [],
     get serverLog() {
       return serverLog;
     },
@@ -83,6 +85,7 @@ export function createHarness({ seedArgs = ['--risks', '20'] } = {}) {
 
     async stop() {
       await h.browser?.close().catch(() => {});
+      const violations = h.cspViolations.splice(0);
       if (server && server.exitCode === null) {
         const exited = new Promise((r) => server.once('exit', r));
         server.kill('SIGTERM');
@@ -90,12 +93,21 @@ export function createHarness({ seedArgs = ['--risks', '20'] } = {}) {
         if (server.exitCode === null) server.kill('SIGKILL');
       }
       dropDb();
+      if (violations.length) {
+        throw new Error(`the web app broke the Content-Security-Policy:\n${violations.join('\n')}`);
+      }
     },
 
     /** A browser context on the server, in UTC, desktop-sized unless a viewport is given. */
     async newContext(viewport = { width: 1280, height: 900 }) {
       const ctx = await h.browser.newContext({ baseURL: h.base, timezoneId: 'UTC', viewport });
       ctx.setDefaultTimeout(TIMEOUT);
+      // Chromium reports each refusal on the console ("Refused to ... because it
+      // violates the following Content Security Policy directive").
+      ctx.on('console', (msg) => {
+        const text = msg.text();
+        if (/Content Security Policy/i.test(text)) h.cspViolations.push(`${msg.location()?.url ?? ''}: ${text}`);
+      });
       return ctx;
     },
   };

@@ -145,10 +145,10 @@ func New(pool *pgxpool.Pool, opts Options) (*App, error) {
 		return nil, err
 	}
 	a.IdentityReader = qidentity.NewReader(pool)
-	if a.Risks, err = cmdrisks.NewHandler(a.Store, a.Registry, ids, time.Now); err != nil {
+	if a.Risks, err = cmdrisks.NewHandler(a.Store, a.Registry, ids, a.Identity, time.Now); err != nil {
 		return nil, err
 	}
-	if a.Controls, err = cmdcontrols.NewHandler(pool, a.Store, a.Registry, ids, time.Now); err != nil {
+	if a.Controls, err = cmdcontrols.NewHandler(pool, a.Store, a.Registry, ids, a.Identity, time.Now); err != nil {
 		return nil, err
 	}
 	a.Risks.UseControls(a.Controls)

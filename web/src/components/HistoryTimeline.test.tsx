@@ -10,7 +10,6 @@ const entry = (version: number, title: string) => ({
   event_id: `e${version}`,
   type: version === 1 ? 'RiskCreated' : 'RiskUpdated',
   recorded_at: `2026-01-0${version}T10:00:00Z`,
-  position: 10 + version,
   actor: { id: 1, name: 'Ada' },
   correlation_id: 'c',
   changes: [{ field: 'title', before: version === 1 ? null : `Title ${version - 1}`, after: title }],

@@ -32,7 +32,6 @@ export interface HistoryEntry {
   event_id: string;
   type: string;
   recorded_at: string;
-  position: number;
   actor: { id: number; name: string };
   correlation_id: string;
   ip?: string;

@@ -59,7 +59,6 @@ const history = [
     event_id: 'e4',
     type: 'ControlEffectivenessUpdated',
     recorded_at: '2026-02-01T10:05:00Z',
-    position: 7,
     actor: { id: 1, name: 'Ada' },
     correlation_id: 'c',
     changes: [{ field: 'effectiveness', before: 'Effective', after: 'Ineffective' }],

@@ -31,7 +31,6 @@ const history = [
     event_id: 'e2',
     type: 'RiskUpdated',
     recorded_at: '2026-01-02T00:00:00Z',
-    position: 7,
     actor: { id: 1, name: 'Ada' },
     correlation_id: 'c',
     changes: [{ field: 'status', before: 'Assessed', after: 'Treating' }],
