@@ -16,6 +16,7 @@ import (
 
 	"github.com/strata-grc/strata"
 	cmd "github.com/strata-grc/strata/commands/controls"
+	"github.com/strata-grc/strata/commands/text"
 	"github.com/strata-grc/strata/events"
 	ev "github.com/strata-grc/strata/events/controls"
 	"github.com/strata-grc/strata/queries"
@@ -80,7 +81,7 @@ const frameworkColumns = `id, name, version, description, source, requirement_co
 // Frameworks returns one page of an organization's frameworks by id.
 func (r *Reader) Frameworks(ctx context.Context, orgID int64, f FrameworkFilter) (queries.Page[Framework], error) {
 	errs := strata.FieldErrors{}
-	queries.SearchText(errs, f.Q)
+	text.Check(errs, "q", f.Q, text.Search)
 	queries.Limit(errs, &f.Limit)
 	if err := errs.Err(); err != nil {
 		return queries.Page[Framework]{}, err
