@@ -137,7 +137,7 @@ func (s *Server) updateControl(c *gin.Context) {
 	if !good {
 		return
 	}
-	body, err := readBody(c)
+	body, err := readJSON(c)
 	if err != nil {
 		fail(c, err)
 		return

@@ -6,18 +6,22 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/commands/text"
 	"github.com/strata-grc/strata/queries"
 )
 
-// readBody returns the raw JSON body, mapping an oversized one to PAYLOAD_TOO_LARGE.
+// readBody returns the raw body, mapping an oversized one to PAYLOAD_TOO_LARGE.
 func readBody(c *gin.Context) ([]byte, error) {
 	b, err := io.ReadAll(c.Request.Body)
 	var tooBig *http.MaxBytesError
@@ -33,10 +37,46 @@ func readBody(c *gin.Context) ([]byte, error) {
 	return b, nil
 }
 
+// readJSON returns the raw body of a JSON request, refusing one that is not UTF-8.
+func readJSON(c *gin.Context) ([]byte, error) {
+	b, err := readBody(c)
+	if err != nil {
+		return nil, err
+	}
+	return b, checkUTF8(b)
+}
+
+// checkUTF8 refuses a body that is not UTF-8, naming the member that holds the bad
+// bytes when the body is an object. The JSON decoder would quietly replace them with
+// U+FFFD, storing text the client never sent.
+func checkUTF8(b []byte) error {
+	if utf8.Valid(b) {
+		return nil
+	}
+	var members map[string]json.RawMessage
+	if json.Unmarshal(b, &members) == nil {
+		names := slices.Sorted(maps.Keys(members))
+		for _, name := range names {
+			if !utf8.Valid(members[name]) && utf8.ValidString(name) {
+				return fieldErr(name, "must be UTF-8 text")
+			}
+		}
+	}
+	return strata.Errorf(strata.Invalid, "the body must be UTF-8 text")
+}
+
 // decodeJSON reads the body into v, refusing unknown fields and wrong types by name.
 func decodeJSON(c *gin.Context, v any) error {
 	b, err := readBody(c)
 	if err != nil {
+		return err
+	}
+	return decodeBody(b, v)
+}
+
+// decodeBody decodes a JSON body into v as decodeJSON does.
+func decodeBody(b []byte, v any) error {
+	if err := checkUTF8(b); err != nil {
 		return err
 	}
 	return decodeStrict(b, v)
@@ -55,12 +95,12 @@ func decodeStrict(b []byte, v any) error {
 	var typeErr *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &typeErr) && typeErr.Field != "":
-		return fieldErr(typeErr.Field, "has the wrong type (got "+typeErr.Value+")")
+		return fieldErr(text.Clip(typeErr.Field), "has the wrong type (got "+text.Clip(typeErr.Value)+")")
 	case errors.As(err, &typeErr):
 		return strata.Errorf(strata.Invalid, "the body must be a JSON object")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return fieldErr(name, "is not a known field")
+		return fieldErr(text.Clip(name), "is not a known field")
 	}
 	return strata.Errorf(strata.Invalid, "the body is not valid JSON: %s", sanitizeJSONError(err))
 }

@@ -163,7 +163,7 @@ func riskTarget(c *gin.Context, body []byte) (int64, error) {
 }
 
 func (s *Server) updateRisk(c *gin.Context) {
-	body, err := readBody(c)
+	body, err := readJSON(c)
 	if err != nil {
 		fail(c, err)
 		return
@@ -175,7 +175,7 @@ func (s *Server) deleteRisk(c *gin.Context) {
 	var body []byte
 	if c.Param("id") == "" || c.Request.ContentLength != 0 {
 		var err error
-		if body, err = readBody(c); err != nil {
+		if body, err = readJSON(c); err != nil {
 			fail(c, err)
 			return
 		}
@@ -266,7 +266,7 @@ func (s *Server) updateRiskResponse(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	body, err := readBody(c)
+	body, err := readJSON(c)
 	if err != nil {
 		fail(c, err)
 		return

@@ -12,6 +12,7 @@ package text
 import (
 	"fmt"
 	"net/mail"
+	"strconv"
 	"unicode/utf8"
 
 	"github.com/strata-grc/strata"
@@ -186,4 +187,35 @@ func Storable(v string) bool {
 		}
 	}
 	return true
+}
+
+// QuoteLimit is how many characters of a client's value an error message quotes.
+const QuoteLimit = 40
+
+// Quote quotes v for an error message, only its first QuoteLimit characters when it
+// is longer, with its length: an error that repeats a client's value in full can
+// be made to weigh as much as the request, many times over.
+func Quote(v string) string {
+	return strconv.Quote(Clip(v)) + lengthNote(v)
+}
+
+// Clip returns v, or its first QuoteLimit characters followed by "…" when it is longer.
+func Clip(v string) string {
+	i, n := 0, 0
+	for i < len(v) && n < QuoteLimit {
+		_, size := utf8.DecodeRuneInString(v[i:])
+		i += size
+		n++
+	}
+	if i == len(v) {
+		return v
+	}
+	return v[:i] + "…"
+}
+
+func lengthNote(v string) string {
+	if n := utf8.RuneCountInString(v); n > QuoteLimit {
+		return fmt.Sprintf(" (%d characters)", n)
+	}
+	return ""
 }

@@ -119,3 +119,18 @@ func FuzzProblem(f *testing.F) {
 		}
 	})
 }
+
+func TestQuote(t *testing.T) {
+	long := strings.Repeat("é", 500000)
+	for v, want := range map[string]string{
+		"":                      `""`,
+		"IAM-1":                 `"IAM-1"`,
+		strings.Repeat("a", 40): `"` + strings.Repeat("a", 40) + `"`,
+		long:                    `"` + strings.Repeat("é", 40) + `…" (500000 characters)`,
+		"a\x00" + long:          `"a\x00` + strings.Repeat("é", 38) + `…" (500002 characters)`,
+	} {
+		if got := Quote(v); got != want {
+			t.Errorf("Quote(%.10q) = %s, want %s", v, got, want)
+		}
+	}
+}
