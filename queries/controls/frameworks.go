@@ -78,12 +78,17 @@ var errNoFramework = strata.Errorf(strata.NotFound, "framework not found")
 
 const frameworkColumns = `id, name, version, description, source, requirement_count, created_at, updated_at`
 
-// Frameworks returns one page of an organization's frameworks by id.
-func (r *Reader) Frameworks(ctx context.Context, orgID int64, f FrameworkFilter) (queries.Page[Framework], error) {
+// Validate checks a filter's values, defaulting the limit.
+func (f *FrameworkFilter) Validate() error {
 	errs := strata.FieldErrors{}
 	text.Check(errs, "q", f.Q, text.Search)
 	queries.Limit(errs, &f.Limit)
-	if err := errs.Err(); err != nil {
+	return errs.Err()
+}
+
+// Frameworks returns one page of an organization's frameworks by id.
+func (r *Reader) Frameworks(ctx context.Context, orgID int64, f FrameworkFilter) (queries.Page[Framework], error) {
+	if err := f.Validate(); err != nil {
 		return queries.Page[Framework]{}, err
 	}
 	w := queries.NewWhere("org_id = $1", orgID)
