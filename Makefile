@@ -3,7 +3,7 @@ GO        ?= go
 BIN       := bin/strata
 PG_VERSION = $(shell ls /etc/postgresql 2>/dev/null | sort -n | tail -1)
 
-.PHONY: run build web web-deps test web-test e2e vet fmt-check bench db clean
+.PHONY: run build web web-deps test web-test e2e vet fmt-check bench fuzz db clean
 
 run: web build db
 	$(BIN) seed
@@ -44,9 +44,14 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-# Prints throughput, lag, rebuild and list-latency figures; takes a few minutes.
+# Prints throughput, lag, rebuild, list-latency and import-memory figures; takes a few minutes.
 bench: db
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./api ./projections/risks ./events/copier ./queries/controls
+
+# Runs each fuzz target for a minute (FUZZTIME=10s for less); `make test` replays
+# their seeds and testdata/fuzz corpora.
+fuzz:
+	FUZZTIME=$${FUZZTIME:-1m} .ci/fuzz
 
 clean:
 	rm -rf bin test-output web/node_modules web/dist/assets web/dist/index.html

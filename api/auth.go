@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-contrib/sessions"
@@ -14,6 +15,7 @@ import (
 	"github.com/strata-grc/strata"
 	"github.com/strata-grc/strata/api/sessionstore"
 	"github.com/strata-grc/strata/commands/identity"
+	"github.com/strata-grc/strata/commands/text"
 	"github.com/strata-grc/strata/events"
 	evidentity "github.com/strata-grc/strata/events/identity"
 	qidentity "github.com/strata-grc/strata/queries/identity"
@@ -39,25 +41,30 @@ func anonymousMeta(c *gin.Context, orgID int64) events.Metadata {
 		IP: c.ClientIP(), UserAgent: truncate(c.Request.UserAgent(), 256)}
 }
 
+// loginInput is a login body.
+type loginInput struct {
+	Email          string `json:"email"`
+	Password       string `json:"password"`
+	OrganizationID int64  `json:"organization_id"`
+}
+
+// validate refuses what no account could match before anything is looked up or
+// counted: the throttle and the account lookup store and query the email.
+func (in loginInput) validate() error {
+	errs := strata.FieldErrors{}
+	text.Require(errs, "email", strings.TrimSpace(in.Email), text.Email)
+	text.Password(errs, "password", in.Password)
+	return errs.Err()
+}
+
 func (s *Server) login(c *gin.Context) {
-	var in struct {
-		Email          string `json:"email"`
-		Password       string `json:"password"`
-		OrganizationID int64  `json:"organization_id"`
-	}
+	var in loginInput
 	if err := decodeJSON(c, &in); err != nil {
 		fail(c, err)
 		return
 	}
-	if in.Email == "" || in.Password == "" {
-		errs := strata.FieldErrors{}
-		if in.Email == "" {
-			errs.Add("email", "is required")
-		}
-		if in.Password == "" {
-			errs.Add("password", "is required")
-		}
-		fail(c, errs.Err())
+	if err := in.validate(); err != nil {
+		fail(c, err)
 		return
 	}
 	ctx, ip := c.Request.Context(), c.ClientIP()
@@ -307,16 +314,26 @@ func (s *Server) authStatus(c *gin.Context) {
 		"organizations": orgs, "permissions": identity.Permissions(access.Org.Role)})
 }
 
-func (s *Server) switchOrganization(c *gin.Context) {
-	var in struct {
-		OrganizationID *int64 `json:"organization_id"`
+// switchInput is the body of an organization switch.
+type switchInput struct {
+	OrganizationID *int64 `json:"organization_id"`
+}
+
+func (in switchInput) validate() error {
+	if in.OrganizationID == nil || *in.OrganizationID <= 0 {
+		return fieldErr("organization_id", "must be a positive integer")
 	}
+	return nil
+}
+
+func (s *Server) switchOrganization(c *gin.Context) {
+	var in switchInput
 	if err := decodeJSON(c, &in); err != nil {
 		fail(c, err)
 		return
 	}
-	if in.OrganizationID == nil || *in.OrganizationID <= 0 {
-		fail(c, fieldErr("organization_id", "must be a positive integer"))
+	if err := in.validate(); err != nil {
+		fail(c, err)
 		return
 	}
 	p := principal(c)
@@ -347,12 +364,27 @@ func (s *Server) switchOrganization(c *gin.Context) {
 	ok(c, http.StatusOK, gin.H{"organization": access.Org, "permissions": identity.Permissions(access.Org.Role)})
 }
 
+// passwordInput is the body of a password change.
+type passwordInput struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+}
+
+// validate checks both passwords' form before the current one costs a hash.
+func (in passwordInput) validate() error {
+	errs := strata.FieldErrors{}
+	text.Password(errs, "current_password", in.CurrentPassword)
+	text.NewPassword(errs, "new_password", in.NewPassword)
+	return errs.Err()
+}
+
 func (s *Server) changePassword(c *gin.Context) {
-	var in struct {
-		CurrentPassword string `json:"current_password"`
-		NewPassword     string `json:"new_password"`
-	}
+	var in passwordInput
 	if err := decodeJSON(c, &in); err != nil {
+		fail(c, err)
+		return
+	}
+	if err := in.validate(); err != nil {
 		fail(c, err)
 		return
 	}

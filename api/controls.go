@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -33,7 +34,8 @@ func (s *Server) mountControls(g *gin.RouterGroup) {
 }
 
 func (s *Server) listControls(c *gin.Context) {
-	get, id, err := listAction(c)
+	q := c.Request.URL.Query()
+	get, id, err := listAction(q)
 	if err != nil {
 		fail(c, err)
 		return
@@ -42,22 +44,30 @@ func (s *Server) listControls(c *gin.Context) {
 		s.respondControl(c, id)
 		return
 	}
-	ints, err := queryInts(c, "framework_id", "owner_id")
+	f, err := controlFilter(q)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	limit, err := queryLimit(c)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	page, err := s.cfg.ControlReader.List(c.Request.Context(), principal(c).OrgID, qcontrols.Filter{
-		FrameworkID: ints[0], OwnerID: ints[1], Limit: limit, Status: c.Query("status"),
-		Effectiveness: c.Query("effectiveness"), Type: c.Query("type"), Q: c.Query("q"), Sort: c.Query("sort"),
-		Cursor: c.Query("cursor"),
-	})
+	page, err := s.cfg.ControlReader.List(c.Request.Context(), principal(c).OrgID, f)
 	respondPage(c, page, err)
+}
+
+// controlFilter reads a control list's query parameters; the reader checks their values.
+func controlFilter(q url.Values) (qcontrols.Filter, error) {
+	ints, err := queryInts(q, "framework_id", "owner_id")
+	if err != nil {
+		return qcontrols.Filter{}, err
+	}
+	limit, err := queryLimit(q)
+	if err != nil {
+		return qcontrols.Filter{}, err
+	}
+	return qcontrols.Filter{
+		FrameworkID: ints[0], OwnerID: ints[1], Limit: limit, Status: q.Get("status"),
+		Effectiveness: q.Get("effectiveness"), Type: q.Get("type"), Q: q.Get("q"), Sort: q.Get("sort"),
+		Cursor: q.Get("cursor"),
+	}, nil
 }
 
 func (s *Server) getControl(c *gin.Context) {
@@ -99,16 +109,18 @@ type controlInput struct {
 	OwnerID     *int64 `json:"owner_id"`
 }
 
+func (in controlInput) fields() ev.Fields {
+	return ev.Fields{Code: in.Code, Title: in.Title, Description: in.Description, FrameworkID: in.FrameworkID,
+		Type: in.Type, Frequency: in.Frequency, OwnerID: in.OwnerID}
+}
+
 func (s *Server) createControl(c *gin.Context) {
 	var in controlInput
 	if err := decodeJSON(c, &in); err != nil {
 		fail(c, err)
 		return
 	}
-	res, err := s.cfg.Controls.CreateControl(c.Request.Context(), metadata(c), ev.Fields{
-		Code: in.Code, Title: in.Title, Description: in.Description, FrameworkID: in.FrameworkID,
-		Type: in.Type, Frequency: in.Frequency, OwnerID: in.OwnerID,
-	}, in.Status)
+	res, err := s.cfg.Controls.CreateControl(c.Request.Context(), metadata(c), in.fields(), in.Status)
 	if err != nil {
 		fail(c, err)
 		return
@@ -137,7 +149,7 @@ func (s *Server) updateControl(c *gin.Context) {
 	if !good {
 		return
 	}
-	body, err := readBody(c)
+	body, err := readJSON(c)
 	if err != nil {
 		fail(c, err)
 		return
@@ -154,22 +166,47 @@ func (s *Server) finishControl(c *gin.Context, status int, res commands.Result, 
 	s.respondControlWritten(c, status, res)
 }
 
+// effectivenessInput is a person's rating of a control.
+type effectivenessInput struct {
+	Effectiveness string `json:"effectiveness"`
+	Notes         string `json:"notes"`
+}
+
+func (in effectivenessInput) command() cmdcontrols.SetEffectiveness {
+	return cmdcontrols.SetEffectiveness{Effectiveness: in.Effectiveness, Notes: in.Notes}
+}
+
 func (s *Server) setEffectiveness(c *gin.Context) {
 	id, expected, good := controlCommand(c)
 	if !good {
 		return
 	}
-	var in struct {
-		Effectiveness string `json:"effectiveness"`
-		Notes         string `json:"notes"`
-	}
+	var in effectivenessInput
 	if err := decodeJSON(c, &in); err != nil {
 		fail(c, err)
 		return
 	}
-	res, err := s.cfg.Controls.Execute(c.Request.Context(), metadata(c), id, expected,
-		cmdcontrols.SetEffectiveness{Effectiveness: in.Effectiveness, Notes: in.Notes})
+	res, err := s.cfg.Controls.Execute(c.Request.Context(), metadata(c), id, expected, in.command())
 	s.finishControl(c, http.StatusOK, res, err)
+}
+
+// testInput is the body that records a control test.
+type testInput struct {
+	TestedAt *string `json:"tested_at"`
+	Result   string  `json:"result"`
+	Notes    string  `json:"notes"`
+}
+
+func (in testInput) command() (cmdcontrols.RecordTest, error) {
+	cmd := cmdcontrols.RecordTest{Result: in.Result, Notes: in.Notes}
+	if in.TestedAt != nil {
+		t, err := time.Parse(time.RFC3339Nano, *in.TestedAt)
+		if err != nil {
+			return cmd, fieldErr("tested_at", "must be an RFC 3339 timestamp such as 2026-01-31T12:00:00Z")
+		}
+		cmd.TestedAt = &t
+	}
+	return cmd, nil
 }
 
 func (s *Server) recordControlTest(c *gin.Context) {
@@ -177,26 +214,17 @@ func (s *Server) recordControlTest(c *gin.Context) {
 	if !good {
 		return
 	}
-	var in struct {
-		TestedAt *string `json:"tested_at"`
-		Result   string  `json:"result"`
-		Notes    string  `json:"notes"`
-	}
+	var in testInput
 	if err := decodeJSON(c, &in); err != nil {
 		fail(c, err)
 		return
 	}
-	var at *time.Time
-	if in.TestedAt != nil {
-		t, err := time.Parse(time.RFC3339Nano, *in.TestedAt)
-		if err != nil {
-			fail(c, fieldErr("tested_at", "must be an RFC 3339 timestamp such as 2026-01-31T12:00:00Z"))
-			return
-		}
-		at = &t
+	cmd, err := in.command()
+	if err != nil {
+		fail(c, err)
+		return
 	}
-	_, res, err := s.cfg.Controls.RecordTest(c.Request.Context(), metadata(c), id, expected,
-		cmdcontrols.RecordTest{TestedAt: at, Result: in.Result, Notes: in.Notes})
+	_, res, err := s.cfg.Controls.RecordTest(c.Request.Context(), metadata(c), id, expected, cmd)
 	if err == nil {
 		c.Header("Location", "/api/controls/"+strconv.FormatInt(id, 10))
 	}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"path"
 	"strconv"
 
@@ -28,15 +29,19 @@ func (s *Server) mountFrameworks(g *gin.RouterGroup) {
 }
 
 func (s *Server) listFrameworks(c *gin.Context) {
-	limit, err := queryLimit(c)
+	f, err := frameworkFilter(c.Request.URL.Query())
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	page, err := s.cfg.ControlReader.Frameworks(c.Request.Context(), principal(c).OrgID, qcontrols.FrameworkFilter{
-		Q: c.Query("q"), Limit: limit, Cursor: c.Query("cursor"),
-	})
+	page, err := s.cfg.ControlReader.Frameworks(c.Request.Context(), principal(c).OrgID, f)
 	respondPage(c, page, err)
+}
+
+// frameworkFilter reads a framework list's query parameters.
+func frameworkFilter(q url.Values) (qcontrols.FrameworkFilter, error) {
+	limit, err := queryLimit(q)
+	return qcontrols.FrameworkFilter{Q: q.Get("q"), Limit: limit, Cursor: q.Get("cursor")}, err
 }
 
 func (s *Server) getFramework(c *gin.Context) { readByID(c, s.cfg.ControlReader.Framework) }
@@ -57,19 +62,24 @@ func (s *Server) respondFrameworkWritten(c *gin.Context, res commands.Result, er
 	ok(c, http.StatusCreated, d)
 }
 
+// frameworkInput is the body that creates a framework by hand.
+type frameworkInput struct {
+	Name        string `json:"name"`
+	Version     string `json:"version"`
+	Description string `json:"description"`
+}
+
+func (in frameworkInput) command() cmdcontrols.CreateFramework {
+	return cmdcontrols.CreateFramework{Name: in.Name, Version: in.Version, Description: in.Description, Source: "api"}
+}
+
 func (s *Server) createFramework(c *gin.Context) {
-	var in struct {
-		Name        string `json:"name"`
-		Version     string `json:"version"`
-		Description string `json:"description"`
-	}
+	var in frameworkInput
 	if err := decodeJSON(c, &in); err != nil {
 		fail(c, err)
 		return
 	}
-	res, err := s.cfg.Controls.CreateFramework(c.Request.Context(), metadata(c), cmdcontrols.CreateFramework{
-		Name: in.Name, Version: in.Version, Description: in.Description, Source: "api",
-	})
+	res, err := s.cfg.Controls.CreateFramework(c.Request.Context(), metadata(c), in.command())
 	s.respondFrameworkWritten(c, res, err)
 }
 

@@ -2,7 +2,10 @@ package api
 
 import (
 	"context"
+	"errors"
+	"maps"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -29,33 +32,57 @@ func (s *Server) listMembers(c *gin.Context) {
 }
 
 // addMember creates an account and makes it a member of the caller's organization.
-func (s *Server) addMember(c *gin.Context) {
-	var in struct {
-		Email    string `json:"email"`
-		Name     string `json:"name"`
-		Password string `json:"password"`
-		Role     string `json:"role"`
+// memberInput is the body that adds a member.
+type memberInput struct {
+	Email    string `json:"email"`
+	Name     string `json:"name"`
+	Password string `json:"password"`
+	Role     string `json:"role"`
+}
+
+// validate checks the whole body; the handler looks the email up only when it passed,
+// so a value PostgreSQL would refuse is a 400 naming its field, never a query.
+func (in memberInput) validate() strata.FieldErrors {
+	errs := strata.FieldErrors{}
+	var fields *strata.Error
+	if err := identity.ValidateAccount(strings.TrimSpace(in.Email), strings.TrimSpace(in.Name), in.Password); errors.As(err, &fields) {
+		maps.Copy(errs, fields.Fields)
 	}
+	if !identity.ValidRole(in.Role) {
+		errs.Add("role", "must be one of "+strings.Join(identity.Roles, ", "))
+	}
+	return errs
+}
+
+func (s *Server) addMember(c *gin.Context) {
+	var in memberInput
 	if err := decodeJSON(c, &in); err != nil {
 		fail(c, err)
 		return
 	}
-	if !identity.ValidRole(in.Role) {
-		fail(c, fieldErr("role", "must be one of admin, risk_manager, compliance_manager, auditor, investigator, viewer"))
+	errs := in.validate()
+	if _, bad := errs["role"]; bad {
+		fail(c, errs.Err())
 		return
 	}
 	ctx, meta := c.Request.Context(), metadata(c)
-	userID, err := s.cfg.Identity.UserIDByEmail(ctx, in.Email)
-	if err != nil {
-		fail(c, err)
-		return
+	if _, bad := errs["email"]; !bad {
+		userID, err := s.cfg.Identity.UserIDByEmail(ctx, in.Email)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		// An organization's admin sets the password of the accounts it creates, so it
+		// may not attach an account that exists already: whoever created that account
+		// would then hold a login into this organization. Existing accounts join
+		// another organization through an operator (strata admin create-user).
+		if userID != 0 {
+			fail(c, fieldErr("email", "already has an account; ask an operator to add it to this organization"))
+			return
+		}
 	}
-	// An organization's admin sets the password of the accounts it creates, so it may
-	// not attach an account that exists already: whoever created that account would
-	// then hold a login into this organization. Existing accounts join another
-	// organization through an operator (strata admin create-user).
-	if userID != 0 {
-		fail(c, fieldErr("email", "already has an account; ask an operator to add it to this organization"))
+	if err := errs.Err(); err != nil {
+		fail(c, err)
 		return
 	}
 	res, err := s.cfg.Identity.RegisterUser(ctx, meta, in.Email, in.Name, in.Password)
@@ -63,7 +90,7 @@ func (s *Server) addMember(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	userID = res.ID
+	userID := res.ID
 	if res, err = s.cfg.Identity.SetMembership(ctx, meta, userID, in.Role); err != nil {
 		fail(c, err)
 		return

@@ -6,18 +6,23 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/commands/text"
 	"github.com/strata-grc/strata/queries"
 )
 
-// readBody returns the raw JSON body, mapping an oversized one to PAYLOAD_TOO_LARGE.
+// readBody returns the raw body, mapping an oversized one to PAYLOAD_TOO_LARGE.
 func readBody(c *gin.Context) ([]byte, error) {
 	b, err := io.ReadAll(c.Request.Body)
 	var tooBig *http.MaxBytesError
@@ -33,10 +38,46 @@ func readBody(c *gin.Context) ([]byte, error) {
 	return b, nil
 }
 
+// readJSON returns the raw body of a JSON request, refusing one that is not UTF-8.
+func readJSON(c *gin.Context) ([]byte, error) {
+	b, err := readBody(c)
+	if err != nil {
+		return nil, err
+	}
+	return b, checkUTF8(b)
+}
+
+// checkUTF8 refuses a body that is not UTF-8, naming the member that holds the bad
+// bytes when the body is an object. The JSON decoder would quietly replace them with
+// U+FFFD, storing text the client never sent.
+func checkUTF8(b []byte) error {
+	if utf8.Valid(b) {
+		return nil
+	}
+	var members map[string]json.RawMessage
+	if json.Unmarshal(b, &members) == nil {
+		names := slices.Sorted(maps.Keys(members))
+		for _, name := range names {
+			if !utf8.Valid(members[name]) && utf8.ValidString(name) {
+				return fieldErr(name, "must be UTF-8 text")
+			}
+		}
+	}
+	return strata.Errorf(strata.Invalid, "the body must be UTF-8 text")
+}
+
 // decodeJSON reads the body into v, refusing unknown fields and wrong types by name.
 func decodeJSON(c *gin.Context, v any) error {
 	b, err := readBody(c)
 	if err != nil {
+		return err
+	}
+	return decodeBody(b, v)
+}
+
+// decodeBody decodes a JSON body into v as decodeJSON does.
+func decodeBody(b []byte, v any) error {
+	if err := checkUTF8(b); err != nil {
 		return err
 	}
 	return decodeStrict(b, v)
@@ -55,12 +96,12 @@ func decodeStrict(b []byte, v any) error {
 	var typeErr *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &typeErr) && typeErr.Field != "":
-		return fieldErr(typeErr.Field, "has the wrong type (got "+typeErr.Value+")")
+		return fieldErr(text.Clip(typeErr.Field), "has the wrong type (got "+text.Clip(typeErr.Value)+")")
 	case errors.As(err, &typeErr):
 		return strata.Errorf(strata.Invalid, "the body must be a JSON object")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return fieldErr(name, "is not a known field")
+		return fieldErr(text.Clip(name), "is not a known field")
 	}
 	return strata.Errorf(strata.Invalid, "the body is not valid JSON: %s", sanitizeJSONError(err))
 }
@@ -119,12 +160,12 @@ func bodyID(b []byte) (int64, error) {
 
 // listAction checks the seed's action parameter on a list route: "" or "list" lists,
 // "get" reads one by id, anything else is refused.
-func listAction(c *gin.Context) (get bool, id int64, err error) {
-	switch a := c.Query("action"); a {
+func listAction(q url.Values) (get bool, id int64, err error) {
+	switch a := q.Get("action"); a {
 	case "", "list":
 		return false, 0, nil
 	case "get":
-		id, err := positiveID("id", c.Query("id"))
+		id, err := positiveID("id", q.Get("id"))
 		return true, id, err
 	default:
 		return false, 0, fieldErr("action", "must be list or get")
@@ -132,8 +173,8 @@ func listAction(c *gin.Context) (get bool, id int64, err error) {
 }
 
 // queryInt reads an optional integer query parameter.
-func queryInt(c *gin.Context, name string) (int64, error) {
-	raw := c.Query(name)
+func queryInt(q url.Values, name string) (int64, error) {
+	raw := q.Get(name)
 	if raw == "" {
 		return 0, nil
 	}
@@ -145,10 +186,10 @@ func queryInt(c *gin.Context, name string) (int64, error) {
 }
 
 // queryInts reads optional integer query parameters, in the order named.
-func queryInts(c *gin.Context, names ...string) ([]int64, error) {
+func queryInts(q url.Values, names ...string) ([]int64, error) {
 	out := make([]int64, len(names))
 	for i, name := range names {
-		v, err := queryInt(c, name)
+		v, err := queryInt(q, name)
 		if err != nil {
 			return nil, err
 		}
@@ -180,7 +221,7 @@ func readPageByID[T any](c *gin.Context, read func(ctx context.Context, orgID, i
 		fail(c, err)
 		return
 	}
-	limit, err := queryLimit(c)
+	limit, err := queryLimit(c.Request.URL.Query())
 	if err != nil {
 		fail(c, err)
 		return
@@ -200,9 +241,9 @@ func respondPage[T any](c *gin.Context, page queries.Page[T], err error) {
 
 // queryLimit reads the optional page size; an explicit 0 is refused here because the
 // readers take 0 to mean the default.
-func queryLimit(c *gin.Context) (int, error) {
-	limit, err := queryInt(c, "limit")
-	if err == nil && c.Query("limit") != "" && limit == 0 {
+func queryLimit(q url.Values) (int, error) {
+	limit, err := queryInt(q, "limit")
+	if err == nil && q.Get("limit") != "" && limit == 0 {
 		err = fieldErr("limit", "must be from 1 to 500")
 	}
 	return int(limit), err
@@ -221,9 +262,9 @@ type entityPage[T any] struct {
 // other parameters.
 func (p entityPage[T]) serve(c *gin.Context, id int64, honourAsOf bool) {
 	if raw := c.Query("as_of"); raw != "" && honourAsOf && p.asOf != nil {
-		at, err := time.Parse(time.RFC3339Nano, raw)
+		at, err := parseAsOf(raw)
 		if err != nil {
-			fail(c, fieldErr("as_of", "must be an RFC 3339 timestamp such as 2026-01-31T12:00:00Z"))
+			fail(c, err)
 			return
 		}
 		v, err := p.asOf(c.Request.Context(), principal(c).OrgID, id, at)
@@ -241,4 +282,13 @@ func (p entityPage[T]) serve(c *gin.Context, id int64, honourAsOf bool) {
 	}
 	c.Header("ETag", strconv.Quote(strconv.FormatInt(p.version(v), 10)))
 	ok(c, http.StatusOK, v)
+}
+
+// parseAsOf reads an as_of parameter: an RFC 3339 timestamp.
+func parseAsOf(raw string) (time.Time, error) {
+	at, err := time.Parse(time.RFC3339Nano, raw)
+	if err != nil {
+		return time.Time{}, fieldErr("as_of", "must be an RFC 3339 timestamp such as 2026-01-31T12:00:00Z")
+	}
+	return at, nil
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -37,7 +38,8 @@ func (s *Server) mountRisks(g *gin.RouterGroup) {
 }
 
 func (s *Server) listRisks(c *gin.Context) {
-	get, id, err := listAction(c)
+	q := c.Request.URL.Query()
+	get, id, err := listAction(q)
 	if err != nil {
 		fail(c, err)
 		return
@@ -46,28 +48,35 @@ func (s *Server) listRisks(c *gin.Context) {
 		s.respondRisk(c, id)
 		return
 	}
-	ints, err := queryInts(c, "owner_id", "likelihood", "impact")
+	f, err := riskFilter(q)
 	if err != nil {
 		fail(c, err)
 		return
+	}
+	page, err := s.cfg.RiskReader.List(c.Request.Context(), principal(c).OrgID, f)
+	respondPage(c, page, err)
+}
+
+// riskFilter reads a risk list's query parameters; the reader checks their values.
+func riskFilter(q url.Values) (qrisks.Filter, error) {
+	ints, err := queryInts(q, "owner_id", "likelihood", "impact")
+	if err != nil {
+		return qrisks.Filter{}, err
 	}
 	owner, likelihood, impact := ints[0], ints[1], ints[2]
-	for name, v := range map[string]int64{"likelihood": likelihood, "impact": impact} {
-		if c.Query(name) != "" && (v < 1 || v > 5) {
-			fail(c, fieldErr(name, "must be an integer from 1 to 5"))
-			return
+	for _, name := range []string{"likelihood", "impact"} {
+		if v, _ := queryInt(q, name); q.Get(name) != "" && (v < 1 || v > 5) {
+			return qrisks.Filter{}, fieldErr(name, "must be an integer from 1 to 5")
 		}
 	}
-	limit, err := queryLimit(c)
+	limit, err := queryLimit(q)
 	if err != nil {
-		fail(c, err)
-		return
+		return qrisks.Filter{}, err
 	}
-	page, err := s.cfg.RiskReader.List(c.Request.Context(), principal(c).OrgID, qrisks.Filter{
-		Category: c.Query("category"), Status: c.Query("status"), Rating: c.Query("rating"),
-		OwnerID: owner, Likelihood: int(likelihood), Impact: int(impact), Q: c.Query("q"), Sort: c.Query("sort"), Limit: limit, Cursor: c.Query("cursor"),
-	})
-	respondPage(c, page, err)
+	return qrisks.Filter{
+		Category: q.Get("category"), Status: q.Get("status"), Rating: q.Get("rating"),
+		OwnerID: owner, Likelihood: int(likelihood), Impact: int(impact), Q: q.Get("q"), Sort: q.Get("sort"), Limit: limit, Cursor: q.Get("cursor"),
+	}, nil
 }
 
 func (s *Server) getRisk(c *gin.Context) {
@@ -101,25 +110,24 @@ type riskInput struct {
 	ReviewDate         *string `json:"review_date"`
 }
 
-func (s *Server) createRisk(c *gin.Context) {
-	var in riskInput
-	if err := decodeJSON(c, &in); err != nil {
-		fail(c, err)
-		return
-	}
-	// A missing score goes to validation as 0 so every problem is reported at once,
-	// then is named as missing rather than out of range.
+// fields is the risk to create. A missing score goes to validation as 0 so every
+// problem is reported at once; missingScores then names it as missing rather than out
+// of range.
+func (in riskInput) fields() ev.Fields {
 	score := func(v *int) int {
 		if v == nil {
 			return 0
 		}
 		return *v
 	}
-	res, err := s.cfg.Risks.Create(c.Request.Context(), metadata(c), ev.Fields{
+	return ev.Fields{
 		Title: in.Title, Description: in.Description, Category: in.Category, Status: in.Status,
 		Likelihood: score(in.Likelihood), Impact: score(in.Impact), ResidualLikelihood: in.ResidualLikelihood,
 		ResidualImpact: in.ResidualImpact, OwnerID: in.OwnerID, ReviewDate: in.ReviewDate,
-	})
+	}
+}
+
+func (in riskInput) missingScores(err error) error {
 	var fieldsErr *strata.Error
 	if errors.As(err, &fieldsErr) && fieldsErr.Fields != nil {
 		if in.Likelihood == nil {
@@ -129,7 +137,18 @@ func (s *Server) createRisk(c *gin.Context) {
 			fieldsErr.Fields["impact"] = "is required"
 		}
 	}
+	return err
+}
+
+func (s *Server) createRisk(c *gin.Context) {
+	var in riskInput
+	if err := decodeJSON(c, &in); err != nil {
+		fail(c, err)
+		return
+	}
+	res, err := s.cfg.Risks.Create(c.Request.Context(), metadata(c), in.fields())
 	if err != nil {
+		err = in.missingScores(err)
 		fail(c, err)
 		return
 	}
@@ -163,7 +182,7 @@ func riskTarget(c *gin.Context, body []byte) (int64, error) {
 }
 
 func (s *Server) updateRisk(c *gin.Context) {
-	body, err := readBody(c)
+	body, err := readJSON(c)
 	if err != nil {
 		fail(c, err)
 		return
@@ -171,19 +190,22 @@ func (s *Server) updateRisk(c *gin.Context) {
 	s.runRiskCommand(c, body, http.StatusOK, cmdrisks.Update{Patch: json.RawMessage(body)})
 }
 
+// deleteInput is the optional body of a delete.
+type deleteInput struct {
+	ID     json.RawMessage `json:"id"`
+	Reason string          `json:"reason"`
+}
+
 func (s *Server) deleteRisk(c *gin.Context) {
 	var body []byte
 	if c.Param("id") == "" || c.Request.ContentLength != 0 {
 		var err error
-		if body, err = readBody(c); err != nil {
+		if body, err = readJSON(c); err != nil {
 			fail(c, err)
 			return
 		}
 	}
-	var in struct {
-		ID     json.RawMessage `json:"id"`
-		Reason string          `json:"reason"`
-	}
+	var in deleteInput
 	if len(body) > 0 {
 		if err := decodeStrict(body, &in); err != nil {
 			fail(c, err)
@@ -233,6 +255,10 @@ type responseInput struct {
 	Status      string  `json:"status"`
 }
 
+func (in responseInput) response() ev.Response {
+	return ev.Response{Type: in.Type, Description: in.Description, OwnerID: in.OwnerID, DueDate: in.DueDate, Status: in.Status}
+}
+
 func (s *Server) addRiskResponse(c *gin.Context) {
 	id, err := pathID(c, "id")
 	if err != nil {
@@ -249,9 +275,7 @@ func (s *Server) addRiskResponse(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	respID, res, err := s.cfg.Risks.AddResponse(c.Request.Context(), metadata(c), id, expected, ev.Response{
-		Type: in.Type, Description: in.Description, OwnerID: in.OwnerID, DueDate: in.DueDate, Status: in.Status,
-	})
+	respID, res, err := s.cfg.Risks.AddResponse(c.Request.Context(), metadata(c), id, expected, in.response())
 	if err != nil {
 		fail(c, err)
 		return
@@ -266,7 +290,7 @@ func (s *Server) updateRiskResponse(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	body, err := readBody(c)
+	body, err := readJSON(c)
 	if err != nil {
 		fail(c, err)
 		return

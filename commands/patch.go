@@ -4,31 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"maps"
 	"reflect"
 	"slices"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/strata-grc/strata"
 )
-
-// Text checks a free-text field: required when asked, UTF-8 without NUL characters
-// (PostgreSQL refuses both, which would stop a projection), at most maxLen characters.
-func Text(errs strata.FieldErrors, name, v string, required bool, maxLen int) {
-	switch {
-	case required && v == "":
-		errs.Add(name, "is required")
-	case strings.ContainsRune(v, 0):
-		errs.Add(name, "must not contain NUL characters")
-	case !utf8.ValidString(v):
-		errs.Add(name, "must be UTF-8 text")
-	case len([]rune(v)) > maxLen:
-		errs.Add(name, fmt.Sprintf("must be at most %d characters", maxLen))
-	}
-}
 
 // Date checks an optional YYYY-MM-DD date.
 func Date(errs strata.FieldErrors, name string, v *string) {

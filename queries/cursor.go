@@ -3,10 +3,9 @@ package queries
 import (
 	"encoding/base64"
 	"encoding/json"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/commands/text"
 )
 
 // Cursor is a keyset position in a sorted list: the sort it belongs to and the last
@@ -81,7 +80,7 @@ func CursorKey[T any](raw json.RawMessage) (any, error) {
 	if json.Unmarshal(raw, &v) != nil {
 		return nil, errBadCursor
 	}
-	if s, ok := any(v).(string); ok && (strings.ContainsRune(s, 0) || !utf8.ValidString(s) || len(s) > 1000) {
+	if s, ok := any(v).(string); ok && (!text.Storable(s) || len(s) > 1000) {
 		return nil, errBadCursor
 	}
 	return v, nil

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/strata-grc/strata"
 )
@@ -86,17 +85,4 @@ func Limit(errs strata.FieldErrors, limit *int) {
 // escaped.
 func LikePattern(s string) string {
 	return "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s) + "%"
-}
-
-// SearchText checks a q filter.
-func SearchText(errs strata.FieldErrors, q string) {
-	if len(q) > 200 {
-		errs.Add("q", "must be at most 200 characters")
-	}
-	if strings.ContainsRune(q, 0) {
-		errs.Add("q", "must not contain NUL characters")
-	}
-	if !utf8.ValidString(q) {
-		errs.Add("q", "must be UTF-8 text")
-	}
 }

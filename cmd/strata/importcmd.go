@@ -37,7 +37,7 @@ func importCmd(ctx context.Context, fs *flag.FlagSet, dbURL *string, args []stri
 	if err != nil {
 		return err
 	}
-	data, err := os.ReadFile(file)
+	data, err := readBounded(file, frameworkfile.MaxFileBytes)
 	if err != nil {
 		return err
 	}
@@ -65,6 +65,24 @@ func importCmd(ctx context.Context, fs *flag.FlagSet, dbURL *string, args []stri
 	}
 	fmt.Fprintf(stdout, "imported %q %s as framework %d with %d requirements\n", fw.Name, fw.Version, fw.ID, fw.RequirementCount)
 	return nil
+}
+
+// readBounded reads a file of at most limit bytes, without reading more of a larger
+// one (a device or a pipe can be endless).
+func readBounded(file string, limit int64) ([]byte, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes, the most a framework file may be", file, limit)
+	}
+	return data, nil
 }
 
 // describeImportError lists each bad line under the file's name, as a compiler would.

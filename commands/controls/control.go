@@ -13,6 +13,7 @@ import (
 
 	"github.com/strata-grc/strata"
 	"github.com/strata-grc/strata/commands"
+	"github.com/strata-grc/strata/commands/text"
 	"github.com/strata-grc/strata/events"
 	ev "github.com/strata-grc/strata/events/controls"
 )
@@ -167,7 +168,7 @@ func DecideControl(c Control, exists bool, cmd any, now time.Time) ([]events.Pay
 			errs.Add("effectiveness", "must be one of "+strings.Join(Effectiveness, ", "))
 		}
 		notes := strings.TrimSpace(x.Notes)
-		commands.Text(errs, "notes", notes, true, 2000)
+		text.Require(errs, "notes", notes, text.Note)
 		if err := errs.Err(); err != nil {
 			return nil, err
 		}
@@ -280,7 +281,7 @@ func decideTest(c Control, x RecordTest, now time.Time) ([]events.Payload, error
 		errs.Add("result", "must be one of "+strings.Join(TestResults, ", "))
 	}
 	notes := strings.TrimSpace(x.Notes)
-	commands.Text(errs, "notes", notes, false, 5000)
+	text.Check(errs, "notes", notes, text.Summary)
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
@@ -312,9 +313,9 @@ func normalizeControl(f *ev.Fields) {
 
 func validateControl(f ev.Fields) strata.FieldErrors {
 	errs := strata.FieldErrors{}
-	commands.Text(errs, "code", f.Code, true, 50)
-	commands.Text(errs, "title", f.Title, true, 300)
-	commands.Text(errs, "description", f.Description, false, 10000)
+	text.Require(errs, "code", f.Code, text.Code)
+	text.Require(errs, "title", f.Title, text.Title)
+	text.Check(errs, "description", f.Description, text.Description)
 	if !slices.Contains(Types, f.Type) {
 		errs.Add("type", "must be one of "+strings.Join(Types, ", "))
 	}

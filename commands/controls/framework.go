@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/strata-grc/strata"
-	"github.com/strata-grc/strata/commands"
+	"github.com/strata-grc/strata/commands/text"
 	"github.com/strata-grc/strata/events"
 	ev "github.com/strata-grc/strata/events/controls"
 )
@@ -84,10 +84,10 @@ func DecideFramework(f Framework, exists bool, cmd any) ([]events.Payload, error
 		}
 		name, version, desc := strings.TrimSpace(x.Name), strings.TrimSpace(x.Version), strings.TrimSpace(x.Description)
 		errs := strata.FieldErrors{}
-		commands.Text(errs, "name", name, true, 200)
-		commands.Text(errs, "version", version, false, 50)
-		commands.Text(errs, "description", desc, false, 5000)
-		commands.Text(errs, "file_name", x.FileName, false, 255)
+		text.Require(errs, "name", name, text.Name)
+		text.Check(errs, "version", version, text.Version)
+		text.Check(errs, "description", desc, text.Summary)
+		text.Check(errs, "file_name", x.FileName, text.FileName)
 		if len(x.Requirements) > MaxRequirements {
 			errs.Add("requirements", fmt.Sprintf("must number at most %d", MaxRequirements))
 		}
@@ -126,9 +126,7 @@ func DecideFramework(f Framework, exists bool, cmd any) ([]events.Payload, error
 		}
 		r := normalizeRequirement(x.Requirement)
 		errs := strata.FieldErrors{}
-		commands.Text(errs, "code", r.Code, true, 50)
-		commands.Text(errs, "title", r.Title, true, 300)
-		commands.Text(errs, "description", r.Description, false, 5000)
+		checkRequirement(errs, r)
 		if id, dup := f.Codes[strings.ToLower(r.Code)]; dup && r.Code != "" {
 			errs.Add("code", fmt.Sprintf("is already used by requirement %d of this framework", id))
 		}
@@ -152,9 +150,7 @@ func normalizeRequirement(r ev.Requirement) ev.Requirement {
 // line, as an import reports them per row.
 func requirementProblem(r ev.Requirement) string {
 	errs := strata.FieldErrors{}
-	commands.Text(errs, "code", r.Code, true, 50)
-	commands.Text(errs, "title", r.Title, true, 300)
-	commands.Text(errs, "description", r.Description, false, 5000)
+	checkRequirement(errs, r)
 	var parts []string
 	for _, k := range []string{"code", "title", "description"} {
 		if p, ok := errs[k]; ok {
@@ -162,4 +158,10 @@ func requirementProblem(r ev.Requirement) string {
 		}
 	}
 	return strings.Join(parts, "; ")
+}
+
+func checkRequirement(errs strata.FieldErrors, r ev.Requirement) {
+	text.Require(errs, "code", r.Code, text.Code)
+	text.Require(errs, "title", r.Title, text.Title)
+	text.Check(errs, "description", r.Description, text.Summary)
 }

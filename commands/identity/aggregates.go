@@ -2,10 +2,10 @@ package identity
 
 import (
 	"maps"
-	"net/mail"
 	"strings"
 
 	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/commands/text"
 	"github.com/strata-grc/strata/events"
 	ev "github.com/strata-grc/strata/events/identity"
 )
@@ -101,35 +101,15 @@ func DecideMember(o Organization, userID int64, role string) ([]events.Payload, 
 	return []events.Payload{ev.MemberRoleChanged{OrgID: o.ID, UserID: userID, From: current, To: role}}, nil
 }
 
-// validateAccount checks what a new account needs.
-func validateAccount(email, name, password string) error {
+// ValidateAccount checks what a new account needs, email and name as they will be
+// stored (trimmed). Callers that look the email up first check it here before, so a
+// value PostgreSQL would refuse never reaches a query.
+func ValidateAccount(email, name, password string) error {
 	errs := strata.FieldErrors{}
-	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 254 {
-		errs.Add("email", "must be an email address such as name@example.com")
-	}
-	if n := len([]rune(name)); n == 0 || n > 200 {
-		errs.Add("name", "is required (at most 200 characters)")
-	}
-	if err := validatePassword(password); err != nil {
-		errs.Add("password", err.Error())
-	}
+	text.Address(errs, "email", email)
+	text.Require(errs, "name", name, text.Name)
+	text.NewPassword(errs, "password", password)
 	return errs.Err()
-}
-
-type passwordProblem string
-
-func (p passwordProblem) Error() string { return string(p) }
-
-// validatePassword follows NIST SP 800-63B: length matters, composition rules do not.
-func validatePassword(pw string) error {
-	n := len([]rune(pw))
-	switch {
-	case n < 12:
-		return passwordProblem("must be at least 12 characters")
-	case len(pw) > 1024:
-		return passwordProblem("must be at most 1024 bytes")
-	}
-	return nil
 }
 
 func fieldError(field, problem string) error {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/strata-grc/strata"
 	"github.com/strata-grc/strata/commands"
+	"github.com/strata-grc/strata/commands/text"
 	"github.com/strata-grc/strata/events"
 	ev "github.com/strata-grc/strata/events/identity"
 )
@@ -61,7 +62,7 @@ func (h *Handler) Organizations() *commands.Streams[Organization] { return h.org
 // the event is appended; a failed append releases the reservation.
 func (h *Handler) RegisterUser(ctx context.Context, meta events.Metadata, email, name, password string) (commands.Result, error) {
 	email, name = strings.TrimSpace(email), strings.TrimSpace(name)
-	if err := validateAccount(email, name, password); err != nil {
+	if err := ValidateAccount(email, name, password); err != nil {
 		return commands.Result{}, err
 	}
 	hash, err := h.hasher.Hash(password)
@@ -90,8 +91,10 @@ func (h *Handler) RegisterUser(ctx context.Context, meta events.Metadata, email,
 
 // ChangePassword sets a new password; the event records only that it changed.
 func (h *Handler) ChangePassword(ctx context.Context, meta events.Metadata, userID int64, password string) (commands.Result, error) {
-	if err := validatePassword(password); err != nil {
-		return commands.Result{}, fieldError("password", err.Error())
+	errs := strata.FieldErrors{}
+	text.NewPassword(errs, "password", password)
+	if err := errs.Err(); err != nil {
+		return commands.Result{}, err
 	}
 	hash, err := h.hasher.Hash(password)
 	if err != nil {
@@ -111,6 +114,11 @@ func (h *Handler) ChangePassword(ctx context.Context, meta events.Metadata, user
 
 // SetDisabled disables or re-enables an account.
 func (h *Handler) SetDisabled(ctx context.Context, meta events.Metadata, userID int64, disabled bool, reason string) (commands.Result, error) {
+	errs := strata.FieldErrors{}
+	text.Check(errs, "reason", strings.TrimSpace(reason), text.Reason)
+	if err := errs.Err(); err != nil {
+		return commands.Result{}, err
+	}
 	return h.executeUser(ctx, meta, userID, func(u User) ([]events.Payload, error) {
 		switch {
 		case disabled == u.Disabled:
@@ -152,8 +160,12 @@ func (h *Handler) LoadUser(ctx context.Context, userID int64) (User, bool, error
 // as for a wrong password, so timing does not reveal which accounts exist.
 func (h *Handler) Authenticate(ctx context.Context, email, password string) (userID int64, ok bool, err error) {
 	var hash string
-	err = h.pool.QueryRow(ctx, `select user_id, password_hash from credentials where lower(email) = lower($1)`,
-		strings.TrimSpace(email)).Scan(&userID, &hash)
+	err = pgx.ErrNoRows
+	// Text PostgreSQL cannot hold is no account's email; asking would be a server error.
+	if text.Storable(email) {
+		err = h.pool.QueryRow(ctx, `select user_id, password_hash from credentials where lower(email) = lower($1)`,
+			strings.TrimSpace(email)).Scan(&userID, &hash)
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		h.dummyOnce.Do(func() { h.dummy, _ = h.hasher.Hash("not a real password, only spends time") })
 		_, _ = Verify(h.dummy, password)
@@ -172,6 +184,9 @@ func (h *Handler) Authenticate(ctx context.Context, email, password string) (use
 // UserIDByEmail finds an account by email (0 when there is none).
 func (h *Handler) UserIDByEmail(ctx context.Context, email string) (int64, error) {
 	var id int64
+	if !text.Storable(email) {
+		return 0, nil
+	}
 	err := h.pool.QueryRow(ctx, `select user_id from credentials where lower(email) = lower($1)`, strings.TrimSpace(email)).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, nil
@@ -182,8 +197,10 @@ func (h *Handler) UserIDByEmail(ctx context.Context, email string) (int64, error
 // CreateOrganization creates a tenant with a unique name (case-insensitive).
 func (h *Handler) CreateOrganization(ctx context.Context, meta events.Metadata, name string) (commands.Result, error) {
 	name = strings.TrimSpace(name)
-	if n := len([]rune(name)); n == 0 || n > 200 {
-		return commands.Result{}, fieldError("name", "is required (at most 200 characters)")
+	errs := strata.FieldErrors{}
+	text.Require(errs, "name", name, text.Name)
+	if err := errs.Err(); err != nil {
+		return commands.Result{}, err
 	}
 	id, err := h.ids.Next(ctx, "organization")
 	if err != nil {
@@ -209,6 +226,9 @@ func (h *Handler) CreateOrganization(ctx context.Context, meta events.Metadata, 
 // OrganizationByName finds an organization id by name (0 when there is none).
 func (h *Handler) OrganizationByName(ctx context.Context, name string) (int64, error) {
 	var id int64
+	if !text.Storable(name) {
+		return 0, nil
+	}
 	err := h.pool.QueryRow(ctx, `select org_id from organization_names where name_key = lower($1)`, strings.TrimSpace(name)).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, nil

@@ -12,6 +12,7 @@ import (
 
 	"github.com/strata-grc/strata"
 	"github.com/strata-grc/strata/commands"
+	"github.com/strata-grc/strata/commands/text"
 	"github.com/strata-grc/strata/events"
 	ev "github.com/strata-grc/strata/events/risks"
 )
@@ -134,7 +135,13 @@ func Decide(r Risk, exists bool, cmd any, now time.Time) ([]events.Payload, erro
 		}
 		return []events.Payload{ev.RiskUpdated{RiskID: r.ID, Set: set, Previous: prev}}, nil
 	case Delete:
-		return []events.Payload{ev.RiskDeleted{RiskID: r.ID, Reason: strings.TrimSpace(c.Reason)}}, nil
+		reason := strings.TrimSpace(c.Reason)
+		errs := strata.FieldErrors{}
+		text.Check(errs, "reason", reason, text.Reason)
+		if err := errs.Err(); err != nil {
+			return nil, err
+		}
+		return []events.Payload{ev.RiskDeleted{RiskID: r.ID, Reason: reason}}, nil
 	case AddResponse:
 		resp := c.Response
 		if resp.Status == "" {
@@ -219,9 +226,9 @@ func normalize(f *ev.Fields) {
 
 func validate(f ev.Fields) error {
 	errs := strata.FieldErrors{}
-	commands.Text(errs, "title", f.Title, true, 200)
-	commands.Text(errs, "category", f.Category, true, 100)
-	commands.Text(errs, "description", f.Description, false, 10000)
+	text.Require(errs, "title", f.Title, text.Name)
+	text.Require(errs, "category", f.Category, text.Category)
+	text.Check(errs, "description", f.Description, text.Description)
 	if !slices.Contains(Statuses, f.Status) {
 		errs.Add("status", "must be one of "+strings.Join(Statuses, ", "))
 	}
@@ -248,7 +255,7 @@ func validateResponse(r ev.Response) error {
 	if !slices.Contains(ResponseTypes, r.Type) {
 		errs.Add("type", "must be one of "+strings.Join(ResponseTypes, ", "))
 	}
-	commands.Text(errs, "description", r.Description, true, 5000)
+	text.Require(errs, "description", r.Description, text.Summary)
 	if !slices.Contains(ResponseStatuses, r.Status) {
 		errs.Add("status", "must be one of "+strings.Join(ResponseStatuses, ", "))
 	}

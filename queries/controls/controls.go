@@ -18,6 +18,7 @@ import (
 	"github.com/strata-grc/strata"
 	"github.com/strata-grc/strata/commands"
 	cmd "github.com/strata-grc/strata/commands/controls"
+	"github.com/strata-grc/strata/commands/text"
 	"github.com/strata-grc/strata/events"
 	ev "github.com/strata-grc/strata/events/controls"
 	"github.com/strata-grc/strata/queries"
@@ -182,7 +183,7 @@ func (f *Filter) Validate() error {
 	if f.OwnerID < 0 {
 		errs.Add("owner_id", "must be a positive integer")
 	}
-	queries.SearchText(errs, f.Q)
+	text.Check(errs, "q", f.Q, text.Search)
 	queries.Limit(errs, &f.Limit)
 	return errs.Err()
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/strata-grc/strata"
 	cmd "github.com/strata-grc/strata/commands/controls"
+	"github.com/strata-grc/strata/commands/text"
 	"github.com/strata-grc/strata/events"
 	ev "github.com/strata-grc/strata/events/controls"
 	"github.com/strata-grc/strata/queries"
@@ -77,12 +78,17 @@ var errNoFramework = strata.Errorf(strata.NotFound, "framework not found")
 
 const frameworkColumns = `id, name, version, description, source, requirement_count, created_at, updated_at`
 
+// Validate checks a filter's values, defaulting the limit.
+func (f *FrameworkFilter) Validate() error {
+	errs := strata.FieldErrors{}
+	text.Check(errs, "q", f.Q, text.Search)
+	queries.Limit(errs, &f.Limit)
+	return errs.Err()
+}
+
 // Frameworks returns one page of an organization's frameworks by id.
 func (r *Reader) Frameworks(ctx context.Context, orgID int64, f FrameworkFilter) (queries.Page[Framework], error) {
-	errs := strata.FieldErrors{}
-	queries.SearchText(errs, f.Q)
-	queries.Limit(errs, &f.Limit)
-	if err := errs.Err(); err != nil {
+	if err := f.Validate(); err != nil {
 		return queries.Page[Framework]{}, err
 	}
 	w := queries.NewWhere("org_id = $1", orgID)

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -18,6 +17,7 @@ import (
 	"github.com/strata-grc/strata"
 	"github.com/strata-grc/strata/commands"
 	cmd "github.com/strata-grc/strata/commands/risks"
+	"github.com/strata-grc/strata/commands/text"
 	"github.com/strata-grc/strata/events"
 	ev "github.com/strata-grc/strata/events/risks"
 	"github.com/strata-grc/strata/queries"
@@ -147,10 +147,8 @@ func (f *Filter) Validate() error {
 	}
 	scale(errs, "likelihood", f.Likelihood)
 	scale(errs, "impact", f.Impact)
-	queries.SearchText(errs, f.Q)
-	if strings.ContainsRune(f.Category, 0) || !utf8.ValidString(f.Category) {
-		errs.Add("category", "must be UTF-8 text without NUL characters")
-	}
+	text.Check(errs, "q", f.Q, text.Search)
+	text.Check(errs, "category", f.Category, text.Category)
 	queries.Limit(errs, &f.Limit)
 	return errs.Err()
 }

@@ -2,26 +2,24 @@
 // POST /api/frameworks/import accept, in CSV or JSON, and holds them to the rules of
 // docs/controls.md ("Framework files").
 //
-// Files usually come from spreadsheets and hand-edited exports, so Parse reports every
-// problem it can find in one error, keyed by the line each bad row starts on: whoever
+// Files usually come from spreadsheets and hand-edited exports, so Parse reports the
+// problems it finds in one error, keyed by the line each bad row starts on: whoever
 // fixes the file should be able to fix it in one pass rather than one row per upload.
+// A file is also input from anyone allowed to import, so reading it is bounded: rows,
+// values and columns are capped as they are read, an error quotes only the start of
+// a value, and it lists at most MaxProblems problems with the count of all of them.
 package frameworkfile
 
 import (
 	"bytes"
-	"encoding/csv"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/commands/text"
 )
 
 // Requirement is one requirement of a framework file.
@@ -46,15 +44,21 @@ const (
 	JSON Format = "json"
 )
 
-// The limits of docs/controls.md, in characters (runes), not bytes, because that is
-// what a person counting a spreadsheet cell sees.
+// Limits of a framework file. Text values follow the kinds of commands/text, in
+// characters, not bytes, because that is what a person counting a spreadsheet cell sees.
 const (
-	maxName         = 200
-	maxVersion      = 50
-	maxDescription  = 5000
-	maxCode         = 50
-	maxTitle        = 300
 	maxRequirements = 2000
+	// MaxProblems is how many problems an error lists; it counts the rest.
+	MaxProblems = 100
+	// MaxFileBytes bounds a file read from disk; the API's body limit bounds uploads.
+	MaxFileBytes = 8 << 20
+	// maxColumns is the widest CSV record kept; a wider one is only counted.
+	maxColumns = 64
+	// maxValueBytes is the most of one CSV value kept: more bytes than this are more
+	// characters than any column allows.
+	maxValueBytes = 4 * text.MaxSummary
+	// maxEntryProblems is how many problems one row lists before it counts the rest.
+	maxEntryProblems = 10
 )
 
 // nothingImported ends every message, because the import is all or nothing and the
@@ -82,7 +86,7 @@ func FormatOf(nameOrContentType string) (Format, error) {
 	case ".json":
 		return JSON, nil
 	}
-	return "", strata.Errorf(strata.Invalid, "%q is not a framework file: use %s", nameOrContentType, acceptedFormats)
+	return "", strata.Errorf(strata.Invalid, "%s is not a framework file: use %s", text.Quote(nameOrContentType), acceptedFormats)
 }
 
 // Parse reads a framework file. On failure the error is a *strata.Error with code
@@ -96,6 +100,9 @@ func Parse(data []byte, f Format) (Framework, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return Framework{}, strata.Errorf(strata.Invalid, "the file is empty"+nothingImported)
 	}
+	if len(data) > MaxFileBytes {
+		return Framework{}, strata.Errorf(strata.PayloadTooLarge, "the file is larger than %d bytes%s", MaxFileBytes, nothingImported)
+	}
 	var (
 		p   *parsed
 		err error
@@ -106,7 +113,7 @@ func Parse(data []byte, f Format) (Framework, error) {
 	case JSON:
 		p, err = parseJSON(data)
 	default:
-		return Framework{}, strata.Errorf(strata.Invalid, "%q is not a framework file format: use csv or json", string(f))
+		return Framework{}, strata.Errorf(strata.Invalid, "%s is not a framework file format: use csv or json", text.Quote(string(f)))
 	}
 	if err != nil {
 		return Framework{}, err
@@ -126,9 +133,16 @@ type parsed struct {
 	where map[string]string
 	// skip holds framework-level values whose problem is already reported, or which
 	// cannot be known, so check does not pile a misleading second one on top.
-	skip     map[string]bool
+	skip map[string]bool
+	// long holds framework-level values cut short while reading.
+	long     map[string]bool
 	problems map[string][]string
+	// unlisted counts framework-level problems not kept (unknown JSON keys past
+	// MaxProblems).
+	unlisted int
 	entries  []*entry
+	// more is set when the file has more requirements than a framework may.
+	more bool
 }
 
 // entry is one row of a CSV file or one element of a JSON file's requirements.
@@ -137,23 +151,45 @@ type entry struct {
 	// index is the entry's position in the file, from 0.
 	index    int
 	problems []string
+	// unlisted counts problems past maxEntryProblems.
+	unlisted int
 	// unreadable marks an entry that could not be read as a requirement at all (a
 	// row with the wrong number of fields), so only that is reported about it.
 	unreadable bool
 	// bad marks values already reported as unreadable (a JSON number where text
 	// belongs), so they are not also reported as missing.
 	bad map[string]bool
+	// long marks CSV values cut short while reading.
+	long map[string]bool
 }
 
 func newParsed() *parsed {
-	return &parsed{where: map[string]string{}, skip: map[string]bool{}, problems: map[string][]string{}}
+	return &parsed{where: map[string]string{}, skip: map[string]bool{}, long: map[string]bool{}, problems: map[string][]string{}}
 }
 
+// addProblem records a framework-level problem. The known keys are always kept;
+// others (unknown JSON keys, which a file can hold by the thousand) only up to
+// MaxProblems of them.
 func (p *parsed) addProblem(key, problem string) {
+	if _, ok := p.problems[key]; !ok && !slices.Contains(frameworkKeys, key) && len(p.problems) >= MaxProblems {
+		p.unlisted++
+		return
+	}
+	if len(p.problems[key]) >= maxEntryProblems {
+		return
+	}
 	p.problems[key] = append(p.problems[key], problem)
 }
 
-func (e *entry) add(problem string) { e.problems = append(e.problems, problem) }
+func (e *entry) add(problem string) {
+	if len(e.problems) >= maxEntryProblems {
+		e.unlisted++
+		return
+	}
+	e.problems = append(e.problems, problem)
+}
+
+func (e *entry) invalid() bool { return len(e.problems) > 0 }
 
 func (e *entry) markBad(field string) {
 	if e.bad == nil {
@@ -167,16 +203,16 @@ func (p *parsed) check() {
 	for _, v := range []struct {
 		key, value string
 		required   bool
-		limit      int
+		kind       text.Kind
 	}{
-		{"name", p.name, true, maxName},
-		{"version", p.version, false, maxVersion},
-		{"description", p.description, false, maxDescription},
+		{"name", p.name, true, text.Name},
+		{"version", p.version, false, text.Version},
+		{"description", p.description, false, text.Summary},
 	} {
 		if p.skip[v.key] {
 			continue
 		}
-		if problem := textProblem(v.value, v.required, v.limit); problem != "" {
+		if problem := valueProblem(v.value, v.required, v.kind, p.long[v.key]); problem != "" {
 			p.addProblem(v.key, problem+p.where[v.key])
 		}
 	}
@@ -184,8 +220,8 @@ func (p *parsed) check() {
 	case p.skip["requirements"]:
 	case n == 0:
 		p.addProblem("requirements", "are missing: a framework needs at least one")
-	case n > maxRequirements:
-		p.addProblem("requirements", fmt.Sprintf("are limited to %d per framework; the file has %d", maxRequirements, n))
+	case p.more:
+		p.addProblem("requirements", fmt.Sprintf("are limited to %d per framework; the file has more", maxRequirements))
 	}
 
 	seen := map[string]*entry{}
@@ -196,20 +232,20 @@ func (p *parsed) check() {
 		for _, v := range []struct {
 			field, value string
 			required     bool
-			limit        int
+			kind         text.Kind
 		}{
-			{"code", e.req.Code, true, maxCode},
-			{"title", e.req.Title, true, maxTitle},
-			{"description", e.req.Description, false, maxDescription},
+			{"code", e.req.Code, true, text.Code},
+			{"title", e.req.Title, true, text.Title},
+			{"description", e.req.Description, false, text.Summary},
 		} {
 			if e.bad[v.field] {
 				continue
 			}
-			if problem := textProblem(v.value, v.required, v.limit); problem != "" {
+			if problem := valueProblem(v.value, v.required, v.kind, e.long[v.field]); problem != "" {
 				e.add(v.field + " " + problem)
 			}
 		}
-		if e.bad["code"] || e.req.Code == "" {
+		if e.bad["code"] || e.req.Code == "" || text.Problem(e.req.Code, text.Code) != "" {
 			continue
 		}
 		// Codes compare the way the database compares control codes, so two
@@ -224,42 +260,37 @@ func (p *parsed) check() {
 		if first.req.Line == e.req.Line {
 			where = fmt.Sprintf("by requirement %d", first.index+1)
 		}
-		problem := fmt.Sprintf("code %q is already used %s", e.req.Code, where)
+		problem := fmt.Sprintf("code %s is already used %s", text.Quote(e.req.Code), where)
 		if first.req.Code != e.req.Code {
-			problem += fmt.Sprintf(" (as %q; codes ignore case)", first.req.Code)
+			problem += fmt.Sprintf(" (as %s; codes ignore case)", text.Quote(first.req.Code))
 		}
 		e.add(problem)
 	}
 }
 
-// textProblem says what is wrong with a value, or "" when nothing is. NUL and invalid
-// UTF-8 are refused here because the database would refuse them later, at the cost of
-// a server error instead of a line number.
-func textProblem(v string, required bool, limit int) string {
+// valueProblem says what is wrong with a value, or "" when nothing is. long is set
+// for a value cut short while reading, which is too long whatever is left of it.
+func valueProblem(v string, required bool, kind text.Kind, long bool) string {
 	switch {
+	case long:
+		return fmt.Sprintf("must be at most %d characters", kind.Max())
 	case v == "":
 		if required {
 			return "is required"
 		}
-	case strings.ContainsRune(v, 0):
-		return "must not contain NUL characters"
-	case !utf8.ValidString(v):
-		return "is not valid UTF-8 text"
-	case utf8.RuneCountInString(v) > limit:
-		return fmt.Sprintf("must be at most %d characters", limit)
+		return ""
 	}
-	return ""
+	return text.Problem(v, kind)
 }
 
 // frameworkKeys is the order framework-level problems are named in a message.
 var frameworkKeys = []string{"header", "name", "version", "description", "requirements"}
 
-// err turns the problems into a *strata.Error, or nil when there are none.
+// err turns the problems into a *strata.Error, or nil when there are none. It lists
+// framework-level problems first, then rows in file order, MaxProblems in all.
 func (p *parsed) err() error {
-	fields := map[string]string{}
 	var keys []string
-	for key, problems := range p.problems {
-		fields[key] = strings.Join(problems, "; ")
+	for key := range p.problems {
 		keys = append(keys, key)
 	}
 	// Known keys first in a fixed order, then anything else (unknown JSON keys) by name.
@@ -277,34 +308,72 @@ func (p *parsed) err() error {
 	})
 
 	badRows := 0
-	byLine := map[int][]*entry{}
 	for _, e := range p.entries {
-		if len(e.problems) > 0 {
+		if e.invalid() {
 			badRows++
-			byLine[e.req.Line] = append(byLine[e.req.Line], e)
 		}
 	}
-	for line, es := range byLine {
-		key := fmt.Sprintf("line %d", line)
-		if len(es) == 1 {
-			fields[key] = strings.Join(es[0].problems, "; ")
-			continue
-		}
-		// Minified JSON puts many requirements on one line; the line alone would not
-		// say which of them is wrong.
-		parts := make([]string, len(es))
-		for i, e := range es {
-			parts[i] = fmt.Sprintf("requirement %d: %s", e.index+1, strings.Join(e.problems, "; "))
-		}
-		fields[key] = strings.Join(parts, "; ")
-	}
-	if len(fields) == 0 {
+	total := len(keys) + p.unlisted + badRows
+	if total == 0 {
 		return nil
 	}
+
+	fields := map[string]string{}
+	listed := 0
+	for _, key := range keys {
+		if listed == MaxProblems {
+			break
+		}
+		fields[key] = strings.Join(p.problems[key], "; ")
+		listed++
+	}
+	// Minified JSON puts many requirements on one line; the line alone would not say
+	// which of them is wrong, so such a line lists each by its number.
+	var lineEntries []*entry
+	flush := func() {
+		if len(lineEntries) == 0 {
+			return
+		}
+		key := fmt.Sprintf("line %d", lineEntries[0].req.Line)
+		if len(lineEntries) == 1 {
+			fields[key] = lineEntries[0].describe()
+		} else {
+			parts := make([]string, len(lineEntries))
+			for i, e := range lineEntries {
+				parts[i] = fmt.Sprintf("requirement %d: %s", e.index+1, e.describe())
+			}
+			fields[key] = strings.Join(parts, "; ")
+		}
+		lineEntries = lineEntries[:0]
+	}
+	for _, e := range p.entries {
+		if !e.invalid() {
+			continue
+		}
+		if listed == MaxProblems {
+			break
+		}
+		if len(lineEntries) > 0 && lineEntries[0].req.Line != e.req.Line {
+			flush()
+		}
+		lineEntries = append(lineEntries, e)
+		listed++
+	}
+	flush()
 
 	rows := fmt.Sprintf("%d rows", badRows)
 	if badRows == 1 {
 		rows = "1 row"
+	}
+	named := keys
+	if len(keys)+p.unlisted > len(frameworkKeys) {
+		// Unknown JSON keys can number thousands: the message counts them and the
+		// fields list the first.
+		known := 0
+		for known < len(keys) && slices.Contains(frameworkKeys, keys[known]) {
+			known++
+		}
+		named = append(slices.Clip(keys[:known]), fmt.Sprintf("%d unknown fields", len(keys)-known+p.unlisted))
 	}
 	var msg string
 	switch {
@@ -312,14 +381,26 @@ func (p *parsed) err() error {
 		msg = rows + " is invalid"
 	case len(keys) == 0:
 		msg = rows + " are invalid"
-	case len(keys) == 1 && badRows == 0:
+	case len(keys) == 1 && badRows == 0 && p.unlisted == 0:
 		msg = keys[0] + " " + fields[keys[0]]
 	case badRows == 0:
-		msg = englishList(keys) + " are invalid"
+		msg = englishList(named) + " are invalid"
 	default:
-		msg = englishList(append(keys, rows)) + " are invalid"
+		msg = englishList(append(named, rows)) + " are invalid"
+	}
+	if listed < total {
+		msg += fmt.Sprintf(" (%d problems; the first %d are listed)", total, listed)
 	}
 	return &strata.Error{Code: strata.Invalid, Message: msg + nothingImported, Fields: fields}
+}
+
+// describe joins an entry's problems, counting those not kept.
+func (e *entry) describe() string {
+	s := strings.Join(e.problems, "; ")
+	if e.unlisted > 0 {
+		s += fmt.Sprintf("; and %d more problems", e.unlisted)
+	}
+	return s
 }
 
 // englishList joins items as "a", "a and b" or "a, b and c".
@@ -349,417 +430,11 @@ func syntaxError(format string, line int, detail string) error {
 	}
 }
 
-// describe quotes a value for a message, and names an empty one, which quoted would be
-// easy to misread.
+// describe quotes the start of a value for a message, and names an empty one, which
+// quoted would be easy to misread.
 func describe(v string) string {
 	if v == "" {
 		return "empty"
 	}
-	return strconv.Quote(v)
-}
-
-// CSV
-
-var csvColumns = []string{"framework", "version", "code", "title", "description", "framework_description"}
-
-var requiredColumns = []string{"framework", "version", "code", "title"}
-
-func parseCSV(data []byte) (*parsed, error) {
-	r := csv.NewReader(bytes.NewReader(data))
-	// Checked here instead, so a short row becomes a problem of that row rather than
-	// the end of the whole parse.
-	r.FieldsPerRecord = -1
-	// Lets `a, "b, c"` (a space before an opening quote) read as a quoted value, as
-	// most spreadsheet users expect, instead of failing with a bare quote.
-	r.TrimLeadingSpace = true
-
-	p := newParsed()
-	var (
-		columns  map[string]int // column name → index in a record
-		width    int
-		first    *entry // the first readable row, which sets the name and version
-		descLine int    // the row whose framework_description was taken
-	)
-	for {
-		record, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, csvSyntaxError(err, data)
-		}
-		line, _ := r.FieldPos(0)
-		if isBlank(record) {
-			continue
-		}
-		if columns == nil {
-			var problems []string
-			columns, problems = readHeader(record)
-			if len(problems) > 0 {
-				return nil, &strata.Error{
-					Code:    strata.Invalid,
-					Message: "header " + strings.Join(problems, "; ") + nothingImported,
-					Fields:  map[string]string{"header": strings.Join(problems, "; ")},
-				}
-			}
-			width = len(record)
-			continue
-		}
-
-		e := &entry{index: len(p.entries), req: Requirement{Line: line}}
-		p.entries = append(p.entries, e)
-		if len(record) != width {
-			e.unreadable = true
-			e.add(fmt.Sprintf("has %d fields but the header has %d", len(record), width))
-			continue
-		}
-		value := func(column string) string {
-			if i, ok := columns[column]; ok {
-				return strings.TrimSpace(record[i])
-			}
-			return ""
-		}
-		e.req.Code, e.req.Title, e.req.Description = value("code"), value("title"), value("description")
-
-		name, version := value("framework"), value("version")
-		if first == nil {
-			first = e
-			p.name, p.version = name, version
-			p.where["name"] = fmt.Sprintf(" (framework column, line %d)", line)
-			p.where["version"] = fmt.Sprintf(" (version column, line %d)", line)
-		} else {
-			if name != p.name {
-				e.add(fmt.Sprintf("framework is %s, unlike line %d (%s)", describe(name), first.req.Line, describe(p.name)))
-			}
-			if version != p.version {
-				e.add(fmt.Sprintf("version is %s, unlike line %d (%s)", describe(version), first.req.Line, describe(p.version)))
-			}
-		}
-		switch d := value("framework_description"); {
-		case d == "":
-		case descLine == 0:
-			p.description, descLine = d, line
-			p.where["description"] = fmt.Sprintf(" (framework_description column, line %d)", line)
-		case d != p.description:
-			e.add(fmt.Sprintf("framework_description differs from the one on line %d", descLine))
-		}
-	}
-	if columns == nil {
-		return nil, &strata.Error{
-			Code:    strata.Invalid,
-			Message: "header is missing: the file has only blank lines" + nothingImported,
-			Fields:  map[string]string{"header": "is missing: the file has only blank lines"},
-		}
-	}
-	if first == nil {
-		// With no readable row there is no name or version to judge; saying they are
-		// missing would send the reader looking in the wrong place.
-		p.skip["name"], p.skip["version"] = true, true
-	}
-	return p, nil
-}
-
-// readHeader maps each column name to its index, or says everything wrong with the
-// header. Names are matched case-insensitively because spreadsheet users capitalise
-// headers freely.
-func readHeader(record []string) (map[string]int, []string) {
-	columns := map[string]int{}
-	var problems []string
-	for i, raw := range record {
-		name := strings.ToLower(strings.TrimSpace(raw))
-		switch {
-		case name == "":
-			problems = append(problems, fmt.Sprintf("has a column with no name (column %d)", i+1))
-		case !slices.Contains(csvColumns, name):
-			problems = append(problems, fmt.Sprintf("has an unknown column %q (the columns are %s)",
-				strings.TrimSpace(raw), englishList(csvColumns)))
-		default:
-			if _, dup := columns[name]; dup {
-				problems = append(problems, fmt.Sprintf("has the column %q more than once", name))
-				continue
-			}
-			columns[name] = i
-		}
-	}
-	for _, name := range requiredColumns {
-		if _, ok := columns[name]; !ok {
-			problems = append(problems, fmt.Sprintf("is missing the column %q", name))
-		}
-	}
-	return columns, problems
-}
-
-// isBlank reports a record with nothing in it; spreadsheets export empty rows as
-// lines of commas.
-func isBlank(record []string) bool {
-	for _, v := range record {
-		if strings.TrimSpace(v) != "" {
-			return false
-		}
-	}
-	return true
-}
-
-func csvSyntaxError(err error, data []byte) error {
-	var pe *csv.ParseError
-	if !errors.As(err, &pe) {
-		return syntaxError("CSV", 1, err.Error())
-	}
-	const hint = `; a quote inside a value must be written twice ("") and the whole value quoted`
-	var detail string
-	switch {
-	case errors.Is(pe.Err, csv.ErrQuote) && unclosedQuote(data, pe.StartLine):
-		// The reader reports the end of the file here, a line that may have nothing
-		// wrong with it.
-		detail = "the quoted value starting on this line is never closed" + hint
-	case errors.Is(pe.Err, csv.ErrQuote) && pe.StartLine != pe.Line:
-		detail = fmt.Sprintf("the quoted value starting on this line is not closed properly (the problem is on line %d)%s", pe.Line, hint)
-	case errors.Is(pe.Err, csv.ErrQuote):
-		detail = "a quoted value is not closed properly" + hint
-	case errors.Is(pe.Err, csv.ErrBareQuote):
-		detail = `a value that does not start with a quote contains one` + hint
-	default:
-		detail = pe.Err.Error()
-	}
-	// The row's first line, like every other row problem, so the reader looks where
-	// the row starts.
-	return syntaxError("CSV", pe.StartLine, detail)
-}
-
-// unclosedQuote reports whether the file from the start of the given line to its end
-// holds an odd number of quotes, which is what a quote left open looks like.
-func unclosedQuote(data []byte, line int) bool {
-	start := 0
-	for n := 1; n < line; n++ {
-		i := bytes.IndexByte(data[start:], '\n')
-		if i < 0 {
-			return false
-		}
-		start += i + 1
-	}
-	return bytes.Count(data[start:], []byte{'"'})%2 == 1
-}
-
-// JSON
-
-var jsonKeys = []string{"name", "version", "description", "requirements"}
-
-var requirementKeys = []string{"code", "title", "description"}
-
-func parseJSON(data []byte) (*parsed, error) {
-	lines := lineCounter{data: data, line: 1}
-	var whole json.RawMessage
-	if err := json.Unmarshal(data, &whole); err != nil {
-		var se *json.SyntaxError
-		if !errors.As(err, &se) {
-			return nil, syntaxError("JSON", 1, err.Error())
-		}
-		// Offset counts the bytes read, the offending one included.
-		at := max(int(se.Offset)-1, 0)
-		detail := se.Error()
-		if at >= len(data)-1 && strings.Contains(detail, "unexpected end") {
-			detail = "the file ends before the JSON does (a missing } or ] or quote?)"
-		}
-		return nil, syntaxError("JSON", lines.at(at), detail)
-	}
-	// Everything below reads JSON already known to be well formed, so decoding
-	// errors can only be values of the wrong type.
-	if whole[0] != '{' {
-		return nil, strata.Errorf(strata.Invalid,
-			"the file must hold one JSON object with name, version, description and requirements, not %s%s",
-			jsonKind(whole), nothingImported)
-	}
-
-	p := newParsed()
-	seen := map[string]bool{}
-	for _, m := range objectMembers(data, 0) {
-		if seen[m.key] {
-			p.addProblem(m.key, "appears more than once")
-			p.skip[m.key] = true
-			continue
-		}
-		seen[m.key] = true
-		switch m.key {
-		case "name", "version", "description":
-			var s string
-			if json.Unmarshal(m.value, &s) != nil {
-				p.addProblem(m.key, "must be a string, not "+jsonKind(m.value))
-				p.skip[m.key] = true
-				continue
-			}
-			s = strings.TrimSpace(s)
-			switch m.key {
-			case "name":
-				p.name = s
-			case "version":
-				p.version = s
-			case "description":
-				p.description = s
-			}
-		case "requirements":
-			switch m.value[0] {
-			case 'n':
-			case '[':
-				for i, el := range arrayElements(data, m.offset) {
-					p.entries = append(p.entries, readRequirement(data, el, i, lines.at(el)))
-				}
-			default:
-				p.addProblem("requirements", "must be a list of requirements, not "+jsonKind(m.value))
-				p.skip["requirements"] = true
-			}
-		default:
-			p.addProblem(m.key, unknownKey(m.key, jsonKeys))
-		}
-	}
-	return p, nil
-}
-
-// readRequirement reads the requirement whose value starts at data[offset].
-func readRequirement(data []byte, offset, index, line int) *entry {
-	e := &entry{index: index, req: Requirement{Line: line}}
-	if data[offset] != '{' {
-		e.unreadable = true
-		e.add("must be an object with code, title and description, not " + jsonKind(data[offset:]))
-		return e
-	}
-	seen := map[string]bool{}
-	for _, m := range objectMembers(data, offset) {
-		if seen[m.key] {
-			e.add(fmt.Sprintf("%s appears more than once", m.key))
-			e.markBad(m.key)
-			continue
-		}
-		seen[m.key] = true
-		if !slices.Contains(requirementKeys, m.key) {
-			e.add(fmt.Sprintf("%q %s", m.key, unknownKey(m.key, requirementKeys)))
-			continue
-		}
-		var s string
-		if json.Unmarshal(m.value, &s) != nil {
-			e.add(fmt.Sprintf("%s must be a string, not %s", m.key, jsonKind(m.value)))
-			e.markBad(m.key)
-			continue
-		}
-		s = strings.TrimSpace(s)
-		switch m.key {
-		case "code":
-			e.req.Code = s
-		case "title":
-			e.req.Title = s
-		case "description":
-			e.req.Description = s
-		}
-	}
-	return e
-}
-
-// unknownKey explains a key that is not allowed. Keys are matched exactly, unlike
-// encoding/json's default, so a file that works here means the same to any other
-// JSON reader; a key that differs only in case gets a pointed hint.
-func unknownKey(key string, known []string) string {
-	if lower := strings.ToLower(key); lower != key && slices.Contains(known, lower) {
-		return fmt.Sprintf("is not a known field (did you mean %q? field names are lower case)", lower)
-	}
-	return "is not a known field (the fields are " + englishList(known) + ")"
-}
-
-// jsonKind names the type of a well-formed JSON value for a message.
-func jsonKind(value []byte) string {
-	switch value[0] {
-	case '"':
-		return "a string"
-	case '{':
-		return "an object"
-	case '[':
-		return "a list"
-	case 't', 'f':
-		return "a boolean"
-	case 'n':
-		return "null"
-	}
-	return "a number"
-}
-
-type member struct {
-	key   string
-	value json.RawMessage
-	// offset is where the value starts in the whole file.
-	offset int
-}
-
-// objectMembers lists the members of the well-formed JSON object starting at
-// data[start], in file order and with duplicates kept (encoding/json would silently
-// keep the last), each with its value's offset in data.
-func objectMembers(data []byte, start int) []member {
-	dec := json.NewDecoder(bytes.NewReader(data[start:]))
-	if _, err := dec.Token(); err != nil {
-		return nil
-	}
-	var members []member
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return members
-		}
-		key, _ := tok.(string)
-		offset := skipSeparators(data, start+int(dec.InputOffset()))
-		var value json.RawMessage
-		if err := dec.Decode(&value); err != nil {
-			return members
-		}
-		members = append(members, member{key: key, value: value, offset: offset})
-	}
-	return members
-}
-
-// arrayElements returns the offset in data of each element of the well-formed JSON
-// array starting at data[start]. The decoder only says where the previous token ended,
-// so the separators after it are skipped by hand to land on the element itself.
-func arrayElements(data []byte, start int) []int {
-	dec := json.NewDecoder(bytes.NewReader(data[start:]))
-	if _, err := dec.Token(); err != nil {
-		return nil
-	}
-	var offsets []int
-	for dec.More() {
-		offsets = append(offsets, skipSeparators(data, start+int(dec.InputOffset())))
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			return offsets
-		}
-	}
-	return offsets
-}
-
-// skipSeparators returns the offset of the first byte at or after i that is neither
-// JSON whitespace nor a ':' or ',' between tokens.
-func skipSeparators(data []byte, i int) int {
-	for i < len(data) {
-		switch data[i] {
-		case ' ', '\t', '\r', '\n', ':', ',':
-			i++
-		default:
-			return i
-		}
-	}
-	return i
-}
-
-// lineCounter turns byte offsets into line numbers. Offsets are asked for in
-// increasing order, so it counts newlines from where it last stopped instead of
-// from the start, which would be quadratic on a file of 2,000 requirements.
-type lineCounter struct {
-	data []byte
-	pos  int
-	line int
-}
-
-func (c *lineCounter) at(offset int) int {
-	if offset < c.pos {
-		c.pos, c.line = 0, 1
-	}
-	offset = min(offset, len(c.data))
-	c.line += bytes.Count(c.data[c.pos:offset], []byte{'\n'})
-	c.pos = offset
-	return c.line
+	return text.Quote(v)
 }

@@ -114,10 +114,10 @@ func TestParseAccepts(t *testing.T) {
 		{
 			name:   "csv with byte order mark and CRLF",
 			format: CSV,
-			in:     "\ufeffframework,version,code,title\r\nF,1,A,a\r\n\r\nF,1,B,\"two\r\nlines\"\r\nF,1,C,c\r\n",
+			in:     "\ufeffframework,version,code,title,description\r\nF,1,A,a,\r\n\r\nF,1,B,b,\"two\r\nlines\"\r\nF,1,C,c,\r\n",
 			want: Framework{Name: "F", Version: "1", Requirements: []Requirement{
 				{Code: "A", Title: "a", Line: 2},
-				{Code: "B", Title: "two\nlines", Line: 4},
+				{Code: "B", Title: "b", Description: "two\nlines", Line: 4},
 				{Code: "C", Title: "c", Line: 6},
 			}},
 		},
@@ -137,12 +137,12 @@ func TestParseAccepts(t *testing.T) {
 				`second, with a comma`,
 				`third"`,
 				`F,1,B,"b",`,
-				`F,1,"C","multi`,
-				`line title","and ""quotes"""`),
+				`F,1,"C","c","multi`,
+				`line and ""quotes"""`),
 			want: Framework{Name: "F", Version: "1", Requirements: []Requirement{
 				{Code: "A", Title: "a", Description: "first\nsecond, with a comma\nthird", Line: 2},
 				{Code: "B", Title: "b", Line: 5},
-				{Code: "C", Title: "multi\nline title", Description: `and "quotes"`, Line: 6},
+				{Code: "C", Title: "c", Description: "multi\nline and \"quotes\"", Line: 6},
 			}},
 		},
 		{
@@ -215,9 +215,9 @@ func TestParseAccepts(t *testing.T) {
 		{
 			name:   "json escapes and strings that look like separators",
 			format: JSON,
-			in:     lines(`{"name": "F \u00e9", "requirements": [`, `  {"code": "[{,:", "title": "\"q\"\n2"}]}`),
+			in:     lines(`{"name": "F \u00e9", "requirements": [`, `  {"code": "[{,:", "title": "\"q\" 2", "description": "\"q\"\n2"}]}`),
 			want: Framework{Name: "F é", Requirements: []Requirement{
-				{Code: "[{,:", Title: "\"q\"\n2", Line: 2},
+				{Code: "[{,:", Title: "\"q\" 2", Description: "\"q\"\n2", Line: 2},
 			}},
 		},
 	} {
@@ -330,7 +330,7 @@ func TestParseRefuses(t *testing.T) {
 			message: "3 rows are invalid; nothing was imported",
 			fields: map[string]string{
 				"line 2": "code must not contain NUL characters",
-				"line 3": "title is not valid UTF-8 text",
+				"line 3": "title must be UTF-8 text",
 				"line 4": "description must not contain NUL characters",
 			}},
 		{name: "csv duplicate codes name the first line, ignoring case", format: CSV,
@@ -367,7 +367,7 @@ func TestParseRefuses(t *testing.T) {
 				"name":        "is required (framework column, line 2)",
 				"version":     "must be at most 50 characters (version column, line 2)",
 				"description": "must be at most 5000 characters (framework_description column, line 3)",
-				"line 3":      `framework is "` + long(201) + `", unlike line 2 (empty)`,
+				"line 3":      `framework is "` + long(40) + `…" (201 characters), unlike line 2 (empty)`,
 			}},
 		{name: "csv a name problem and bad rows", format: CSV, in: lines(header, long(201)+",1,,a,", long(201)+",1,B,,"),
 			message: "name and 2 rows are invalid; nothing was imported",
@@ -377,13 +377,13 @@ func TestParseRefuses(t *testing.T) {
 				"line 3": "title is required",
 			}},
 		{name: "csv too many requirements", format: CSV, in: csvRows(maxRequirements + 1),
-			message: "requirements are limited to 2000 per framework; the file has 2001; nothing was imported",
-			fields:  map[string]string{"requirements": "are limited to 2000 per framework; the file has 2001"}},
+			message: "requirements are limited to 2000 per framework; the file has more; nothing was imported",
+			fields:  map[string]string{"requirements": "are limited to 2000 per framework; the file has more"}},
 		{name: "csv lines count from where rows start, across multi-line fields, CRLF and a BOM", format: CSV,
 			in: "\ufeff" + strings.ReplaceAll(lines(header,
-				`F,1,A,"multi`, `line",`,
+				`F,1,A,a,"multi`, `line"`,
 				``,
-				`F,1,,"also`, ``, `multi",`,
+				`F,1,,b,"also`, ``, `multi"`,
 				`F,1,A,a,`), "\n", "\r\n"),
 			message: "2 rows are invalid; nothing was imported",
 			fields: map[string]string{
@@ -481,8 +481,8 @@ func TestParseRefuses(t *testing.T) {
 				"line 1": "title must not contain NUL characters",
 			}},
 		{name: "json too many requirements", format: JSON, in: jsonRequirements(maxRequirements + 1),
-			message: "requirements are limited to 2000 per framework; the file has 2001; nothing was imported",
-			fields:  map[string]string{"requirements": "are limited to 2000 per framework; the file has 2001"}},
+			message: "requirements are limited to 2000 per framework; the file has more; nothing was imported",
+			fields:  map[string]string{"requirements": "are limited to 2000 per framework; the file has more"}},
 
 		// JSON requirements.
 		{name: "json requirements reported by the line their object starts on", format: JSON,
