@@ -197,6 +197,10 @@ func startCluster(t *testing.T) *pgCluster {
 	}
 	c := &pgCluster{binDir: bin, dir: dir, port: freePort(t)}
 	t.Cleanup(func() {
+		if t.Failed() && os.Getenv("STRATA_SOAK_KEEP") != "" {
+			t.Logf("kept the cluster in %s, running on port %d", dir, c.port)
+			return
+		}
 		_ = c.pgctl("stop", "-m", "immediate")
 		_ = os.RemoveAll(dir)
 	})

@@ -47,7 +47,9 @@ func TestCrashSoak(t *testing.T) {
 	} else {
 		dbURL = schemaURL(testdb.New(t))
 	}
+	began := time.Now()
 	s.bin, s.dbURL = buildStrata(t), dbURL
+	t.Logf("built in %s", time.Since(began))
 	strataCLI(t, s.bin, dbURL, soakAdminPassword+"\n", "admin", "create-user", "--email", soakAdminEmail,
 		"--name", "Soak Admin", "--org", "Soak", "--role", "admin")
 
@@ -105,9 +107,7 @@ func TestCrashSoak(t *testing.T) {
 			s.dbRecoveries = append(s.dbRecoveries, s.restartDatabase(step))
 		}
 		time.Sleep(time.Duration(200+rng.IntN(600)) * time.Millisecond)
-		s.gate.Lock()
-		s.check(fmt.Sprintf("step %d (%s)", i+1, step))
-		s.gate.Unlock()
+		s.checkHeld(fmt.Sprintf("step %d (%s)", i+1, step))
 	}
 	stopWriters()
 	s.report()
@@ -161,6 +161,7 @@ type soak struct {
 	gate                         sync.RWMutex // writers hold it for reading around each request
 	adopted                      []*soakEntity
 	failures                     int
+	suspects                     []string // streams whose read model disagrees with the log
 	rebuilds                     int
 	unreadySeen                  int
 	killRecoveries, dbRecoveries []time.Duration
@@ -292,23 +293,40 @@ func (s *soak) fail(format string, args ...any) {
 	}
 }
 
+// checkHeld holds every writer between requests for the checks; they resume even
+// when a check fails, so the test can stop them.
+func (s *soak) checkHeld(step string) {
+	s.t.Helper()
+	s.gate.Lock()
+	defer s.gate.Unlock()
+	s.check(step)
+}
+
 // check runs with every writer held: once the projections have caught up, the log
 // and the read models must account for every write, and a rebuild must reproduce
 // every read model.
 func (s *soak) check(step string) {
 	s.t.Helper()
-	s.waitRecovered(time.Now(), s.lastEvent())
+	held, head := time.Now(), s.lastEvent()
+	s.waitRecovered(held, head)
 	s.checkLog(step)
+	if now := s.lastEvent(); now != head {
+		s.fail("%s: the log grew from %v to %v while no request was in flight (held at %s)", step, head, now, held.Format("15:04:05.000000"))
+	}
 	s.checkReadModels(step)
-	s.checkRebuild(step)
 	for _, w := range s.writers {
 		for _, v := range w.violations {
 			s.fail("%s: answer: %s", step, v)
 		}
 		w.violations = nil
 	}
+	// A rebuild would repair what the diagnosis needs to show, so it runs on read
+	// models that passed.
+	if !s.t.Failed() {
+		s.checkRebuild(step)
+	}
 	if s.t.Failed() {
-		s.t.Fatalf("%s: %d discrepancies; the server's log ends:\n%s", step, s.failures, s.srv.logTail())
+		s.t.Fatalf("%s: %d discrepancies\n%s\nthe server's log ends:\n%s", step, s.failures, s.diagnosis(), s.srv.logTail())
 	}
 }
 
@@ -481,9 +499,12 @@ func (s *soak) checkReadModels(step string) {
 		for _, e := range es {
 			title, version, _ := expected(e)
 			if r, ok := got[e.id]; !ok {
-				s.fail("%s: %s %d is not in the read model %s", step, kind, e.id, table)
+				s.suspects = append(s.suspects, kind+"-"+strconv.FormatInt(e.id, 10))
+				s.fail("%s: %s %d is not in the read model %s; written by %v", step, kind, e.id, table, e.attempts)
 			} else if r.value != title || r.version != version {
-				s.fail("%s: %s %d reads %q version %d, the writes that happened leave %q version %d", step, kind, e.id, r.value, r.version, title, version)
+				s.suspects = append(s.suspects, kind+"-"+strconv.FormatInt(e.id, 10))
+				s.fail("%s: %s %d reads %q version %d, the writes that happened leave %q version %d; written by %v",
+					step, kind, e.id, r.value, r.version, title, version, slices.Concat(e.attempts, e.tests))
 			}
 		}
 		if len(got) != len(es) {
@@ -561,7 +582,9 @@ func (s *soak) checkRebuild(step string) {
 	s.t.Helper()
 	live := s.snapshot()
 	for _, name := range s.projections {
+		began := time.Now()
 		strataCLI(s.t, s.bin, s.dbURL, "", "projections", "rebuild", name)
+		s.t.Logf("rebuilt %s in %s", name, time.Since(began))
 		s.rebuilds++
 	}
 	rebuilt := s.snapshot()
@@ -586,7 +609,7 @@ func (s *soak) checkRebuild(step string) {
 
 // report prints the soak's figures.
 func (s *soak) report() {
-	var attempts, acked, lost, unknownApplied, partial int
+	var attempts, acked, lost, unanswered, unknownApplied, partial int
 	statuses := map[int]int{}
 	for _, w := range s.writers {
 		for _, a := range w.attempts {
@@ -594,6 +617,9 @@ func (s *soak) report() {
 				continue // made after the last check
 			}
 			attempts++
+			if a.status == 0 {
+				unanswered++
+			}
 			switch {
 			case a.acked && a.events == 0:
 				lost++
@@ -617,6 +643,7 @@ func (s *soak) report() {
 	s.t.Logf("  database restarts survived:                  %d", len(s.dbRecoveries))
 	s.t.Logf("  writes attempted:                            %d", attempts)
 	s.t.Logf("  writes acknowledged (2xx):                   %d", acked)
+	s.t.Logf("  writes with no answer (server down or gone): %d", unanswered)
 	s.t.Logf("  writes lost (acknowledged, not in the log):  %d", lost)
 	s.t.Logf("  writes not acknowledged that did happen:     %d (member accounts registered without their membership: %d)",
 		unknownApplied, partial)
@@ -641,4 +668,61 @@ func spread(ds []time.Duration) string {
 	slices.Sort(ds)
 	r := func(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
 	return fmt.Sprintf("min %s, median %s, max %s", r(ds[0]), r(ds[len(ds)/2]), r(ds[len(ds)-1]))
+}
+
+// diagnosis lists what a failed check needs to be understood: where each projection
+// stands, and every event of the streams whose read model disagrees, in the order
+// projections read them, with the server's projection log lines.
+func (s *soak) diagnosis() string {
+	var b strings.Builder
+	ctx := context.Background()
+	rows, err := s.pool.Query(ctx, `select name, transaction_id::text, position from checkpoints order by name`)
+	if err == nil {
+		var name, xid string
+		var pos int64
+		_, _ = pgx.ForEachRow(rows, []any{&name, &xid, &pos}, func() error {
+			fmt.Fprintf(&b, "checkpoint %s at transaction %s position %d\n", name, xid, pos)
+			return nil
+		})
+	}
+	for _, st := range s.suspects {
+		rows, err := s.pool.Query(ctx, `select global_position, transaction_id::text, stream_version, type,
+				metadata->>'correlation_id', recorded_at from events where stream_id = $1 order by transaction_id, global_position`, st)
+		if err != nil {
+			continue
+		}
+		var pos, version int64
+		var xid, typ, corr string
+		var at time.Time
+		_, _ = pgx.ForEachRow(rows, []any{&pos, &xid, &version, &typ, &corr, &at}, func() error {
+			fmt.Fprintf(&b, "%s v%d: position %d transaction %s %s %s at %s\n", st, version, pos, xid, typ, corr, at.Format("15:04:05.000000"))
+			return nil
+		})
+	}
+	// Whether the read model catches up by itself while nothing is written tells a
+	// late apply from a lost one.
+	time.Sleep(3 * time.Second)
+	for _, st := range s.suspects {
+		kind, id, _ := strings.Cut(st, "-")
+		var title string
+		var version int64
+		err := s.pool.QueryRow(ctx, `select title, version from `+pgx.Identifier{kind + "s"}.Sanitize()+` where id = $1`, id).Scan(&title, &version)
+		fmt.Fprintf(&b, "3s later, writers still held: %s reads %q version %d (%v)\n", st, title, version, err)
+	}
+	rows, err = s.pool.Query(ctx, `select name, transaction_id::text, position from checkpoints order by name`)
+	if err == nil {
+		var name, xid string
+		var pos int64
+		_, _ = pgx.ForEachRow(rows, []any{&name, &xid, &pos}, func() error {
+			fmt.Fprintf(&b, "3s later: checkpoint %s at transaction %s position %d\n", name, xid, pos)
+			return nil
+		})
+	}
+	log, _ := os.ReadFile(s.srv.logPath)
+	for _, line := range strings.Split(string(log), "\n") {
+		if strings.Contains(line, "projection") || strings.HasPrefix(line, "--- start") {
+			fmt.Fprintln(&b, line)
+		}
+	}
+	return b.String()
 }

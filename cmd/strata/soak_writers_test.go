@@ -24,7 +24,11 @@ type soakAttempt struct {
 	entity *soakEntity // nil for a create whose answer was lost
 	value  string      // the title, test notes or role the write sets
 	status int         // HTTP status; 0 when no answer came
-	acked  bool        // the client saw a 2xx
+	// sent and answered bound when the request was in flight; failure is the
+	// transport error or the error body, for a failure message.
+	sent, answered time.Time
+	failure        string
+	acked          bool // the client saw a 2xx
 
 	// Set by the checker once the log says whether the write happened: how many
 	// events it appended, on which streams (transaction ids are checked there).
@@ -179,12 +183,17 @@ func (w *soakWriter) writeOnce() time.Duration {
 		}
 	}
 
+	a.sent = time.Now()
 	status, header, raw, err := w.send(method, path, a.reqID, body)
-	a.status = status
+	a.status, a.answered = status, time.Now()
 	if err != nil {
-		return 20 * time.Millisecond // the server is down or went away: not acknowledged
+		a.failure = err.Error()
+		return 50 * time.Millisecond // the server is down or went away: not acknowledged
 	}
 	w.statuses[status]++
+	if status >= 300 {
+		a.failure = string(raw)
+	}
 	switch {
 	case status >= 200 && status < 300:
 		a.acked = true
@@ -246,4 +255,10 @@ func newRole(m *soakEntity, rng *rand.Rand) string {
 		return ""
 	}
 	return free[rng.IntN(len(free))]
+}
+
+// String describes an attempt for a failure message.
+func (a *soakAttempt) String() string {
+	return fmt.Sprintf("%s %s: %d %s (sent %s, answered %s, %d events on %v)", a.op, a.reqID, a.status, a.failure,
+		a.sent.Format("15:04:05.000000"), a.answered.Format("15:04:05.000000"), a.events, a.streams)
 }
