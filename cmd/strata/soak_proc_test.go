@@ -244,8 +244,12 @@ func (c *pgCluster) pgctl(args ...string) error {
 }
 
 func (c *pgCluster) start() error {
-	return c.pgctl("-l", filepath.Join(c.dir, "postgres.log"), "-o",
-		fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1", c.port, c.dir), "start")
+	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1", c.port, c.dir)
+	if os.Getenv("STRATA_SOAK_KEEP") != "" {
+		// A kept cluster is for finding out what happened: its log has every change.
+		opts += " -c log_statement=mod -c log_line_prefix='%m [%p] %x '"
+	}
+	return c.pgctl("-l", filepath.Join(c.dir, "postgres.log"), "-o", opts, "start")
 }
 
 // stop shuts the cluster down: "fast" ends sessions cleanly, "immediate" is a crash

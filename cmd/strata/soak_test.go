@@ -162,6 +162,7 @@ type soak struct {
 	adopted                      []*soakEntity
 	failures                     int
 	suspects                     []string // streams whose read model disagrees with the log
+	recovered                    string   // the last wait for the projections, for a diagnosis
 	rebuilds                     int
 	unreadySeen                  int
 	killRecoveries, dbRecoveries []time.Duration
@@ -180,8 +181,10 @@ func (s *soak) lastEvent() eventMark {
 	var m eventMark
 	deadline := time.Now().Add(time.Minute)
 	for {
+		// The order names the table's columns: ordering by the text column of the
+		// select list would put transaction 999 after 1000.
 		err := s.pool.QueryRow(context.Background(), `select transaction_id::text, global_position from events
-			order by transaction_id desc, global_position desc limit 1`).Scan(&m.xid, &m.pos)
+			order by events.transaction_id desc, events.global_position desc limit 1`).Scan(&m.xid, &m.pos)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return eventMark{xid: "0"}
 		}
@@ -214,6 +217,7 @@ func (s *soak) waitRecovered(t0 time.Time, m eventMark) time.Duration {
 			s.t.Fatalf("the server exited on its own:\n%s", s.srv.logTail())
 		}
 		if s.srv.ready() && s.caughtUp(m) {
+			s.recovered = fmt.Sprintf("caught up with %v at %s", m, time.Now().Format("15:04:05.000000"))
 			return time.Since(t0)
 		}
 		if time.Now().After(deadline) {
@@ -582,9 +586,7 @@ func (s *soak) checkRebuild(step string) {
 	s.t.Helper()
 	live := s.snapshot()
 	for _, name := range s.projections {
-		began := time.Now()
 		strataCLI(s.t, s.bin, s.dbURL, "", "projections", "rebuild", name)
-		s.t.Logf("rebuilt %s in %s", name, time.Since(began))
 		s.rebuilds++
 	}
 	rebuilt := s.snapshot()
@@ -676,6 +678,7 @@ func spread(ds []time.Duration) string {
 func (s *soak) diagnosis() string {
 	var b strings.Builder
 	ctx := context.Background()
+	fmt.Fprintf(&b, "%s; diagnosed at %s\n", s.recovered, time.Now().Format("15:04:05.000000"))
 	rows, err := s.pool.Query(ctx, `select name, transaction_id::text, position from checkpoints order by name`)
 	if err == nil {
 		var name, xid string
