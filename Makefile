@@ -3,7 +3,7 @@ GO        ?= go
 BIN       := bin/strata
 PG_VERSION = $(shell ls /etc/postgresql 2>/dev/null | sort -n | tail -1)
 
-.PHONY: run build web web-deps test web-test e2e vet fmt-check bench fuzz db clean
+.PHONY: run build web web-deps test web-test e2e vet fmt-check bench fuzz soak db clean
 
 run: web build db
 	$(BIN) seed
@@ -52,6 +52,12 @@ bench: db
 # their seeds and testdata/fuzz corpora.
 fuzz:
 	FUZZTIME=$${FUZZTIME:-1m} .ci/fuzz
+
+# Crash soak: writes over HTTP while the server is killed with SIGKILL 20 times and its
+# own throwaway PostgreSQL cluster is restarted twice; prints the figures. `make test`
+# runs a short version (3 kills on the shared test database).
+soak: db
+	STRATA_SOAK_KILLS=20 STRATA_SOAK_PG_RESTARTS=2 $(GO) test -count=1 -v -timeout 30m -run '^TestCrashSoak$$' ./cmd/strata
 
 clean:
 	rm -rf bin test-output web/node_modules web/dist/assets web/dist/index.html
