@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/api/rest"
 	"github.com/strata-grc/strata/api/sessionstore"
 	"github.com/strata-grc/strata/commands/identity"
 )
@@ -15,23 +16,7 @@ import (
 const sessionName = "strata_session"
 
 // Principal is who is acting, for which organization, with which role.
-type Principal struct {
-	OrgID       int64
-	OrgName     string
-	UserID      int64
-	Name        string
-	Email       string
-	Role        string
-	Permissions []identity.Permission
-}
-
-const principalKey = "strata.principal"
-
-func principal(c *gin.Context) Principal {
-	p, _ := c.Get(principalKey)
-	pr, _ := p.(Principal)
-	return pr
-}
+type Principal = rest.Principal
 
 // sessionIDs reads the user and organization a session is logged in as.
 func sessionIDs(sess sessions.Session) (user, org int64, ok bool) {
@@ -52,7 +37,7 @@ func (s *Server) authenticate(c *gin.Context) {
 	sess := sessions.Default(c)
 	userID, orgID, ok := sessionIDs(sess)
 	if !ok {
-		fail(c, strata.Errorf(strata.AuthRequired, "log in first"))
+		rest.Fail(c, strata.Errorf(strata.AuthRequired, "log in first"))
 		return
 	}
 	if allowed, wait := s.limiter.take(limiterKey(sess.ID()), time.Now()); !allowed {
@@ -61,17 +46,17 @@ func (s *Server) authenticate(c *gin.Context) {
 	}
 	access, err := s.cfg.IdentityReader.Access(c.Request.Context(), userID, orgID)
 	if err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
 	if access.User.Disabled || access.Org.Role == "" {
 		s.endSession(c, sess)
-		fail(c, strata.Errorf(strata.AuthRequired, "the session is no longer valid; log in again"))
+		rest.Fail(c, strata.Errorf(strata.AuthRequired, "the session is no longer valid; log in again"))
 		return
 	}
-	c.Set(principalKey, Principal{
+	rest.SetCaller(c, Principal{
 		OrgID: orgID, OrgName: access.Org.Name, UserID: userID, Name: access.User.Name, Email: access.User.Email,
-		Role: access.Org.Role, Permissions: identity.Permissions(access.Org.Role),
+		Role: access.Org.Role, Permissions: s.cfg.Roles.Permissions(access.Org.Role),
 	})
 	c.Next()
 }
@@ -81,7 +66,7 @@ func (s *Server) authenticate(c *gin.Context) {
 // answering as if there were none would log its user out over a database restart.
 func (s *Server) sessionLoaded(c *gin.Context) bool {
 	if _, err := s.cfg.Sessions.Get(c.Request, sessionName); err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return false
 	}
 	return true
@@ -91,8 +76,8 @@ func (s *Server) sessionLoaded(c *gin.Context) bool {
 // module's route list.
 func (s *Server) allow(p identity.Permission) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if !identity.Allows(principal(c).Role, p) {
-			fail(c, strata.Errorf(strata.PermissionDenied, "your role does not allow %s", p))
+		if !s.cfg.Roles.Allows(rest.Caller(c).Role, p) {
+			rest.Fail(c, strata.Errorf(strata.PermissionDenied, "your role does not allow %s", p))
 			return
 		}
 		c.Next()
@@ -111,7 +96,7 @@ func (s *Server) endSession(c *gin.Context, sess sessions.Session) {
 // headers; clients that are not browsers send neither and pass.
 func (s *Server) refuseCrossOrigin(c *gin.Context) {
 	if err := s.csrf.Check(c.Request); err != nil {
-		fail(c, strata.Errorf(strata.PermissionDenied, "cross-origin request refused"))
+		rest.Fail(c, strata.Errorf(strata.PermissionDenied, "cross-origin request refused"))
 		return
 	}
 	c.Next()

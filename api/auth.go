@@ -13,8 +13,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/api/rest"
 	"github.com/strata-grc/strata/api/sessionstore"
-	"github.com/strata-grc/strata/commands/identity"
 	"github.com/strata-grc/strata/commands/text"
 	"github.com/strata-grc/strata/events"
 	evidentity "github.com/strata-grc/strata/events/identity"
@@ -37,8 +37,7 @@ var badCredentials = strata.Errorf(strata.AuthRequired, "the email or password i
 
 // anonymousMeta files an event caused by someone not (yet) logged in.
 func anonymousMeta(c *gin.Context, orgID int64) events.Metadata {
-	return events.Metadata{OrgID: orgID, ActorName: events.Anonymous, CorrelationID: requestID(c),
-		IP: c.ClientIP(), UserAgent: truncate(c.Request.UserAgent(), 256)}
+	return rest.MetadataAs(c, orgID, 0, events.Anonymous)
 }
 
 // loginInput is a login body.
@@ -59,17 +58,17 @@ func (in loginInput) validate() error {
 
 func (s *Server) login(c *gin.Context) {
 	var in loginInput
-	if err := decodeJSON(c, &in); err != nil {
-		fail(c, err)
+	if err := rest.DecodeJSON(c, &in); err != nil {
+		rest.Fail(c, err)
 		return
 	}
 	if err := in.validate(); err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
 	ctx, ip := c.Request.Context(), c.ClientIP()
 	if wait, err := s.throttle.attempt(ctx, in.Email, ip); err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	} else if wait > 0 {
 		limited(c, wait, "too many failed logins")
@@ -77,7 +76,7 @@ func (s *Server) login(c *gin.Context) {
 	}
 	userID, valid, err := s.cfg.Identity.Authenticate(ctx, in.Email, in.Password)
 	if err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
 	if !valid {
@@ -86,7 +85,7 @@ func (s *Server) login(c *gin.Context) {
 	}
 	user, _, err := s.cfg.Identity.LoadUser(ctx, userID)
 	if err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
 	if user.Disabled {
@@ -95,7 +94,7 @@ func (s *Server) login(c *gin.Context) {
 	}
 	orgs, err := s.organizationsOf(ctx, userID)
 	if err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
 	if len(orgs) == 0 {
@@ -121,7 +120,7 @@ func (s *Server) login(c *gin.Context) {
 		err = s.cfg.Sessions.Regenerate(ctx, raw)
 	}
 	if err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
 	sess := sessions.Default(c)
@@ -129,26 +128,25 @@ func (s *Server) login(c *gin.Context) {
 	sess.Set(sessionstore.UserIDKey, strconv.FormatInt(userID, 10))
 	sess.Set(sessionstore.OrgIDKey, strconv.FormatInt(org.ID, 10))
 	if err := sess.Save(); err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
-	meta := events.Metadata{OrgID: org.ID, ActorID: userID, ActorName: user.Name, CorrelationID: requestID(c),
-		IP: ip, UserAgent: truncate(c.Request.UserAgent(), 256)}
+	meta := rest.MetadataAs(c, org.ID, userID, user.Name)
 	if _, err := s.cfg.Identity.RecordSecurityEvent(ctx, meta, userID,
 		evidentity.LoginSucceeded{UserID: userID, OrgID: org.ID, Session: sessionstore.PublicID(raw.ID)}); err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
 	if err := s.throttle.succeeded(ctx, in.Email, ip); err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
 	if err := s.capSessions(c, meta, userID); err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
 	me := qidentity.User{ID: userID, Email: user.Email, Name: user.Name}
-	ok(c, http.StatusOK, gin.H{"user": me, "organization": org, "organizations": orgs, "permissions": identity.Permissions(org.Role)})
+	rest.OK(c, http.StatusOK, gin.H{"user": me, "organization": org, "organizations": orgs, "permissions": s.cfg.Roles.Permissions(org.Role)})
 }
 
 // capSessions ends the user's oldest sessions beyond MaxSessions, so a stolen
@@ -210,7 +208,7 @@ func (s *Server) rotateSession(c *gin.Context, set func(sessions.Session)) error
 // request on it would otherwise wait for the filing and time it.
 func (s *Server) loginFailed(c *gin.Context, userID int64, reason string) {
 	c.Header("Connection", "close")
-	answerNow(c, badCredentials)
+	rest.AnswerNow(c, badCredentials)
 	if userID <= 0 {
 		return
 	}
@@ -231,7 +229,7 @@ func (s *Server) loginFailed(c *gin.Context, userID int64, reason string) {
 		return err
 	}()
 	if err != nil {
-		s.cfg.Logger.ErrorContext(ctx, "a failed login could not be filed", "request_id", requestID(c),
+		s.cfg.Logger.ErrorContext(ctx, "a failed login could not be filed", "request_id", rest.RequestID(c),
 			"user_id", userID, "reason", reason, "err", err)
 	}
 }
@@ -272,17 +270,16 @@ func (s *Server) logout(c *gin.Context) {
 		ctx := c.Request.Context()
 		u, found, err := s.cfg.Identity.LoadUser(ctx, userID)
 		if err == nil && found {
-			meta := events.Metadata{OrgID: orgID, ActorID: userID, ActorName: u.Name, CorrelationID: requestID(c),
-				IP: c.ClientIP(), UserAgent: truncate(c.Request.UserAgent(), 256)}
+			meta := rest.MetadataAs(c, orgID, userID, u.Name)
 			_, err = s.cfg.Identity.RecordSecurityEvent(ctx, meta, userID,
 				evidentity.LoggedOut{UserID: userID, Session: public, Reason: "logout"})
 		}
 		if err != nil {
-			fail(c, err)
+			rest.Fail(c, err)
 			return
 		}
 	}
-	ok(c, http.StatusOK, gin.H{})
+	rest.OK(c, http.StatusOK, gin.H{})
 }
 
 func (s *Server) authStatus(c *gin.Context) {
@@ -292,26 +289,27 @@ func (s *Server) authStatus(c *gin.Context) {
 	sess := sessions.Default(c)
 	userID, orgID, found := sessionIDs(sess)
 	if !found {
-		ok(c, http.StatusOK, gin.H{"authenticated": false})
+		rest.OK(c, http.StatusOK, gin.H{"authenticated": false})
 		return
 	}
 	ctx := c.Request.Context()
 	access, err := s.cfg.IdentityReader.Access(ctx, userID, orgID)
 	if strata.ErrorCode(err) == strata.AuthRequired || (err == nil && (access.User.Disabled || access.Org.Role == "")) {
-		ok(c, http.StatusOK, gin.H{"authenticated": false})
+		rest.OK(c, http.StatusOK, gin.H{"authenticated": false})
 		return
 	}
 	if err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
 	orgs, err := s.cfg.IdentityReader.Organizations(ctx, userID)
 	if err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
-	ok(c, http.StatusOK, gin.H{"authenticated": true, "user": access.User, "organization": access.Org,
-		"organizations": orgs, "permissions": identity.Permissions(access.Org.Role)})
+	rest.OK(c, http.StatusOK, gin.H{"authenticated": true, "user": access.User, "organization": access.Org,
+		"organizations": orgs, "permissions": s.cfg.Roles.Permissions(access.Org.Role)})
+
 }
 
 // switchInput is the body of an organization switch.
@@ -321,47 +319,47 @@ type switchInput struct {
 
 func (in switchInput) validate() error {
 	if in.OrganizationID == nil || *in.OrganizationID <= 0 {
-		return fieldErr("organization_id", "must be a positive integer")
+		return rest.FieldErr("organization_id", "must be a positive integer")
 	}
 	return nil
 }
 
 func (s *Server) switchOrganization(c *gin.Context) {
 	var in switchInput
-	if err := decodeJSON(c, &in); err != nil {
-		fail(c, err)
+	if err := rest.DecodeJSON(c, &in); err != nil {
+		rest.Fail(c, err)
 		return
 	}
 	if err := in.validate(); err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
-	p := principal(c)
+	p := rest.Caller(c)
 	access, err := s.cfg.IdentityReader.Access(c.Request.Context(), p.UserID, *in.OrganizationID)
 	if err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
 	if access.Org.Role == "" {
-		fail(c, strata.Errorf(strata.NotFound, "organization not found"))
+		rest.Fail(c, strata.Errorf(strata.NotFound, "organization not found"))
 		return
 	}
 	if *in.OrganizationID != p.OrgID {
-		meta := metadata(c)
+		meta := rest.Metadata(c)
 		meta.OrgID = *in.OrganizationID
 		if _, err := s.cfg.Identity.RecordSecurityEvent(c.Request.Context(), meta, p.UserID,
 			evidentity.OrganizationSwitched{UserID: p.UserID, From: p.OrgID, To: *in.OrganizationID}); err != nil {
-			fail(c, err)
+			rest.Fail(c, err)
 			return
 		}
 		if err := s.rotateSession(c, func(sess sessions.Session) {
 			sess.Set(sessionstore.OrgIDKey, strconv.FormatInt(*in.OrganizationID, 10))
 		}); err != nil {
-			fail(c, err)
+			rest.Fail(c, err)
 			return
 		}
 	}
-	ok(c, http.StatusOK, gin.H{"organization": access.Org, "permissions": identity.Permissions(access.Org.Role)})
+	rest.OK(c, http.StatusOK, gin.H{"organization": access.Org, "permissions": s.cfg.Roles.Permissions(access.Org.Role)})
 }
 
 // passwordInput is the body of a password change.
@@ -380,54 +378,54 @@ func (in passwordInput) validate() error {
 
 func (s *Server) changePassword(c *gin.Context) {
 	var in passwordInput
-	if err := decodeJSON(c, &in); err != nil {
-		fail(c, err)
+	if err := rest.DecodeJSON(c, &in); err != nil {
+		rest.Fail(c, err)
 		return
 	}
 	if err := in.validate(); err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
-	p := principal(c)
+	p := rest.Caller(c)
 	ctx := c.Request.Context()
 	// Guesses at the current password count like failed logins, so a stolen session
 	// cannot be used to find the password out.
 	if wait, err := s.throttle.attempt(ctx, p.Email, c.ClientIP()); err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	} else if wait > 0 {
 		limited(c, wait, "too many wrong passwords")
 		return
 	}
 	if _, valid, err := s.cfg.Identity.Authenticate(ctx, p.Email, in.CurrentPassword); err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	} else if !valid {
-		fail(c, fieldErr("current_password", "is not correct"))
+		rest.Fail(c, rest.FieldErr("current_password", "is not correct"))
 		return
 	}
 	if err := s.throttle.succeeded(ctx, p.Email, c.ClientIP()); err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
-	if _, err := s.cfg.Identity.ChangePassword(ctx, metadata(c), p.UserID, in.NewPassword); err != nil {
+	if _, err := s.cfg.Identity.ChangePassword(ctx, rest.Metadata(c), p.UserID, in.NewPassword); err != nil {
 		var e *strata.Error
 		if errors.As(err, &e) && e.Fields["password"] != "" {
-			err = fieldErr("new_password", e.Fields["password"])
+			err = rest.FieldErr("new_password", e.Fields["password"])
 		}
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
 	// Other sessions may belong to whoever learned the old password, and so may this
 	// session's token: it is replaced, the others are ended.
 	if err := s.rotateSession(c, func(sessions.Session) {}); err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
 	current := sessionstore.PublicID(sessions.Default(c).ID())
 	infos, err := s.cfg.Sessions.ListForUser(ctx, p.UserID)
 	if err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
 	ended := 0
@@ -437,14 +435,14 @@ func (s *Server) changePassword(c *gin.Context) {
 		}
 		gone, err := s.cfg.Sessions.RevokeForUser(ctx, p.UserID, info.ID)
 		if err != nil {
-			fail(c, err)
+			rest.Fail(c, err)
 			return
 		}
 		if gone {
 			ended++
 		}
 	}
-	ok(c, http.StatusOK, gin.H{"other_sessions_ended": ended})
+	rest.OK(c, http.StatusOK, gin.H{"other_sessions_ended": ended})
 }
 
 type sessionView struct {
@@ -458,9 +456,9 @@ type sessionView struct {
 }
 
 func (s *Server) listSessions(c *gin.Context) {
-	infos, err := s.cfg.Sessions.ListForUser(c.Request.Context(), principal(c).UserID)
+	infos, err := s.cfg.Sessions.ListForUser(c.Request.Context(), rest.Caller(c).UserID)
 	if err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
 	current := sessionstore.PublicID(sessions.Default(c).ID())
@@ -469,25 +467,25 @@ func (s *Server) listSessions(c *gin.Context) {
 		out[i] = sessionView{ID: in.ID, Current: in.ID == current, CreatedAt: in.CreatedAt, LastSeenAt: in.LastSeenAt,
 			ExpiresAt: in.ExpiresAt, IP: in.IP, UserAgent: in.UserAgent}
 	}
-	ok(c, http.StatusOK, out)
+	rest.OK(c, http.StatusOK, out)
 }
 
 func (s *Server) revokeSession(c *gin.Context) {
-	p := principal(c)
+	p := rest.Caller(c)
 	id := c.Param("session_id")
 	gone, err := s.cfg.Sessions.RevokeForUser(c.Request.Context(), p.UserID, id)
 	if err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
 	if !gone {
-		fail(c, strata.Errorf(strata.NotFound, "session not found"))
+		rest.Fail(c, strata.Errorf(strata.NotFound, "session not found"))
 		return
 	}
-	if _, err := s.cfg.Identity.RecordSecurityEvent(c.Request.Context(), metadata(c), p.UserID,
+	if _, err := s.cfg.Identity.RecordSecurityEvent(c.Request.Context(), rest.Metadata(c), p.UserID,
 		evidentity.LoggedOut{UserID: p.UserID, Session: id, Reason: "revoked"}); err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
-	ok(c, http.StatusOK, gin.H{"id": id, "revoked": true})
+	rest.OK(c, http.StatusOK, gin.H{"id": id, "revoked": true})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"strconv"
 	"sync"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/api/rest"
 	"github.com/strata-grc/strata/api/sessionstore"
 	"github.com/strata-grc/strata/commands"
 	"github.com/strata-grc/strata/events"
@@ -62,7 +62,7 @@ func (s *Server) tokenPosition(c *gin.Context, token string) (events.Position, e
 	if err != nil {
 		return events.Position{}, err
 	}
-	if len(evs) != 1 || evs[0].Metadata.OrgID != principal(c).OrgID {
+	if len(evs) != 1 || evs[0].Metadata.OrgID != rest.Caller(c).OrgID {
 		return events.Position{}, errBadToken
 	}
 	return evs[0].Position(), nil
@@ -124,19 +124,14 @@ func (l *lastWrites) get(session string, now time.Time) events.Position {
 	return w.pos
 }
 
-// wrote answers a mutation's headers and remembers its position for the session, so
-// the same session's next reads wait for the projections to catch up.
-func (s *Server) wrote(c *gin.Context, res commands.Result) {
-	c.Header("ETag", strconv.Quote(strconv.FormatInt(res.Version, 10)))
-	s.wrotePosition(c, res)
+// recordWrites lets handlers' writes (rest.Wrote) reach this server: the write's
+// token in X-Event-Position, and the session's last write for read-your-writes.
+func (s *Server) recordWrites(c *gin.Context) {
+	rest.SetWriteRecorder(c, s.recordWrite)
+	c.Next()
 }
 
-// wrotePosition is wrote without the ETag, for writes whose stream version is not the
-// version of what the client addressed (a membership lives in its organization's stream).
-func (s *Server) wrotePosition(c *gin.Context, res commands.Result) {
-	if !res.Changed {
-		return
-	}
+func (s *Server) recordWrite(c *gin.Context, res commands.Result) {
 	c.Header(eventPositionHeader, writeToken{Stream: res.Stream, Version: res.Version}.encode())
 	if id := sessions.Default(c).ID(); id != "" {
 		s.lastWrites.remember(sessionstore.PublicID(id), res.Position, time.Now())
@@ -153,7 +148,7 @@ func (s *Server) consistent(projections ...string) gin.HandlerFunc {
 		}
 		target, err := s.readToken(c)
 		if err != nil {
-			fail(c, err)
+			rest.Fail(c, err)
 			return
 		}
 		if target.IsZero() || s.cfg.Tracker.Reached(projections, target) {

@@ -5,30 +5,31 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/strata-grc/strata/api/module"
+	"github.com/strata-grc/strata/api/rest"
 	"github.com/strata-grc/strata/commands/identity"
-	"github.com/strata-grc/strata/queries/dashboard"
 )
 
-func (s *Server) mountDashboard(g *gin.RouterGroup) {
-	read, fresh := s.allow(identity.DashboardRead), s.consistent(dashboard.Projections...)
-	g.GET("/dashboard", read, fresh, s.dashboardCounts)
-	g.GET("/dashboard/charts", read, fresh, s.dashboardChart)
+func (s *Server) mountDashboard(r *module.Router) {
+	fresh := r.Fresh(s.cfg.Dashboard.Projections()...)
+	r.GET("/dashboard", identity.DashboardRead, fresh, s.dashboardCounts)
+	r.GET("/dashboard/charts", identity.DashboardRead, fresh, s.dashboardChart)
 }
 
 func (s *Server) dashboardCounts(c *gin.Context) {
-	counts, err := s.cfg.Dashboard.Counts(c.Request.Context(), principal(c).OrgID)
+	counts, err := s.cfg.Dashboard.Counts(c.Request.Context(), rest.Caller(c).OrgID)
 	if err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
-	ok(c, http.StatusOK, counts)
+	rest.OK(c, http.StatusOK, counts)
 }
 
 func (s *Server) dashboardChart(c *gin.Context) {
-	chart, err := s.cfg.Dashboard.Chart(c.Request.Context(), principal(c).OrgID, c.Query("chart_type"))
+	chart, err := s.cfg.Dashboard.Chart(c.Request.Context(), rest.Caller(c).OrgID, c.Query("chart_type"))
 	if err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
-	ok(c, http.StatusOK, chart)
+	rest.OK(c, http.StatusOK, chart)
 }

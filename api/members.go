@@ -10,25 +10,27 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/api/module"
+	"github.com/strata-grc/strata/api/rest"
 	"github.com/strata-grc/strata/commands"
 	"github.com/strata-grc/strata/commands/identity"
 	qidentity "github.com/strata-grc/strata/queries/identity"
 )
 
-func (s *Server) mountMembers(g *gin.RouterGroup) {
-	g.GET("/members", s.allow(identity.MembersRead), s.listMembers)
-	g.POST("/members", s.allow(identity.MembersManage), s.addMember)
-	g.PUT("/members/:user_id", s.allow(identity.MembersManage), s.changeMemberRole)
-	g.DELETE("/members/:user_id", s.allow(identity.MembersManage), s.removeMember)
+func (s *Server) mountMembers(r *module.Router) {
+	r.GET("/members", identity.MembersRead, s.listMembers)
+	r.POST("/members", identity.MembersManage, s.addMember)
+	r.PUT("/members/:user_id", identity.MembersManage, s.changeMemberRole)
+	r.DELETE("/members/:user_id", identity.MembersManage, s.removeMember)
 }
 
 func (s *Server) listMembers(c *gin.Context) {
-	members, err := s.cfg.IdentityReader.Members(c.Request.Context(), principal(c).OrgID)
+	members, err := s.cfg.IdentityReader.Members(c.Request.Context(), rest.Caller(c).OrgID)
 	if err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
-	ok(c, http.StatusOK, members)
+	rest.OK(c, http.StatusOK, members)
 }
 
 // addMember creates an account and makes it a member of the caller's organization.
@@ -56,20 +58,20 @@ func (in memberInput) validate() strata.FieldErrors {
 
 func (s *Server) addMember(c *gin.Context) {
 	var in memberInput
-	if err := decodeJSON(c, &in); err != nil {
-		fail(c, err)
+	if err := rest.DecodeJSON(c, &in); err != nil {
+		rest.Fail(c, err)
 		return
 	}
 	errs := in.validate()
 	if _, bad := errs["role"]; bad {
-		fail(c, errs.Err())
+		rest.Fail(c, errs.Err())
 		return
 	}
-	ctx, meta := c.Request.Context(), metadata(c)
+	ctx, meta := c.Request.Context(), rest.Metadata(c)
 	if _, bad := errs["email"]; !bad {
 		userID, err := s.cfg.Identity.UserIDByEmail(ctx, in.Email)
 		if err != nil {
-			fail(c, err)
+			rest.Fail(c, err)
 			return
 		}
 		// An organization's admin sets the password of the accounts it creates, so it
@@ -77,33 +79,33 @@ func (s *Server) addMember(c *gin.Context) {
 		// would then hold a login into this organization. Existing accounts join
 		// another organization through an operator (strata admin create-user).
 		if userID != 0 {
-			fail(c, fieldErr("email", "already has an account; ask an operator to add it to this organization"))
+			rest.Fail(c, rest.FieldErr("email", "already has an account; ask an operator to add it to this organization"))
 			return
 		}
 	}
 	if err := errs.Err(); err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
 	res, err := s.cfg.Identity.RegisterUser(ctx, meta, in.Email, in.Name, in.Password)
 	if err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
 	userID := res.ID
 	if res, err = s.cfg.Identity.SetMembership(ctx, meta, userID, in.Role); err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
 	s.membershipChanged(c, res)
-	ok(c, http.StatusCreated, gin.H{"user_id": userID, "role": in.Role})
+	rest.OK(c, http.StatusCreated, gin.H{"user_id": userID, "role": in.Role})
 }
 
 // membershipChanged answers a membership write once the identity read model shows it
 // (bounded by the consistency wait), so the member's next request, which authorizes
 // against that read model, already sees the change.
 func (s *Server) membershipChanged(c *gin.Context, res commands.Result) {
-	s.wrotePosition(c, res)
+	rest.WrotePosition(c, res)
 	if !res.Changed || s.cfg.Tracker == nil {
 		return
 	}
@@ -115,29 +117,29 @@ func (s *Server) membershipChanged(c *gin.Context, res commands.Result) {
 }
 
 func (s *Server) changeMemberRole(c *gin.Context) {
-	userID, err := pathID(c, "user_id")
+	userID, err := rest.PathID(c, "user_id")
 	if err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
 	var in struct {
 		Role string `json:"role"`
 	}
-	if err := decodeJSON(c, &in); err != nil {
-		fail(c, err)
+	if err := rest.DecodeJSON(c, &in); err != nil {
+		rest.Fail(c, err)
 		return
 	}
 	if in.Role == "" {
-		fail(c, fieldErr("role", "is required"))
+		rest.Fail(c, rest.FieldErr("role", "is required"))
 		return
 	}
 	s.setMembership(c, userID, in.Role)
 }
 
 func (s *Server) removeMember(c *gin.Context) {
-	userID, err := pathID(c, "user_id")
+	userID, err := rest.PathID(c, "user_id")
 	if err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
 	s.setMembership(c, userID, "")
@@ -146,30 +148,30 @@ func (s *Server) removeMember(c *gin.Context) {
 // setMembership changes a member of the caller's organization; someone who is not a
 // member is not found, whether or not their account exists.
 func (s *Server) setMembership(c *gin.Context, userID int64, role string) {
-	ctx, p := c.Request.Context(), principal(c)
+	ctx, p := c.Request.Context(), rest.Caller(c)
 	if _, member, err := s.cfg.Identity.Membership(ctx, p.OrgID, userID); err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	} else if !member {
-		fail(c, strata.Errorf(strata.NotFound, "member not found"))
+		rest.Fail(c, strata.Errorf(strata.NotFound, "member not found"))
 		return
 	}
-	res, err := s.cfg.Identity.SetMembership(ctx, metadata(c), userID, role)
+	res, err := s.cfg.Identity.SetMembership(ctx, rest.Metadata(c), userID, role)
 	if err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
 	if role == "" {
 		// The sessions acting in this organization end now, not at their next check.
 		if _, err := s.cfg.Sessions.RevokeForUserInOrg(ctx, userID, p.OrgID); err != nil {
-			fail(c, err)
+			rest.Fail(c, err)
 			return
 		}
 	}
 	s.membershipChanged(c, res)
 	if role == "" {
-		ok(c, http.StatusOK, gin.H{"user_id": userID, "removed": true})
+		rest.OK(c, http.StatusOK, gin.H{"user_id": userID, "removed": true})
 		return
 	}
-	ok(c, http.StatusOK, gin.H{"user_id": userID, "role": role})
+	rest.OK(c, http.StatusOK, gin.H{"user_id": userID, "role": role})
 }

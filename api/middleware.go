@@ -12,10 +12,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/strata-grc/strata"
-	"github.com/strata-grc/strata/events"
+	"github.com/strata-grc/strata/api/rest"
 )
-
-const requestIDKey = "strata.request_id"
 
 var safeRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
 
@@ -26,12 +24,10 @@ func withRequestID(c *gin.Context) {
 	if !safeRequestID.MatchString(id) {
 		id = uuid.NewString()
 	}
-	c.Set(requestIDKey, id)
+	rest.SetRequestID(c, id)
 	c.Header("X-Request-ID", id)
 	c.Next()
 }
-
-func requestID(c *gin.Context) string { return c.GetString(requestIDKey) }
 
 // DefaultRequestTimeout bounds a request when the configuration does not.
 const DefaultRequestTimeout = 30 * time.Second
@@ -49,7 +45,7 @@ func withDeadline(d time.Duration) gin.HandlerFunc {
 
 // recovered turns a panic into a SERVER_ERROR envelope; the panic goes to the log.
 func recovered(c *gin.Context, v any) {
-	fail(c, errors.New("panic: "+stringOf(v)))
+	rest.Fail(c, errors.New("panic: "+stringOf(v)))
 }
 
 func stringOf(v any) string {
@@ -67,7 +63,7 @@ func stringOf(v any) string {
 func limitBody(max int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if c.Request.ContentLength > max {
-			fail(c, strata.Errorf(strata.PayloadTooLarge, "the body is larger than %d bytes", max))
+			rest.Fail(c, strata.Errorf(strata.PayloadTooLarge, "the body is larger than %d bytes", max))
 			return
 		}
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, max)
@@ -87,20 +83,4 @@ func (s *Server) observe(c *gin.Context) {
 	code := strconv.Itoa(c.Writer.Status())
 	s.metrics.requests.WithLabelValues(c.Request.Method, route, code).Inc()
 	s.metrics.latency.WithLabelValues(c.Request.Method, route).Observe(time.Since(start).Seconds())
-}
-
-// metadata is what every event appended for this request carries.
-func metadata(c *gin.Context) events.Metadata {
-	p := principal(c)
-	return events.Metadata{
-		OrgID: p.OrgID, ActorID: p.UserID, ActorName: p.Name, CorrelationID: requestID(c),
-		IP: c.ClientIP(), UserAgent: truncate(c.Request.UserAgent(), 256),
-	}
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }

@@ -7,35 +7,24 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"sigs.k8s.io/yaml"
 
 	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/api/rest"
 	"github.com/strata-grc/strata/projections"
 	"github.com/strata-grc/strata/schema"
 )
 
-//go:embed openapi.yaml
-var openAPIYAML []byte
-
-var openAPIJSON = sync.OnceValues(func() ([]byte, error) { return yaml.YAMLToJSON(openAPIYAML) })
-
-// OpenAPIJSON is the API description the server publishes.
-func OpenAPIJSON() ([]byte, error) { return openAPIJSON() }
+// OpenAPI is the API description the server publishes.
+func (s *Server) OpenAPI() []byte { return s.cfg.OpenAPI }
 
 func (s *Server) openAPI(c *gin.Context) {
-	b, err := openAPIJSON()
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.Data(http.StatusOK, "application/json", b)
+	c.Data(http.StatusOK, "application/json", s.cfg.OpenAPI)
 }
 
 type metrics struct {
@@ -115,14 +104,15 @@ func (s *Server) mountOps(e *gin.Engine) {
 	switch {
 	case s.cfg.MetricsElsewhere:
 		e.GET("/metrics", func(c *gin.Context) {
-			fail(c, strata.Errorf(strata.NotFound, "metrics are served on their own listener (STRATA_METRICS_ADDR)"))
+			rest.Fail(c, strata.Errorf(strata.NotFound, "metrics are served on their own listener (STRATA_METRICS_ADDR)"))
 		})
 	case s.cfg.MetricsToken != "":
 		e.GET("/metrics", s.metricsAuth, s.serveMetrics)
 	default:
 		e.GET("/metrics", func(c *gin.Context) {
-			fail(c, strata.Errorf(strata.NotFound,
+			rest.Fail(c, strata.Errorf(strata.NotFound,
 				"metrics are off on this listener: set STRATA_METRICS_TOKEN, or STRATA_METRICS_ADDR to serve them on their own"))
+
 		})
 	}
 }
@@ -138,7 +128,7 @@ func (s *Server) metricsAuth(c *gin.Context) {
 	if !strings.EqualFold(scheme, "Bearer") ||
 		subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), []byte(s.cfg.MetricsToken)) != 1 {
 		c.Header("WWW-Authenticate", `Bearer realm="metrics"`)
-		fail(c, strata.Errorf(strata.AuthRequired, "/metrics needs the metrics token as a Bearer token"))
+		rest.Fail(c, strata.Errorf(strata.AuthRequired, "/metrics needs the metrics token as a Bearer token"))
 		return
 	}
 	c.Next()
@@ -149,13 +139,13 @@ func (s *Server) metricsAuth(c *gin.Context) {
 // Everything else there is a 404.
 func (s *Server) MetricsHandler() http.Handler {
 	e := gin.New()
-	e.Use(func(c *gin.Context) { c.Set(loggerKey, s.cfg.Logger) }, s.securityHeaders, gin.CustomRecovery(recovered))
+	e.Use(func(c *gin.Context) { c.Set(rest.LoggerKey, s.cfg.Logger) }, s.securityHeaders, gin.CustomRecovery(recovered))
 	handlers := []gin.HandlerFunc{s.serveMetrics}
 	if s.cfg.MetricsToken != "" {
 		handlers = []gin.HandlerFunc{s.metricsAuth, s.serveMetrics}
 	}
 	e.GET("/metrics", handlers...)
-	e.NoRoute(func(c *gin.Context) { fail(c, strata.Errorf(strata.NotFound, "only /metrics is served here")) })
+	e.NoRoute(func(c *gin.Context) { rest.Fail(c, strata.Errorf(strata.NotFound, "only /metrics is served here")) })
 	return e
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/api/rest"
 )
 
 // RateLimit is a token bucket per session: Rate requests a second on average, Burst
@@ -89,5 +90,5 @@ func limited(c *gin.Context, wait time.Duration, what string) {
 		secs = 1
 	}
 	c.Header("Retry-After", strconv.Itoa(secs))
-	fail(c, strata.Errorf(strata.RateLimited, "%s; try again in %d seconds", what, secs))
+	rest.Fail(c, strata.Errorf(strata.RateLimited, "%s; try again in %d seconds", what, secs))
 }

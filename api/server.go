@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/gin-contrib/sessions"
@@ -16,16 +17,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/api/module"
+	"github.com/strata-grc/strata/api/rest"
 	"github.com/strata-grc/strata/api/sessionstore"
-	cmdcontrols "github.com/strata-grc/strata/commands/controls"
 	cmdidentity "github.com/strata-grc/strata/commands/identity"
-	cmdrisks "github.com/strata-grc/strata/commands/risks"
 	"github.com/strata-grc/strata/events"
 	"github.com/strata-grc/strata/projections"
-	qcontrols "github.com/strata-grc/strata/queries/controls"
 	"github.com/strata-grc/strata/queries/dashboard"
 	qidentity "github.com/strata-grc/strata/queries/identity"
-	qrisks "github.com/strata-grc/strata/queries/risks"
 )
 
 // Config is everything the server needs. Pool, Store, the session store and the
@@ -42,11 +41,15 @@ type Config struct {
 	Sessions       *sessionstore.Store
 	Identity       *cmdidentity.Handler
 	IdentityReader *qidentity.Reader
-	Risks          *cmdrisks.Handler
-	RiskReader     *qrisks.Reader
-	Controls       *cmdcontrols.Handler
-	ControlReader  *qcontrols.Reader
-	Dashboard      *dashboard.Reader
+	// Modules are the plug-ins whose routes the server mounts, in list order.
+	Modules []module.Built
+	// Roles is what each role may do, the core's grants and the modules'.
+	Roles *cmdidentity.RoleTable
+	// Dashboard is composed from the modules' contributions.
+	Dashboard *dashboard.Reader
+	// OpenAPI is the API description served at /api/openapi.json (JSON), merged
+	// from the core's and the modules' parts.
+	OpenAPI []byte
 
 	// TrustedProxies lists the proxies whose X-Forwarded-For names the client; with
 	// none, the client is the connection's peer, so a caller cannot pick the address
@@ -98,13 +101,15 @@ type Server struct {
 	csrf     *http.CrossOriginProtection
 	// lastWrites holds each session's last write for read-your-writes.
 	lastWrites *lastWrites
+	// routes are the modules' routes and the core's, with their permissions.
+	routes []module.Route
 }
 
 // New builds the router.
 func New(cfg Config) (*Server, error) {
 	if cfg.Pool == nil || cfg.Store == nil || cfg.Sessions == nil || cfg.Identity == nil || cfg.IdentityReader == nil ||
-		cfg.Risks == nil || cfg.RiskReader == nil || cfg.Controls == nil || cfg.ControlReader == nil || cfg.Dashboard == nil {
-		return nil, errors.New("api: config needs a pool, a store, a session store and the module handlers")
+		cfg.Roles == nil || cfg.Dashboard == nil || len(cfg.OpenAPI) == 0 {
+		return nil, errors.New("api: config needs a pool, a store, a session store, the identity handlers, a role table, a dashboard and an API description")
 	}
 	if cfg.BodyLimit <= 0 {
 		cfg.BodyLimit = 1 << 20
@@ -142,24 +147,27 @@ func New(cfg Config) (*Server, error) {
 	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("api: trusted proxies: %w", err)
 	}
-	e.Use(func(c *gin.Context) { c.Set(loggerKey, cfg.Logger) }, s.securityHeaders, withRequestID, withDeadline(cfg.RequestTimeout), s.observe,
+	e.Use(func(c *gin.Context) { c.Set(rest.LoggerKey, cfg.Logger) }, s.securityHeaders, withRequestID, withDeadline(cfg.RequestTimeout), s.observe,
 		gin.CustomRecovery(recovered))
 	e.NoRoute(s.serveWeb)
 	e.NoMethod(func(c *gin.Context) {
-		fail(c, strata.Errorf(strata.NotFound, "%s is not supported on %s", c.Request.Method, c.Request.URL.Path))
+		rest.Fail(c, strata.Errorf(strata.NotFound, "%s is not supported on %s", c.Request.Method, c.Request.URL.Path))
 	})
 
 	s.mountOps(e)
 	for _, prefix := range []string{"/api", "/api/v1"} {
-		g := e.Group(prefix, s.refuseCrossOrigin, limitBody(cfg.BodyLimit), sessions.Sessions(sessionName, cfg.Sessions))
+		g := e.Group(prefix, s.refuseCrossOrigin, limitBody(cfg.BodyLimit), sessions.Sessions(sessionName, cfg.Sessions),
+			s.recordWrites)
 		g.GET("/openapi.json", s.openAPI)
 		authed := g.Group("", s.authenticate)
 		s.mountAuth(g, authed)
-		s.mountMembers(authed)
-		s.mountRisks(authed)
-		s.mountControls(authed)
-		s.mountFrameworks(authed)
-		s.mountDashboard(authed)
+		s.mountMembers(s.router(authed, "members"))
+		s.mountDashboard(s.router(authed, "dashboard"))
+		for _, m := range cfg.Modules {
+			if m.Mount != nil {
+				m.Mount(s.router(authed, m.Name))
+			}
+		}
 	}
 	s.engine = e
 	return s, nil
@@ -170,3 +178,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.Se
 
 // Routes lists method and path of every route served, for the OpenAPI check.
 func (s *Server) Routes() []gin.RouteInfo { return s.engine.Routes() }
+
+// RouteTable lists the routes that need a permission, with it and the module serving
+// them, under both API prefixes.
+func (s *Server) RouteTable() []module.Route { return slices.Clone(s.routes) }
+
+// router hands a module (or a core group of routes) its part of the router.
+func (s *Server) router(g *gin.RouterGroup, name string) *module.Router {
+	return module.NewRouter(g, name, s.allow, s.consistent, func(r module.Route) { s.routes = append(s.routes, r) })
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/api/rest"
 )
 
 // notBuilt is what / shows when the binary carries no web application.
@@ -33,7 +34,7 @@ func (s *Server) serveWeb(c *gin.Context) {
 	// /api/docs is the application's page that renders the API reference.
 	apiPage := p == "/api/docs"
 	if (!apiPage && (strings.HasPrefix(p, "/api/") || p == "/api")) || (c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead) {
-		fail(c, strata.Errorf(strata.NotFound, "no such route: %s %s", c.Request.Method, p))
+		rest.Fail(c, strata.Errorf(strata.NotFound, "no such route: %s %s", c.Request.Method, p))
 		return
 	}
 	var index []byte
@@ -46,7 +47,7 @@ func (s *Server) serveWeb(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
 	name := strings.TrimPrefix(path.Clean(p), "/")

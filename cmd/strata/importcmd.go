@@ -14,7 +14,11 @@ import (
 	"strconv"
 	"strings"
 
+	qcontrols "github.com/strata-grc/strata/queries/controls"
+
 	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/cmd/strata/app"
+	cmdcontrols "github.com/strata-grc/strata/commands/controls"
 	"github.com/strata-grc/strata/commands/controls/frameworkfile"
 )
 
@@ -55,11 +59,11 @@ func importCmd(ctx context.Context, fs *flag.FlagSet, dbURL *string, args []stri
 	if orgID == 0 {
 		return fmt.Errorf("no organization is named %q", *org)
 	}
-	res, err := a.Controls.Import(ctx, systemMeta(orgID, "import"), data, format, filepath.Base(file))
+	res, err := lookup[*cmdcontrols.Handler](a).Import(ctx, systemMeta(orgID, "import"), data, format, filepath.Base(file))
 	if err != nil {
 		return describeImportError(file, err)
 	}
-	fw, err := a.ControlReader.CurrentFramework(ctx, orgID, res.ID)
+	fw, err := lookup[*qcontrols.Reader](a).CurrentFramework(ctx, orgID, res.ID)
 	if err != nil {
 		return err
 	}
@@ -115,4 +119,14 @@ func sortedLines(fields map[string]string) []string {
 		return strings.Compare(a, b)
 	})
 	return keys
+}
+
+// lookup finds what a module of a provides as a T; the module list always holds the
+// modules these commands drive.
+func lookup[T any](a *app.App) T {
+	v, ok := app.Lookup[T](a)
+	if !ok {
+		panic(fmt.Sprintf("no module provides a %T", v))
+	}
+	return v
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/strata-grc/strata/cmd/strata/app"
 	"github.com/strata-grc/strata/commands/identity"
+	cmdrisks "github.com/strata-grc/strata/commands/risks"
 	"github.com/strata-grc/strata/events"
 	evrisks "github.com/strata-grc/strata/events/risks"
 	"github.com/strata-grc/strata/schema/testdb"
@@ -68,8 +69,8 @@ func TestCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range streams {
-		if !slices.ContainsFunc(app.StreamKinds, func(k string) bool { return strings.HasPrefix(s, k) }) {
-			t.Errorf("stream %s is of no kind in app.StreamKinds", s)
+		if !slices.ContainsFunc(app.StreamKinds(), func(k string) bool { return strings.HasPrefix(s, k) }) {
+			t.Errorf("stream %s is of no kind in app.StreamKinds()", s)
 		}
 	}
 	if out := run(t, ctx, "seed", url); !strings.Contains(out, "nothing seeded") || !strings.Contains(out, "demo-admin-pass") {
@@ -303,7 +304,7 @@ func TestSeedAddsTheControlLibraryToAnOlderDemo(t *testing.T) {
 	}
 	meta := events.Metadata{OrgID: orgID, ActorName: events.System, CorrelationID: "older-seed"}
 	for i := range 12 {
-		if _, err := a.Risks.Create(ctx, meta, evrisks.Fields{Title: fmt.Sprintf("Older risk %d", i), Category: "Ops",
+		if _, err := lookup[*cmdrisks.Handler](a).Create(ctx, meta, evrisks.Fields{Title: fmt.Sprintf("Older risk %d", i), Category: "Ops",
 			Status: "Identified", Likelihood: 2, Impact: 3}); err != nil {
 			t.Fatal(err)
 		}

@@ -11,11 +11,13 @@ import (
 	"strconv"
 	"time"
 
+	cmdcontrols "github.com/strata-grc/strata/commands/controls"
+	cmdrisks "github.com/strata-grc/strata/commands/risks"
+
 	"github.com/jackc/pgx/v5"
 
 	"github.com/strata-grc/strata/cmd/strata/app"
 	"github.com/strata-grc/strata/commands/identity"
-	cmdrisks "github.com/strata-grc/strata/commands/risks"
 	"github.com/strata-grc/strata/events"
 	evrisks "github.com/strata-grc/strata/events/risks"
 )
@@ -151,7 +153,7 @@ func Seed(ctx context.Context, a *app.App, n int, out io.Writer) error {
 				"Owner to confirm scoring and treatment.",
 			Likelihood: 1 + rng.IntN(5), Impact: 1 + rng.IntN(5), OwnerID: owner(), ReviewDate: &review,
 		}
-		res, err := a.Risks.Create(ctx, meta(i), f)
+		res, err := lookup[*cmdrisks.Handler](a).Create(ctx, meta(i), f)
 		if err != nil {
 			return fmt.Errorf("seed risk %d: %w", i, err)
 		}
@@ -163,13 +165,13 @@ func Seed(ctx context.Context, a *app.App, n int, out io.Writer) error {
 		if rng.IntN(3) > 0 { // two in three risks were assessed
 			rl, ri := 1+rng.IntN(3), 1+rng.IntN(3)
 			patch, _ := json.Marshal(map[string]any{"status": statuses[rng.IntN(2)], "residual_likelihood": rl, "residual_impact": ri})
-			if _, err := a.Risks.Execute(ctx, m, id, nil, cmdrisks.Update{Patch: patch}); err != nil {
+			if _, err := lookup[*cmdrisks.Handler](a).Execute(ctx, m, id, nil, cmdrisks.Update{Patch: patch}); err != nil {
 				return err
 			}
 		}
 		if rng.IntN(2) == 0 {
 			due := time.Now().AddDate(0, 1+rng.IntN(6), 0).Format(time.DateOnly)
-			respID, _, err := a.Risks.AddResponse(ctx, m, id, nil, evrisks.Response{
+			respID, _, err := lookup[*cmdrisks.Handler](a).AddResponse(ctx, m, id, nil, evrisks.Response{
 				Type: cmdrisks.ResponseTypes[rng.IntN(4)], Description: "Agree a treatment plan and track it to closure.",
 				OwnerID: owner(), DueDate: &due,
 			})
@@ -178,32 +180,32 @@ func Seed(ctx context.Context, a *app.App, n int, out io.Writer) error {
 			}
 			if rng.IntN(2) == 0 {
 				patch := json.RawMessage(`{"status":"in_progress"}`)
-				if _, err := a.Risks.Execute(ctx, meta(i+2), id, nil, cmdrisks.UpdateResponse{ResponseID: respID, Patch: patch}); err != nil {
+				if _, err := lookup[*cmdrisks.Handler](a).Execute(ctx, meta(i+2), id, nil, cmdrisks.UpdateResponse{ResponseID: respID, Patch: patch}); err != nil {
 					return err
 				}
 			}
 		}
 		for range rng.IntN(3) {
 			c := controlIDs[rng.IntN(len(controlIDs))]
-			if _, err := a.Risks.Execute(ctx, m, id, nil, cmdrisks.MapControl{ControlID: c}); err != nil {
+			if _, err := lookup[*cmdrisks.Handler](a).Execute(ctx, m, id, nil, cmdrisks.MapControl{ControlID: c}); err != nil {
 				return err
 			}
 		}
 		if rng.IntN(10) == 0 {
 			patch, _ := json.Marshal(map[string]any{"status": statuses[2+rng.IntN(2)], "likelihood": 1 + rng.IntN(2)})
-			if _, err := a.Risks.Execute(ctx, meta(i+3), id, nil, cmdrisks.Update{Patch: patch}); err != nil {
+			if _, err := lookup[*cmdrisks.Handler](a).Execute(ctx, meta(i+3), id, nil, cmdrisks.Update{Patch: patch}); err != nil {
 				return err
 			}
 		}
 		if rng.IntN(40) == 0 {
-			if _, err := a.Risks.Execute(ctx, meta(i+4), id, nil, cmdrisks.Delete{Reason: "Duplicate of another risk"}); err != nil {
+			if _, err := lookup[*cmdrisks.Handler](a).Execute(ctx, meta(i+4), id, nil, cmdrisks.Delete{Reason: "Duplicate of another risk"}); err != nil {
 				return err
 			}
 		}
 	}
 	// One control is retired after risks mapped it: its mappings stay, shown as archived.
 	retired := controlIDs[len(controlIDs)-1]
-	if _, err := a.Controls.UpdateControl(ctx, controlMeta(1), retired, nil, json.RawMessage(`{"status":"Archived"}`)); err != nil {
+	if _, err := lookup[*cmdcontrols.Handler](a).UpdateControl(ctx, controlMeta(1), retired, nil, json.RawMessage(`{"status":"Archived"}`)); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "seeded the example frameworks (%d requirements), %d controls and %d risks with their history in %s\n",
@@ -264,7 +266,7 @@ func seedMissing(ctx context.Context, a *app.App, orgID int64, out io.Writer) er
 			continue
 		}
 		c := controlIDs[rng.IntN(len(controlIDs))]
-		if _, err := a.Risks.Execute(ctx, riskMeta, id, nil, cmdrisks.MapControl{ControlID: c}); err != nil {
+		if _, err := lookup[*cmdrisks.Handler](a).Execute(ctx, riskMeta, id, nil, cmdrisks.MapControl{ControlID: c}); err != nil {
 			return err
 		}
 	}

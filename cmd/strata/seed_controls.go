@@ -8,9 +8,11 @@ import (
 	"path"
 	"time"
 
+	cmdcontrols "github.com/strata-grc/strata/commands/controls"
+	qcontrols "github.com/strata-grc/strata/queries/controls"
+
 	"github.com/strata-grc/strata/cmd/strata/app"
 	"github.com/strata-grc/strata/cmd/strata/examples"
-	cmdcontrols "github.com/strata-grc/strata/commands/controls"
 	"github.com/strata-grc/strata/commands/controls/frameworkfile"
 	"github.com/strata-grc/strata/events"
 	evcontrols "github.com/strata-grc/strata/events/controls"
@@ -70,11 +72,11 @@ func seedFrameworks(ctx context.Context, a *app.App, meta events.Metadata) (map[
 		if err != nil {
 			return nil, err
 		}
-		res, err := a.Controls.Import(ctx, meta, data, format, path.Base(f.Name()))
+		res, err := lookup[*cmdcontrols.Handler](a).Import(ctx, meta, data, format, path.Base(f.Name()))
 		if err != nil {
 			return nil, fmt.Errorf("example framework %s: %w", f.Name(), err)
 		}
-		fw, err := a.ControlReader.CurrentFramework(ctx, meta.OrgID, res.ID)
+		fw, err := lookup[*qcontrols.Reader](a).CurrentFramework(ctx, meta.OrgID, res.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -89,7 +91,7 @@ func seedFrameworks(ctx context.Context, a *app.App, meta events.Metadata) (map[
 // mappings, and returns their ids.
 func seedControls(ctx context.Context, a *app.App, reqs map[string]requirementRef, meta func(i int) events.Metadata,
 	owner func() *int64, rng *rand.Rand) ([]int64, error) {
-	h := a.Controls
+	h := lookup[*cmdcontrols.Handler](a)
 	var ids []int64
 	for i, dc := range demoControls {
 		m := meta(i)

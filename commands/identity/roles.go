@@ -2,29 +2,16 @@
 // the table of what each role may do.
 package identity
 
-import "slices"
+import (
+	"fmt"
+	"slices"
+)
 
 // Permission is one action on one module, "risks:write".
 type Permission string
 
-// The permissions, per module and action.
+// The permissions of the core; each module declares its own.
 const (
-	RisksRead         Permission = "risks:read"
-	RisksWrite        Permission = "risks:write"
-	ControlsRead      Permission = "controls:read"
-	ControlsWrite     Permission = "controls:write"
-	ControlsTest      Permission = "controls:test"
-	AuditsRead        Permission = "audits:read"
-	AuditsWrite       Permission = "audits:write"
-	FindingsRead      Permission = "findings:read"
-	FindingsWrite     Permission = "findings:write"
-	FindingsRespond   Permission = "findings:respond"
-	CasesRead         Permission = "cases:read"
-	CasesWrite        Permission = "cases:write"
-	KPIsRead          Permission = "kpis:read"
-	KPIsWrite         Permission = "kpis:write"
-	VendorsRead       Permission = "vendors:read"
-	VendorsWrite      Permission = "vendors:write"
 	DashboardRead     Permission = "dashboard:read"
 	AuditTrailRead    Permission = "audit_trail:read"
 	MembersRead       Permission = "members:read"
@@ -45,32 +32,64 @@ const (
 // Roles lists every role, most powerful first.
 var Roles = []string{Admin, RiskManager, ComplianceManager, Auditor, Investigator, Viewer}
 
-// everyoneReads is what any member sees: the registers, never case files.
-var everyoneReads = []Permission{RisksRead, ControlsRead, AuditsRead, FindingsRead, KPIsRead, VendorsRead, DashboardRead, MembersRead}
+// Everyone is every role, for what any member may do.
+var Everyone = slices.Clone(Roles)
 
-// grants maps each role to its permissions. Investigations are need-to-know: only
-// investigators and admins hold cases:read, and confidential cases narrow further.
-var grants = map[string][]Permission{
-	Admin: {RisksRead, RisksWrite, ControlsRead, ControlsWrite, ControlsTest, AuditsRead, AuditsWrite, FindingsRead, FindingsWrite,
-		FindingsRespond, CasesRead, CasesWrite, KPIsRead, KPIsWrite, VendorsRead, VendorsWrite, DashboardRead,
-		AuditTrailRead, MembersRead, MembersManage, ProjectionsManage},
-	RiskManager:       append(slices.Clone(everyoneReads), RisksWrite, KPIsWrite, VendorsWrite, FindingsRespond),
-	ComplianceManager: append(slices.Clone(everyoneReads), ControlsWrite, ControlsTest, VendorsWrite, FindingsRespond, AuditTrailRead),
-	// Auditors test controls they do not own: independence is the point of a test.
-	Auditor:      append(slices.Clone(everyoneReads), ControlsTest, AuditsWrite, FindingsWrite, AuditTrailRead),
-	Investigator: append(slices.Clone(everyoneReads), CasesRead, CasesWrite),
-	Viewer:       slices.Clone(everyoneReads),
+// Grant gives a permission to roles. The admin holds every permission and need not be
+// named.
+type Grant struct {
+	Permission Permission
+	Roles      []string
+}
+
+// CoreGrants are the core's permissions: any member sees the dashboard and who the
+// members are; the audit trail is for those who audit.
+var CoreGrants = []Grant{
+	{DashboardRead, Everyone},
+	{MembersRead, Everyone},
+	{MembersManage, nil},
+	{AuditTrailRead, []string{ComplianceManager, Auditor}},
+	{ProjectionsManage, nil},
+}
+
+// RoleTable is what each role may do, composed from the core's grants and each
+// module's.
+type RoleTable struct {
+	grants map[string][]Permission
+}
+
+// NewRoleTable composes grants; a permission granted twice or to an unknown role is
+// refused, so two modules cannot quietly claim one name.
+func NewRoleTable(grants ...Grant) (*RoleTable, error) {
+	t := &RoleTable{grants: map[string][]Permission{}}
+	seen := map[Permission]bool{}
+	for _, g := range grants {
+		if g.Permission == "" || seen[g.Permission] {
+			return nil, fmt.Errorf("roles: permission %q granted twice or unnamed", g.Permission)
+		}
+		seen[g.Permission] = true
+		t.grants[Admin] = append(t.grants[Admin], g.Permission)
+		for _, role := range g.Roles {
+			if !ValidRole(role) {
+				return nil, fmt.Errorf("roles: %s is granted to unknown role %q", g.Permission, role)
+			}
+			if role != Admin {
+				t.grants[role] = append(t.grants[role], g.Permission)
+			}
+		}
+	}
+	return t, nil
 }
 
 // Permissions returns a role's permissions, sorted; none for an unknown role.
-func Permissions(role string) []Permission {
-	out := slices.Clone(grants[role])
+func (t *RoleTable) Permissions(role string) []Permission {
+	out := slices.Clone(t.grants[role])
 	slices.Sort(out)
 	return out
 }
 
 // Allows reports whether role holds p.
-func Allows(role string, p Permission) bool { return slices.Contains(grants[role], p) }
+func (t *RoleTable) Allows(role string, p Permission) bool { return slices.Contains(t.grants[role], p) }
 
 // ValidRole reports whether role is one of Roles.
 func ValidRole(role string) bool { return slices.Contains(Roles, role) }

@@ -33,23 +33,20 @@ type Handler struct {
 	controls Controls
 }
 
-// UseControls makes control mappings check that the control exists in the
-// organization and is not archived.
-func (h *Handler) UseControls(c Controls) { h.controls = c }
-
 // NewHandler refuses missing dependencies; now defaults to time.Now. members vouches
 // for the owners a risk and its responses name; nil accepts any id, for replays and
-// tests of this module alone.
-func NewHandler(store events.Store, reg *events.Registry, ids IDs, members commands.Members, now func() time.Time) (*Handler, error) {
-	if store == nil || reg == nil || ids == nil {
-		return nil, errors.New("risks: handler needs a store, a registry and an id source")
+// tests of this module alone. controls checks every control a risk maps (it exists in
+// the organization and is not archived) and cannot be left out.
+func NewHandler(store events.Store, reg *events.Registry, ids IDs, members commands.Members, controls Controls, now func() time.Time) (*Handler, error) {
+	if store == nil || reg == nil || ids == nil || controls == nil {
+		return nil, errors.New("risks: handler needs a store, a registry, an id source and a control check")
 	}
 	if now == nil {
 		now = time.Now
 	}
 	return &Handler{
 		streams: &commands.Streams[Risk]{Store: store, Registry: reg, Name: ev.Stream, Evolve: Evolve},
-		ids:     ids, members: members, now: now,
+		ids:     ids, members: members, now: now, controls: controls,
 	}, nil
 }
 
@@ -118,8 +115,8 @@ func (h *Handler) checkOwners(ctx context.Context, orgID int64, payloads []event
 // checkControl refuses a mapping to a control the organization does not have, or
 // has archived.
 func (h *Handler) checkControl(ctx context.Context, orgID, controlID int64) error {
-	if h.controls == nil || controlID <= 0 {
-		return nil // no control library wired, or refused by Decide
+	if controlID <= 0 {
+		return nil // refused by Decide
 	}
 	status, err := h.controls.Status(ctx, orgID, controlID)
 	switch {

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	pcontrols "github.com/strata-grc/strata/projections/controls"
+
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -24,8 +26,8 @@ import (
 	"github.com/strata-grc/strata/queries"
 )
 
-// Projection is the read model these queries read, for read-your-writes waits.
-const Projection = "controls"
+// Projection is the read model these queries read: the projector's own name, for read-your-writes waits.
+const Projection = pcontrols.Name
 
 // Control is a control as lists show it.
 type Control struct {

@@ -1,5 +1,6 @@
-// Package dashboard answers the dashboard's counts and charts from the read models of
-// the modules that exist; a count or chart of a module not built yet is not invented.
+// Package dashboard answers the dashboard's counts and charts, composed from what
+// each module contributes: no module's figures are written here, and a count or chart
+// of a module not built yet is not invented.
 package dashboard
 
 import (
@@ -15,17 +16,28 @@ import (
 	"github.com/strata-grc/strata"
 )
 
-// Projections are the read models the dashboard reads, for read-your-writes waits.
-var Projections = []string{"risks", "controls"}
+// Count is one dashboard figure: SQL returning a single bigint for the organization
+// given as $1.
+type Count struct {
+	Name string
+	SQL  string
+}
 
-// Counts are the dashboard's figures. Open risks are those not Accepted or Closed;
-// high ones are rated High or Critical. Ineffective controls count only Active ones:
-// a draft or archived control protects nothing either way.
-type Counts struct {
-	RisksOpen           int64 `json:"risks_open"`
-	RisksHigh           int64 `json:"risks_high"`
-	ControlsActive      int64 `json:"controls_active"`
-	ControlsIneffective int64 `json:"controls_ineffective"`
+// ChartSpec is how one chart is computed: SQL returning (label, value) rows for the
+// organization given as $1, and the labels every answer lists even when their value
+// is 0. Without labels, the chart lists what the rows hold, largest first.
+type ChartSpec struct {
+	Name   string
+	SQL    string
+	Labels []string
+}
+
+// Part is one module's contribution: its counts, its charts and the projections
+// they read, which dashboard reads wait for.
+type Part struct {
+	Projections []string
+	Counts      []Count
+	Charts      []ChartSpec
 }
 
 // Chart is one chart's series, labels and values in the same order.
@@ -36,75 +48,83 @@ type Chart struct {
 }
 
 // Reader answers dashboard queries.
-type Reader struct{ pool *pgxpool.Pool }
-
-// NewReader reads the read models in pool.
-func NewReader(pool *pgxpool.Pool) *Reader { return &Reader{pool: pool} }
-
-const openRisks = `org_id = $1 and deleted_at is null and status not in ('Accepted', 'Closed')`
-
-// Counts returns an organization's figures.
-func (r *Reader) Counts(ctx context.Context, orgID int64) (Counts, error) {
-	var c Counts
-	err := r.pool.QueryRow(ctx, `select
-		(select count(*) from risks where `+openRisks+`),
-		(select count(*) from risks where `+openRisks+` and rating in ('High', 'Critical')),
-		(select count(*) from controls where org_id = $1 and status = 'Active'),
-		(select count(*) from controls where org_id = $1 and status = 'Active' and effectiveness = 'Ineffective')`,
-		orgID).Scan(&c.RisksOpen, &c.RisksHigh, &c.ControlsActive, &c.ControlsIneffective)
-	return c, err
+type Reader struct {
+	pool        *pgxpool.Pool
+	counts      []Count
+	charts      map[string]ChartSpec
+	projections []string
+	// countsSQL reads every count in one round trip.
+	countsSQL string
 }
 
-// chart is how one chart is computed: SQL returning (label, value) rows, and the
-// labels every answer lists even when their value is 0.
-type chart struct {
-	sql    string
-	labels []string
-}
-
-// charts lists the chart types that exist; risk_heatmap labels are
-// "likelihood x impact" from "1x1" to "5x5". The heat map counts every live risk, so a
-// cell's number is what the list it links to (likelihood and impact filters) shows.
-var charts = map[string]chart{
-	"risk_heatmap": {
-		sql:    `select likelihood || 'x' || impact, count(*) from risks where org_id = $1 and deleted_at is null group by 1`,
-		labels: heatmapLabels(),
-	},
-	"risks_by_status": {
-		sql:    `select status, count(*) from risks where org_id = $1 and deleted_at is null group by 1`,
-		labels: []string{"Identified", "Assessed", "Treating", "Accepted", "Closed"},
-	},
-	"risks_by_rating": {
-		sql:    `select rating, count(*) from risks where ` + openRisks + ` group by 1`,
-		labels: []string{"Low", "Medium", "High", "Critical"},
-	},
-	"controls_by_effectiveness": {
-		sql:    `select effectiveness, count(*) from controls where org_id = $1 and status = 'Active' group by 1`,
-		labels: []string{"Effective", "Partially Effective", "Ineffective", "Not Tested"},
-	},
-	"controls_by_status": {
-		sql:    `select status, count(*) from controls where org_id = $1 group by 1`,
-		labels: []string{"Draft", "Active", "Archived"},
-	},
-	"risks_by_category": {
-		sql: `select category, count(*) from risks where ` + openRisks + ` group by 1`,
-	},
-}
-
-func heatmapLabels() []string {
-	var out []string
-	for l := 1; l <= 5; l++ {
-		for i := 1; i <= 5; i++ {
-			out = append(out, fmt.Sprintf("%dx%d", l, i))
+// NewReader composes the modules' parts; a name contributed twice is refused.
+func NewReader(pool *pgxpool.Pool, parts ...Part) (*Reader, error) {
+	r := &Reader{pool: pool, charts: map[string]ChartSpec{}}
+	names := map[string]bool{}
+	var selects []string
+	for _, p := range parts {
+		for _, c := range p.Counts {
+			if names[c.Name] || c.Name == "" {
+				return nil, fmt.Errorf("dashboard: count %q contributed twice or without a name", c.Name)
+			}
+			names[c.Name] = true
+			r.counts = append(r.counts, c)
+			selects = append(selects, "("+c.SQL+")")
 		}
+		for _, c := range p.Charts {
+			if _, dup := r.charts[c.Name]; dup || c.Name == "" {
+				return nil, fmt.Errorf("dashboard: chart %q contributed twice or without a name", c.Name)
+			}
+			r.charts[c.Name] = c
+		}
+		for _, name := range p.Projections {
+			if !slices.Contains(r.projections, name) {
+				r.projections = append(r.projections, name)
+			}
+		}
+	}
+	if len(selects) > 0 {
+		r.countsSQL = "select " + strings.Join(selects, ",\n\t")
+	}
+	return r, nil
+}
+
+// Projections are the read models the dashboard reads, for read-your-writes waits.
+func (r *Reader) Projections() []string { return slices.Clone(r.projections) }
+
+// CountNames lists the counts, in the order the modules contribute them.
+func (r *Reader) CountNames() []string {
+	out := make([]string, len(r.counts))
+	for i, c := range r.counts {
+		out[i] = c.Name
 	}
 	return out
 }
 
+// Counts returns an organization's figures by name.
+func (r *Reader) Counts(ctx context.Context, orgID int64) (map[string]int64, error) {
+	out := make(map[string]int64, len(r.counts))
+	if r.countsSQL == "" {
+		return out, nil
+	}
+	values := make([]int64, len(r.counts))
+	dest := make([]any, len(values))
+	for i := range values {
+		dest[i] = &values[i]
+	}
+	if err := r.pool.QueryRow(ctx, r.countsSQL, orgID).Scan(dest...); err != nil {
+		return nil, err
+	}
+	for i, c := range r.counts {
+		out[c.Name] = values[i]
+	}
+	return out, nil
+}
+
 // ChartTypes lists the charts that exist, sorted.
-func ChartTypes() []string {
-	out := make([]string, 0, len(charts))
-	for k := range charts {
+func (r *Reader) ChartTypes() []string {
+	out := make([]string, 0, len(r.charts))
+	for k := range r.charts {
 		out = append(out, k)
 	}
 	slices.Sort(out)
@@ -113,13 +133,13 @@ func ChartTypes() []string {
 
 // Chart returns one chart of an organization.
 func (r *Reader) Chart(ctx context.Context, orgID int64, chartType string) (Chart, error) {
-	def, ok := charts[chartType]
+	def, ok := r.charts[chartType]
 	if !ok {
 		errs := strata.FieldErrors{}
-		errs.Add("chart_type", "must be one of "+strings.Join(ChartTypes(), ", "))
+		errs.Add("chart_type", "must be one of "+strings.Join(r.ChartTypes(), ", "))
 		return Chart{}, errs.Err()
 	}
-	rows, err := r.pool.Query(ctx, def.sql, orgID)
+	rows, err := r.pool.Query(ctx, def.SQL, orgID)
 	if err != nil {
 		return Chart{}, err
 	}
@@ -140,7 +160,7 @@ func (r *Reader) Chart(ctx context.Context, orgID int64, chartType string) (Char
 	for _, p := range points {
 		byLabel[p.label] = p.value
 	}
-	labels := def.labels
+	labels := def.Labels
 	if labels == nil { // open-ended labels (categories): largest first, then by name
 		sort.Slice(points, func(i, j int) bool {
 			if points[i].value != points[j].value {

@@ -6,14 +6,16 @@ import (
 	"context"
 	"errors"
 
+	pidentity "github.com/strata-grc/strata/projections/identity"
+
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/strata-grc/strata"
 )
 
-// Projection is the read model these queries read.
-const Projection = "identity"
+// Projection is the read model these queries read: the projector's own name.
+const Projection = pidentity.Name
 
 // User is an account as clients see it.
 type User struct {

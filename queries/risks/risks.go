@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	prisks "github.com/strata-grc/strata/projections/risks"
+
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -24,8 +26,8 @@ import (
 	qcontrols "github.com/strata-grc/strata/queries/controls"
 )
 
-// Projection is the read model these queries read, for read-your-writes waits.
-const Projection = "risks"
+// Projection is the read model these queries read: the projector's own name, for read-your-writes waits.
+const Projection = prisks.Name
 
 // Risk is a risk as clients see it.
 type Risk struct {
@@ -100,17 +102,28 @@ type Filter struct {
 	Cursor     string
 }
 
+// Controls describes the controls a risk maps, from the control library's read model.
+type Controls interface {
+	// ForRisk lists a risk's controls, read through q (the detail's snapshot).
+	ForRisk(ctx context.Context, q queries.Querier, orgID, riskID int64) ([]qcontrols.Ref, error)
+	// Refs describes the controls ids name, for a risk replayed as of an instant.
+	Refs(ctx context.Context, orgID int64, ids []int64) ([]qcontrols.Ref, error)
+}
+
 // Reader answers risk queries.
 type Reader struct {
 	pool     *pgxpool.Pool
 	streams  *commands.Streams[cmd.Risk]
-	controls *qcontrols.Reader
+	controls Controls
 }
 
 // NewReader reads the read models in pool and replays streams for history; controls
-// describes the controls a risk's detail lists.
-func NewReader(pool *pgxpool.Pool, streams *commands.Streams[cmd.Risk], controls *qcontrols.Reader) *Reader {
-	return &Reader{pool: pool, streams: streams, controls: controls}
+// describes the controls a risk's detail lists, and is required.
+func NewReader(pool *pgxpool.Pool, streams *commands.Streams[cmd.Risk], controls Controls) (*Reader, error) {
+	if pool == nil || streams == nil || controls == nil {
+		return nil, errors.New("risks: reader needs a pool, the risk streams and the control library's read side")
+	}
+	return &Reader{pool: pool, streams: streams, controls: controls}, nil
 }
 
 const columns = `id, title, description, category, status, likelihood, impact, inherent_score, rating,

@@ -7,30 +7,24 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/strata-grc/strata/api"
+	"github.com/strata-grc/strata/api/module"
 	"github.com/strata-grc/strata/api/sessionstore"
 	"github.com/strata-grc/strata/commands"
-	cmdcontrols "github.com/strata-grc/strata/commands/controls"
 	cmdidentity "github.com/strata-grc/strata/commands/identity"
-	cmdrisks "github.com/strata-grc/strata/commands/risks"
 	"github.com/strata-grc/strata/events"
-	evcontrols "github.com/strata-grc/strata/events/controls"
 	evidentity "github.com/strata-grc/strata/events/identity"
 	"github.com/strata-grc/strata/events/postgres"
-	evrisks "github.com/strata-grc/strata/events/risks"
 	"github.com/strata-grc/strata/projections"
-	pcontrols "github.com/strata-grc/strata/projections/controls"
 	pidentity "github.com/strata-grc/strata/projections/identity"
-	prisks "github.com/strata-grc/strata/projections/risks"
-	qcontrols "github.com/strata-grc/strata/queries/controls"
 	"github.com/strata-grc/strata/queries/dashboard"
 	qidentity "github.com/strata-grc/strata/queries/identity"
-	qrisks "github.com/strata-grc/strata/queries/risks"
 	"github.com/strata-grc/strata/schema"
 	"github.com/strata-grc/strata/web"
 )
@@ -46,13 +40,12 @@ type App struct {
 	Sessions       *sessionstore.Store
 	Identity       *cmdidentity.Handler
 	IdentityReader *qidentity.Reader
-	Risks          *cmdrisks.Handler
-	RiskReader     *qrisks.Reader
-	Controls       *cmdcontrols.Handler
-	ControlReader  *qcontrols.Reader
-	Dashboard      *dashboard.Reader
-	Projectors     []projections.Projector
-	Metrics        *prometheus.Registry
+	// Modules are the plug-ins of Modules, built.
+	Modules    []module.Built
+	Roles      *cmdidentity.RoleTable
+	Dashboard  *dashboard.Reader
+	Projectors []projections.Projector
+	Metrics    *prometheus.Registry
 
 	follower   events.Follower // how projections read a log that pushes
 	closeStore func()
@@ -119,8 +112,9 @@ func New(pool *pgxpool.Pool, opts Options) (*App, error) {
 	a := &App{Pool: pool, Registry: events.NewRegistry(), Metrics: prometheus.NewRegistry(),
 		Sessions: sessionstore.New(pool, opts.Sessions)}
 	evidentity.Register(a.Registry)
-	evrisks.Register(a.Registry)
-	evcontrols.Register(a.Registry)
+	for _, m := range Modules {
+		m.Events(a.Registry)
+	}
 
 	appended := prometheus.NewCounter(prometheus.CounterOpts{Name: "strata_events_appended_total", Help: "Events appended to the log by this process."})
 	a.Metrics.MustRegister(appended)
@@ -145,18 +139,39 @@ func New(pool *pgxpool.Pool, opts Options) (*App, error) {
 		return nil, err
 	}
 	a.IdentityReader = qidentity.NewReader(pool)
-	if a.Risks, err = cmdrisks.NewHandler(a.Store, a.Registry, ids, a.Identity, time.Now); err != nil {
+	env := &module.Env{Pool: pool, Store: a.Store, Registry: a.Registry, IDs: ids, Members: a.Identity, Now: time.Now}
+	if a.Modules, err = module.BuildAll(env, Modules); err != nil {
 		return nil, err
 	}
-	if a.Controls, err = cmdcontrols.NewHandler(pool, a.Store, a.Registry, ids, a.Identity, time.Now); err != nil {
+	grants := slices.Clone(cmdidentity.CoreGrants)
+	var parts []dashboard.Part
+	a.Projectors = []projections.Projector{pidentity.New(a.Registry)}
+	for _, m := range a.Modules {
+		grants = append(grants, m.Permissions...)
+		parts = append(parts, m.Dashboard)
+		a.Projectors = append(a.Projectors, m.Projectors...)
+	}
+	if a.Roles, err = cmdidentity.NewRoleTable(grants...); err != nil {
 		return nil, err
 	}
-	a.Risks.UseControls(a.Controls)
-	a.ControlReader = qcontrols.NewReader(pool, a.Controls.Controls(), a.Controls.Frameworks())
-	a.RiskReader = qrisks.NewReader(pool, a.Risks.Streams(), a.ControlReader)
-	a.Dashboard = dashboard.NewReader(pool)
-	a.Projectors = []projections.Projector{pidentity.New(a.Registry), prisks.New(a.Registry), pcontrols.New(a.Registry)}
+	if a.Dashboard, err = dashboard.NewReader(pool, parts...); err != nil {
+		return nil, err
+	}
 	return a, nil
+}
+
+// Lookup finds what a module provides as a T (its command handler, its reader), for
+// the commands and tests that drive a module directly.
+func Lookup[T any](a *App) (T, bool) {
+	for _, m := range a.Modules {
+		for _, v := range m.Provides {
+			if t, ok := v.(T); ok {
+				return t, true
+			}
+		}
+	}
+	var zero T
+	return zero, false
 }
 
 // Projector finds a projector by name.
@@ -250,9 +265,12 @@ func (a *App) Server(cfg api.Config) (*api.Server, error) {
 		cfg.Web = web.Dist()
 	}
 	cfg.Identity, cfg.IdentityReader = a.Identity, a.IdentityReader
-	cfg.Risks, cfg.RiskReader, cfg.Dashboard = a.Risks, a.RiskReader, a.Dashboard
-	cfg.Controls, cfg.ControlReader = a.Controls, a.ControlReader
+	cfg.Modules, cfg.Roles, cfg.Dashboard = a.Modules, a.Roles, a.Dashboard
 	cfg.Projections = a.ProjectorNames()
+	var err error
+	if cfg.OpenAPI, err = OpenAPI(); err != nil {
+		return nil, err
+	}
 	return api.New(cfg)
 }
 

@@ -6,11 +6,9 @@ import (
 	"strings"
 
 	"github.com/strata-grc/strata/events"
-	evcontrols "github.com/strata-grc/strata/events/controls"
 	"github.com/strata-grc/strata/events/esdb"
 	evidentity "github.com/strata-grc/strata/events/identity"
 	"github.com/strata-grc/strata/events/postgres"
-	evrisks "github.com/strata-grc/strata/events/risks"
 	"github.com/strata-grc/strata/schema"
 )
 
@@ -25,18 +23,23 @@ func IsESDB(url string) bool {
 	return false
 }
 
-// StreamKinds are the prefixes of every stream Strata writes. An EventStoreDB/KurrentDB
-// log is read for these only, so a server shared with other applications is safe.
-// A new module adds its prefixes here; the seed test checks that none is missing.
-var StreamKinds = []string{evidentity.UserPrefix, evidentity.OrganizationPrefix, evrisks.StreamPrefix,
-	evcontrols.FrameworkPrefix, evcontrols.ControlPrefix}
+// StreamKinds are the prefixes of every stream Strata writes: the core's and each
+// module's. An EventStoreDB/KurrentDB log is read for these only, so a server shared
+// with other applications is safe.
+func StreamKinds() []string {
+	kinds := []string{evidentity.UserPrefix, evidentity.OrganizationPrefix}
+	for _, m := range Modules {
+		kinds = append(kinds, m.StreamKinds...)
+	}
+	return kinds
+}
 
 // OpenEventStore opens the event log a URL names on its own: a PostgreSQL database
 // (created and migrated when needed and the role may) or an EventStoreDB/KurrentDB server. close
 // releases what it opened.
 func OpenEventStore(ctx context.Context, url string) (store events.Store, close func(), err error) {
 	if IsESDB(url) {
-		s, err := esdb.Open(ctx, esdbURL(url), esdb.Options{StreamKinds: StreamKinds})
+		s, err := esdb.Open(ctx, esdbURL(url), esdb.Options{StreamKinds: StreamKinds()})
 		if err != nil {
 			return nil, nil, err
 		}

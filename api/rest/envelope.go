@@ -1,4 +1,7 @@
-package api
+// Package rest holds the conventions every Strata endpoint follows, whichever module
+// serves it: the answer envelope, how errors become statuses, how ids, bodies, paging
+// and as-of instants are read, and who the caller is.
+package rest
 
 import (
 	"context"
@@ -27,71 +30,74 @@ var statusOf = map[strata.Code]int{
 	strata.Internal:         http.StatusInternalServerError,
 }
 
-type errorBody struct {
+// ErrorBody is the error member of a failure envelope.
+type ErrorBody struct {
 	Code      strata.Code       `json:"code"`
 	Message   string            `json:"message"`
 	Fields    map[string]string `json:"fields,omitempty"`
 	RequestID string            `json:"request_id"`
 }
 
-type meta struct {
+// Meta is a list answer's paging member.
+type Meta struct {
 	Total      int64   `json:"total"`
 	Limit      int     `json:"limit"`
 	NextCursor *string `json:"next_cursor"`
 }
 
-// ok writes a success envelope.
-func ok(c *gin.Context, status int, data any) {
+// OK writes a success envelope.
+func OK(c *gin.Context, status int, data any) {
 	c.JSON(status, gin.H{"success": true, "data": data})
 }
 
-// okList writes a list envelope with its paging meta.
-func okList(c *gin.Context, data any, m meta) {
+// OKList writes a list envelope with its paging meta.
+func OKList(c *gin.Context, data any, m Meta) {
 	c.JSON(http.StatusOK, gin.H{"success": true, "data": data, "meta": m})
 }
 
-// fail writes an error envelope. Errors that are not *strata.Error are internal: the
+// Fail writes an error envelope. Errors that are not *strata.Error are internal: the
 // client gets a generic message and the log gets the detail with the request id.
-func fail(c *gin.Context, err error) {
+func Fail(c *gin.Context, err error) {
 	var e *strata.Error
 	if !errors.As(err, &e) {
-		logger, _ := c.Value(loggerKey).(*slog.Logger)
+		logger, _ := c.Value(LoggerKey).(*slog.Logger)
 		if logger == nil {
 			logger = slog.Default()
 		}
-		if unavailable(err) {
-			logger.WarnContext(c.Request.Context(), "request could not reach the database or event log", "request_id", requestID(c),
+		if Unavailable(err) {
+			logger.WarnContext(c.Request.Context(), "request could not reach the database or event log", "request_id", RequestID(c),
 				"method", c.Request.Method, "path", c.FullPath(), "err", err)
-			c.Header("Retry-After", strconv.Itoa(retryAfterUnavailable))
-			c.AbortWithStatusJSON(http.StatusServiceUnavailable, gin.H{"success": false, "error": errorBody{
+			c.Header("Retry-After", strconv.Itoa(RetryAfter))
+			c.AbortWithStatusJSON(http.StatusServiceUnavailable, gin.H{"success": false, "error": ErrorBody{
 				Code: strata.Internal, Message: "the service is briefly unavailable (its database or event log cannot be reached or is busy); your session is kept, try again shortly",
-				RequestID: requestID(c),
+				RequestID: RequestID(c),
 			}})
 			return
 		}
-		logger.ErrorContext(c.Request.Context(), "request failed", "request_id", requestID(c),
+		logger.ErrorContext(c.Request.Context(), "request failed", "request_id", RequestID(c),
 			"method", c.Request.Method, "path", c.FullPath(), "err", err)
 		e = &strata.Error{Code: strata.Internal, Message: "the server could not complete the request; quote the request id when reporting it"}
 	}
-	status, body := errorEnvelope(c, e)
+	status, body := ErrorEnvelope(c, e)
 	c.AbortWithStatusJSON(status, body)
 }
 
-func errorEnvelope(c *gin.Context, e *strata.Error) (int, gin.H) {
+// ErrorEnvelope is the status and body that answer e.
+func ErrorEnvelope(c *gin.Context, e *strata.Error) (int, gin.H) {
 	status, known := statusOf[e.Code]
 	if !known {
 		status = http.StatusInternalServerError
 	}
-	return status, gin.H{"success": false, "error": errorBody{
-		Code: e.Code, Message: e.Message, Fields: e.Fields, RequestID: requestID(c),
+	return status, gin.H{"success": false, "error": ErrorBody{
+		Code: e.Code, Message: e.Message, Fields: e.Fields, RequestID: RequestID(c),
 	}}
 }
 
-// answerNow sends e's envelope to the client at once, whole and with its length, so
+// AnswerNow sends e's envelope to the client at once, whole and with its length, so
 // the client has its answer while the handler goes on with work the answer must not
 // wait for.
-func answerNow(c *gin.Context, e *strata.Error) {
-	status, body := errorEnvelope(c, e)
+func AnswerNow(c *gin.Context, e *strata.Error) {
+	status, body := ErrorEnvelope(c, e)
 	raw, _ := json.Marshal(body)
 	c.Header("Content-Type", "application/json; charset=utf-8")
 	c.Header("Content-Length", strconv.Itoa(len(raw)))
@@ -101,16 +107,17 @@ func answerNow(c *gin.Context, e *strata.Error) {
 	c.Abort()
 }
 
-const loggerKey = "strata.logger"
+// LoggerKey is where a request keeps the logger Fail reports to.
+const LoggerKey = "strata.logger"
 
-// retryAfterUnavailable is the Retry-After, in seconds, of a 503: a database restart
+// RetryAfter is the Retry-After, in seconds, of a 503: a database restart
 // usually takes a few seconds.
-const retryAfterUnavailable = 2
+const RetryAfter = 2
 
-// unavailable reports whether err means the database or the event log could not be
+// Unavailable reports whether err means the database or the event log could not be
 // reached or could not serve in time, which a client may retry, rather than a fault.
 // A request that ran out its deadline or whose caller went away counts too.
-func unavailable(err error) bool {
+func Unavailable(err error) bool {
 	return schema.Unavailable(err) || schema.Busy(err) || errors.Is(err, events.ErrUnavailable) ||
 		errors.Is(err, context.Canceled)
 }

@@ -1,4 +1,4 @@
-package api
+package risks
 
 import (
 	"encoding/json"
@@ -10,66 +10,66 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/api/module"
+	"github.com/strata-grc/strata/api/rest"
 	"github.com/strata-grc/strata/commands"
-	"github.com/strata-grc/strata/commands/identity"
 	cmdrisks "github.com/strata-grc/strata/commands/risks"
 	ev "github.com/strata-grc/strata/events/risks"
 	qcontrols "github.com/strata-grc/strata/queries/controls"
 	qrisks "github.com/strata-grc/strata/queries/risks"
 )
 
-func (s *Server) mountRisks(g *gin.RouterGroup) {
-	read, write := s.allow(identity.RisksRead), s.allow(identity.RisksWrite)
+func (h *handlers) mount(r *module.Router) {
 	// A risk's detail describes its controls from the control library's read model,
 	// so reads wait for both projections, as a control's detail does.
-	fresh := s.consistent(qrisks.Projection, qcontrols.Projection)
-	g.GET("/risks", read, fresh, s.listRisks)
-	g.POST("/risks", write, s.createRisk)
-	g.PUT("/risks", write, s.updateRisk)
-	g.DELETE("/risks", write, s.deleteRisk)
-	g.GET("/risks/:id", read, fresh, s.getRisk)
-	g.PUT("/risks/:id", write, s.updateRisk)
-	g.DELETE("/risks/:id", write, s.deleteRisk)
-	g.GET("/risks/:id/history", read, s.riskHistory)
-	g.POST("/risks/:id/responses", write, s.addRiskResponse)
-	g.PUT("/risks/:id/responses/:response_id", write, s.updateRiskResponse)
-	g.POST("/risks/:id/controls", write, s.mapRiskControl)
-	g.DELETE("/risks/:id/controls/:control_id", write, s.unmapRiskControl)
+	fresh := r.Fresh(qrisks.Projection, qcontrols.Projection)
+	r.GET("/risks", Read, fresh, h.listRisks)
+	r.POST("/risks", Write, h.createRisk)
+	r.PUT("/risks", Write, h.updateRisk)
+	r.DELETE("/risks", Write, h.deleteRisk)
+	r.GET("/risks/:id", Read, fresh, h.getRisk)
+	r.PUT("/risks/:id", Write, h.updateRisk)
+	r.DELETE("/risks/:id", Write, h.deleteRisk)
+	r.GET("/risks/:id/history", Read, h.riskHistory)
+	r.POST("/risks/:id/responses", Write, h.addRiskResponse)
+	r.PUT("/risks/:id/responses/:response_id", Write, h.updateRiskResponse)
+	r.POST("/risks/:id/controls", Write, h.mapRiskControl)
+	r.DELETE("/risks/:id/controls/:control_id", Write, h.unmapRiskControl)
 }
 
-func (s *Server) listRisks(c *gin.Context) {
+func (h *handlers) listRisks(c *gin.Context) {
 	q := c.Request.URL.Query()
-	get, id, err := listAction(q)
+	get, id, err := rest.ListAction(q)
 	if err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
 	if get {
-		s.respondRisk(c, id)
+		h.respondRisk(c, id)
 		return
 	}
 	f, err := riskFilter(q)
 	if err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
-	page, err := s.cfg.RiskReader.List(c.Request.Context(), principal(c).OrgID, f)
-	respondPage(c, page, err)
+	page, err := h.reader.List(c.Request.Context(), rest.Caller(c).OrgID, f)
+	rest.RespondPage(c, page, err)
 }
 
 // riskFilter reads a risk list's query parameters; the reader checks their values.
 func riskFilter(q url.Values) (qrisks.Filter, error) {
-	ints, err := queryInts(q, "owner_id", "likelihood", "impact")
+	ints, err := rest.QueryInts(q, "owner_id", "likelihood", "impact")
 	if err != nil {
 		return qrisks.Filter{}, err
 	}
 	owner, likelihood, impact := ints[0], ints[1], ints[2]
 	for _, name := range []string{"likelihood", "impact"} {
-		if v, _ := queryInt(q, name); q.Get(name) != "" && (v < 1 || v > 5) {
-			return qrisks.Filter{}, fieldErr(name, "must be an integer from 1 to 5")
+		if v, _ := rest.QueryInt(q, name); q.Get(name) != "" && (v < 1 || v > 5) {
+			return qrisks.Filter{}, rest.FieldErr(name, "must be an integer from 1 to 5")
 		}
 	}
-	limit, err := queryLimit(q)
+	limit, err := rest.QueryLimit(q)
 	if err != nil {
 		return qrisks.Filter{}, err
 	}
@@ -79,20 +79,20 @@ func riskFilter(q url.Values) (qrisks.Filter, error) {
 	}, nil
 }
 
-func (s *Server) getRisk(c *gin.Context) {
-	id, err := pathID(c, "id")
+func (h *handlers) getRisk(c *gin.Context) {
+	id, err := rest.PathID(c, "id")
 	if err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
-	s.riskPage().serve(c, id, true)
+	h.riskPage().Serve(c, id, true)
 }
 
-func (s *Server) respondRisk(c *gin.Context, id int64) { s.riskPage().serve(c, id, false) }
+func (h *handlers) respondRisk(c *gin.Context, id int64) { h.riskPage().Serve(c, id, false) }
 
-func (s *Server) riskPage() entityPage[qrisks.Risk] {
-	return entityPage[qrisks.Risk]{get: s.cfg.RiskReader.Get, asOf: s.cfg.RiskReader.AsOf,
-		version: func(r qrisks.Risk) int64 { return r.Version }}
+func (h *handlers) riskPage() rest.EntityPage[qrisks.Risk] {
+	return rest.EntityPage[qrisks.Risk]{Get: h.reader.Get, AsOf: h.reader.AsOf,
+		Version: func(r qrisks.Risk) int64 { return r.Version }}
 }
 
 // riskInput is a create body. Likelihood and impact are pointers so a missing one is
@@ -140,54 +140,54 @@ func (in riskInput) missingScores(err error) error {
 	return err
 }
 
-func (s *Server) createRisk(c *gin.Context) {
+func (h *handlers) createRisk(c *gin.Context) {
 	var in riskInput
-	if err := decodeJSON(c, &in); err != nil {
-		fail(c, err)
+	if err := rest.DecodeJSON(c, &in); err != nil {
+		rest.Fail(c, err)
 		return
 	}
-	res, err := s.cfg.Risks.Create(c.Request.Context(), metadata(c), in.fields())
+	res, err := h.commands.Create(c.Request.Context(), rest.Metadata(c), in.fields())
 	if err != nil {
 		err = in.missingScores(err)
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
 	c.Header("Location", "/api/risks/"+strconv.FormatInt(res.ID, 10))
 	if risk, done := qrisks.Created(res); done {
-		s.wrote(c, res)
-		ok(c, http.StatusCreated, risk)
+		rest.Wrote(c, res)
+		rest.OK(c, http.StatusCreated, risk)
 		return
 	}
-	s.respondWritten(c, http.StatusCreated, res)
+	h.respondWritten(c, http.StatusCreated, res)
 }
 
 // respondWritten answers a mutation with the risk as its own stream now tells it, so
 // the answer never waits for, or races, the projection.
-func (s *Server) respondWritten(c *gin.Context, status int, res commands.Result) {
-	s.wrote(c, res)
-	risk, err := s.cfg.RiskReader.Current(c.Request.Context(), principal(c).OrgID, res.ID)
+func (h *handlers) respondWritten(c *gin.Context, status int, res commands.Result) {
+	rest.Wrote(c, res)
+	risk, err := h.reader.Current(c.Request.Context(), rest.Caller(c).OrgID, res.ID)
 	if err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
-	ok(c, status, risk)
+	rest.OK(c, status, risk)
 }
 
 // riskTarget finds the risk a mutation names: in the path, else as "id" in the body.
 func riskTarget(c *gin.Context, body []byte) (int64, error) {
 	if c.Param("id") != "" {
-		return pathID(c, "id")
+		return rest.PathID(c, "id")
 	}
-	return bodyID(body)
+	return rest.BodyID(body)
 }
 
-func (s *Server) updateRisk(c *gin.Context) {
-	body, err := readJSON(c)
+func (h *handlers) updateRisk(c *gin.Context) {
+	body, err := rest.ReadJSON(c)
 	if err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
-	s.runRiskCommand(c, body, http.StatusOK, cmdrisks.Update{Patch: json.RawMessage(body)})
+	h.runRiskCommand(c, body, http.StatusOK, cmdrisks.Update{Patch: json.RawMessage(body)})
 }
 
 // deleteInput is the optional body of a delete.
@@ -196,56 +196,56 @@ type deleteInput struct {
 	Reason string          `json:"reason"`
 }
 
-func (s *Server) deleteRisk(c *gin.Context) {
+func (h *handlers) deleteRisk(c *gin.Context) {
 	var body []byte
 	if c.Param("id") == "" || c.Request.ContentLength != 0 {
 		var err error
-		if body, err = readJSON(c); err != nil {
-			fail(c, err)
+		if body, err = rest.ReadJSON(c); err != nil {
+			rest.Fail(c, err)
 			return
 		}
 	}
 	var in deleteInput
 	if len(body) > 0 {
-		if err := decodeStrict(body, &in); err != nil {
-			fail(c, err)
+		if err := rest.DecodeStrict(body, &in); err != nil {
+			rest.Fail(c, err)
 			return
 		}
 	}
-	if res, done := s.executeRisk(c, body, cmdrisks.Delete{Reason: in.Reason}); done {
-		s.wrote(c, res)
-		ok(c, http.StatusOK, gin.H{"id": res.ID, "deleted": true, "version": res.Version})
+	if res, done := h.executeRisk(c, body, cmdrisks.Delete{Reason: in.Reason}); done {
+		rest.Wrote(c, res)
+		rest.OK(c, http.StatusOK, gin.H{"id": res.ID, "deleted": true, "version": res.Version})
 	}
 }
 
-func (s *Server) runRiskCommand(c *gin.Context, body []byte, status int, cmd any) {
-	if res, done := s.executeRisk(c, body, cmd); done {
-		s.respondWritten(c, status, res)
+func (h *handlers) runRiskCommand(c *gin.Context, body []byte, status int, cmd any) {
+	if res, done := h.executeRisk(c, body, cmd); done {
+		h.respondWritten(c, status, res)
 	}
 }
 
 // executeRisk runs a command on the risk the request names; on failure it has
 // answered already and reports false.
-func (s *Server) executeRisk(c *gin.Context, body []byte, cmd any) (commands.Result, bool) {
+func (h *handlers) executeRisk(c *gin.Context, body []byte, cmd any) (commands.Result, bool) {
 	id, err := riskTarget(c, body)
 	if err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return commands.Result{}, false
 	}
-	expected, err := ifMatch(c)
+	expected, err := rest.IfMatch(c)
 	if err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return commands.Result{}, false
 	}
-	res, err := s.cfg.Risks.Execute(c.Request.Context(), metadata(c), id, expected, cmd)
+	res, err := h.commands.Execute(c.Request.Context(), rest.Metadata(c), id, expected, cmd)
 	if err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return commands.Result{}, false
 	}
 	return res, true
 }
 
-func (s *Server) riskHistory(c *gin.Context) { readPageByID(c, s.cfg.RiskReader.History) }
+func (h *handlers) riskHistory(c *gin.Context) { rest.ReadPageByID(c, h.reader.History) }
 
 type responseInput struct {
 	Type        string  `json:"type"`
@@ -259,65 +259,65 @@ func (in responseInput) response() ev.Response {
 	return ev.Response{Type: in.Type, Description: in.Description, OwnerID: in.OwnerID, DueDate: in.DueDate, Status: in.Status}
 }
 
-func (s *Server) addRiskResponse(c *gin.Context) {
-	id, err := pathID(c, "id")
+func (h *handlers) addRiskResponse(c *gin.Context) {
+	id, err := rest.PathID(c, "id")
 	if err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
 	var in responseInput
-	if err := decodeJSON(c, &in); err != nil {
-		fail(c, err)
+	if err := rest.DecodeJSON(c, &in); err != nil {
+		rest.Fail(c, err)
 		return
 	}
-	expected, err := ifMatch(c)
+	expected, err := rest.IfMatch(c)
 	if err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
-	respID, res, err := s.cfg.Risks.AddResponse(c.Request.Context(), metadata(c), id, expected, in.response())
+	respID, res, err := h.commands.AddResponse(c.Request.Context(), rest.Metadata(c), id, expected, in.response())
 	if err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
 	c.Header("Location", "/api/risks/"+strconv.FormatInt(id, 10)+"/responses/"+strconv.FormatInt(respID, 10))
-	s.respondWritten(c, http.StatusCreated, res)
+	h.respondWritten(c, http.StatusCreated, res)
 }
 
-func (s *Server) updateRiskResponse(c *gin.Context) {
-	respID, err := pathID(c, "response_id")
+func (h *handlers) updateRiskResponse(c *gin.Context) {
+	respID, err := rest.PathID(c, "response_id")
 	if err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
-	body, err := readJSON(c)
+	body, err := rest.ReadJSON(c)
 	if err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
-	s.runRiskCommand(c, body, http.StatusOK, cmdrisks.UpdateResponse{ResponseID: respID, Patch: json.RawMessage(body)})
+	h.runRiskCommand(c, body, http.StatusOK, cmdrisks.UpdateResponse{ResponseID: respID, Patch: json.RawMessage(body)})
 }
 
-func (s *Server) mapRiskControl(c *gin.Context) {
+func (h *handlers) mapRiskControl(c *gin.Context) {
 	var in struct {
 		ControlID *int64 `json:"control_id"`
 	}
-	if err := decodeJSON(c, &in); err != nil {
-		fail(c, err)
+	if err := rest.DecodeJSON(c, &in); err != nil {
+		rest.Fail(c, err)
 		return
 	}
 	if in.ControlID == nil {
-		fail(c, fieldErr("control_id", "is required"))
+		rest.Fail(c, rest.FieldErr("control_id", "is required"))
 		return
 	}
-	s.runRiskCommand(c, nil, http.StatusOK, cmdrisks.MapControl{ControlID: *in.ControlID})
+	h.runRiskCommand(c, nil, http.StatusOK, cmdrisks.MapControl{ControlID: *in.ControlID})
 }
 
-func (s *Server) unmapRiskControl(c *gin.Context) {
-	controlID, err := pathID(c, "control_id")
+func (h *handlers) unmapRiskControl(c *gin.Context) {
+	controlID, err := rest.PathID(c, "control_id")
 	if err != nil {
-		fail(c, err)
+		rest.Fail(c, err)
 		return
 	}
-	s.runRiskCommand(c, nil, http.StatusOK, cmdrisks.UnmapControl{ControlID: controlID})
+	h.runRiskCommand(c, nil, http.StatusOK, cmdrisks.UnmapControl{ControlID: controlID})
 }
