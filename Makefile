@@ -3,7 +3,7 @@ GO        ?= go
 BIN       := bin/strata
 PG_VERSION = $(shell ls /etc/postgresql 2>/dev/null | sort -n | tail -1)
 
-.PHONY: run build web web-deps test web-test e2e vet fmt-check bench fuzz soak db clean
+.PHONY: run build web web-deps test web-test e2e vet fmt-check openapi-lint bench fuzz soak db clean
 
 run: web build db
 	$(BIN) seed
@@ -26,7 +26,7 @@ db:
 	  pg_ctlcluster --skip-systemctl-redirect $(PG_VERSION) main start; \
 	  for i in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; }
 
-test: db fmt-check vet web-test e2e
+test: db fmt-check vet openapi-lint web-test e2e
 	$(GO) test -race -count=1 -timeout 15m ./...
 
 web-test: web-deps
@@ -39,6 +39,14 @@ e2e: web build db
 
 vet:
 	$(GO) vet ./...
+
+# Lints the API description the server publishes, as the binary builds it, with Redocly's
+# recommended rules (web/redocly.yaml). The linter comes from web/node_modules and is
+# told not to report usage or look for updates, so nothing is fetched while testing.
+openapi-lint: web-deps build
+	mkdir -p test-output && $(BIN) openapi -o test-output/openapi.json && cd web && \
+	  REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
+	  npx --no redocly lint --config redocly.yaml ../test-output/openapi.json
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
