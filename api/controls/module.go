@@ -36,8 +36,9 @@ var Module = module.Module{
 		{Permission: Write, Roles: []string{identity.ComplianceManager}},
 		{Permission: Test, Roles: []string{identity.ComplianceManager, identity.Auditor}},
 	},
-	OpenAPI: openAPI,
-	Build:   build,
+	OpenAPI:   openAPI,
+	Dashboard: qcontrols.Dashboard,
+	Build:     build,
 }
 
 func build(env *module.Env) (module.Parts, error) {
@@ -53,7 +54,6 @@ func build(env *module.Env) (module.Parts, error) {
 			h.mountControls(r)
 			h.mountFrameworks(r)
 		},
-		Dashboard: qcontrols.Dashboard,
 		// The handler checks the controls a risk maps; the reader describes them.
 		Provides: []any{commands, reader},
 	}, nil

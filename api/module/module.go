@@ -37,6 +37,9 @@ type Module struct {
 	// OpenAPI is the module's fragment of the API description: its tags, paths and
 	// components, in YAML.
 	OpenAPI []byte
+	// Dashboard is the module's contribution to the dashboard: its counts, its charts
+	// and the projections they read.
+	Dashboard dashboard.Part
 	// Build makes the module's running parts over the shared environment.
 	Build func(*Env) (Parts, error)
 }
@@ -47,8 +50,6 @@ type Parts struct {
 	Projectors []projections.Projector
 	// Mount adds the module's routes; it runs once per API prefix (/api, /api/v1).
 	Mount func(*Router)
-	// Dashboard is the module's contribution to the dashboard.
-	Dashboard dashboard.Part
 	// Seed adds the module's demo data to an organization.
 	Seed func(context.Context, *Seeding) error
 	// Provides lists what later modules may Need from this one (narrow interfaces

@@ -33,8 +33,9 @@ var Module = module.Module{
 		{Permission: Read, Roles: identity.Everyone},
 		{Permission: Write, Roles: []string{identity.RiskManager}},
 	},
-	OpenAPI: openAPI,
-	Build:   build,
+	OpenAPI:   openAPI,
+	Dashboard: qrisks.Dashboard,
+	Build:     build,
 }
 
 func build(env *module.Env) (module.Parts, error) {
@@ -58,7 +59,6 @@ func build(env *module.Env) (module.Parts, error) {
 	return module.Parts{
 		Projectors: []projections.Projector{prisks.New(env.Registry)},
 		Mount:      h.mount,
-		Dashboard:  qrisks.Dashboard,
 		Provides:   []any{commands, reader},
 	}, nil
 }

@@ -44,6 +44,8 @@ Usage:
                                             copy a whole event log between backends, resumably,
                                             and verify the copy
   strata events verify --from URL --to URL  compare two event logs stream by stream
+  strata openapi [-o FILE]                  write the API description (JSON) to standard
+                                            output or FILE
   strata admin create-user --email E --name N --org ORG --role ROLE
                                             create (or add) a user; the password comes from
                                             standard input, or is generated and printed once
@@ -124,6 +126,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return importCmd(ctx, fs, dbURL, args[1:], stdout, logger)
 	case "events":
 		return eventsCmd(ctx, fs, args[1:], stdout, logger)
+	case "openapi":
+		return openAPICommand(args[1:], stdout)
 	case "seed":
 		n := fs.Int("risks", 300, "how many demo risks to create")
 		if err := fs.Parse(args[1:]); err != nil {

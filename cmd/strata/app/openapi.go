@@ -3,9 +3,19 @@ package app
 import "github.com/strata-grc/strata/api/openapi"
 
 // OpenAPI returns the API description the server publishes, as JSON: the shared core
-// merged with each module's fragment, and the dashboard's counts and charts as the
-// modules contribute them. No module contributes a fragment here yet, so this is the
-// core alone.
+// merged with each module's fragment, describing exactly the dashboard counts and
+// charts the modules contribute.
 func OpenAPI() ([]byte, error) {
-	return openapi.Build(openapi.Core, nil, openapi.Dashboard{})
+	var fragments []openapi.Fragment
+	var dash openapi.Dashboard
+	for _, m := range Modules {
+		fragments = append(fragments, openapi.Fragment{Module: m.Name, YAML: m.OpenAPI})
+		for _, c := range m.Dashboard.Counts {
+			dash.Counts = append(dash.Counts, c.Name)
+		}
+		for _, c := range m.Dashboard.Charts {
+			dash.Charts = append(dash.Charts, c.Name)
+		}
+	}
+	return openapi.Build(openapi.Core, fragments, dash)
 }
