@@ -243,10 +243,14 @@ func (e *env) status() statusView {
 	return st
 }
 
-// permissionsOf is identity.Permissions as the API spells them.
+// permissionsOf is the role table's permissions of role as the API spells them.
 func permissionsOf(role string) []string {
+	table, err := app.RoleTable()
+	if err != nil {
+		panic(err)
+	}
 	var out []string
-	for _, p := range identity.Permissions(role) {
+	for _, p := range table.Permissions(role) {
 		out = append(out, string(p))
 	}
 	return out

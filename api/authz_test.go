@@ -12,60 +12,39 @@ import (
 	"github.com/strata-grc/strata/commands/identity"
 )
 
-// routePermissions is the permission each route under /api that needs a session
-// declares; "" means any member of the organization. Every such route the router
-// serves must be listed here, so a new route cannot go without an expectation.
-var routePermissions = map[string]identity.Permission{
-	"POST /api/auth/organization":                           "",
-	"PUT /api/auth/password":                                "",
-	"GET /api/auth/sessions":                                "",
-	"DELETE /api/auth/sessions/:session_id":                 "",
-	"GET /api/members":                                      identity.MembersRead,
-	"POST /api/members":                                     identity.MembersManage,
-	"PUT /api/members/:user_id":                             identity.MembersManage,
-	"DELETE /api/members/:user_id":                          identity.MembersManage,
-	"GET /api/risks":                                        identity.RisksRead,
-	"POST /api/risks":                                       identity.RisksWrite,
-	"PUT /api/risks":                                        identity.RisksWrite,
-	"DELETE /api/risks":                                     identity.RisksWrite,
-	"GET /api/risks/:id":                                    identity.RisksRead,
-	"PUT /api/risks/:id":                                    identity.RisksWrite,
-	"DELETE /api/risks/:id":                                 identity.RisksWrite,
-	"GET /api/risks/:id/history":                            identity.RisksRead,
-	"POST /api/risks/:id/responses":                         identity.RisksWrite,
-	"PUT /api/risks/:id/responses/:response_id":             identity.RisksWrite,
-	"POST /api/risks/:id/controls":                          identity.RisksWrite,
-	"DELETE /api/risks/:id/controls/:control_id":            identity.RisksWrite,
-	"GET /api/controls":                                     identity.ControlsRead,
-	"POST /api/controls":                                    identity.ControlsWrite,
-	"GET /api/controls/:id":                                 identity.ControlsRead,
-	"PUT /api/controls/:id":                                 identity.ControlsWrite,
-	"PUT /api/controls/:id/effectiveness":                   identity.ControlsWrite,
-	"POST /api/controls/:id/tests":                          identity.ControlsTest,
-	"GET /api/controls/:id/tests":                           identity.ControlsRead,
-	"GET /api/controls/:id/effectiveness-history":           identity.ControlsRead,
-	"POST /api/controls/:id/requirements":                   identity.ControlsWrite,
-	"DELETE /api/controls/:id/requirements/:requirement_id": identity.ControlsWrite,
-	"GET /api/controls/:id/history":                         identity.ControlsRead,
-	"GET /api/frameworks":                                   identity.ControlsRead,
-	"POST /api/frameworks":                                  identity.ControlsWrite,
-	"POST /api/frameworks/import":                           identity.ControlsWrite,
-	"GET /api/frameworks/:id":                               identity.ControlsRead,
-	"POST /api/frameworks/:id/requirements":                 identity.ControlsWrite,
-	"GET /api/frameworks/:id/coverage":                      identity.ControlsRead,
-	"GET /api/frameworks/:id/history":                       identity.ControlsRead,
-	"GET /api/dashboard":                                    identity.DashboardRead,
-	"GET /api/dashboard/charts":                             identity.DashboardRead,
-}
+// anyMemberRoutes need a session and no permission: they are about the caller's own
+// account, so any member may use them.
+var anyMemberRoutes = []string{"POST /api/auth/organization", "PUT /api/auth/password", "GET /api/auth/sessions",
+	"DELETE /api/auth/sessions/:session_id"}
 
 // publicRoutes answer without a session.
 var publicRoutes = []string{"GET /api/openapi.json", "POST /api/auth/login", "POST /api/auth/logout", "GET /api/auth/status"}
 
-// authedRoutes lists "METHOD /path" (gin syntax) of every served route under /api
-// that needs a session, with the /api/v1 copies when withV1. It fails the test for
-// a route routePermissions does not know, and for one it knows that is not served.
-func authedRoutes(t *testing.T, srv *api.Server, withV1 bool) []string {
+// routePermissions is the permission each route under /api that needs a session
+// declares, as the server's route table holds it (every module route is registered
+// with its permission), plus the account routes any member may use (""). A route
+// served outside both fails the test: it would have no permission check.
+func routePermissions(t *testing.T, srv *api.Server) map[string]identity.Permission {
 	t.Helper()
+	out := map[string]identity.Permission{}
+	for _, r := range srv.RouteTable() {
+		if strings.HasPrefix(r.Path, "/api/v1/") {
+			continue
+		}
+		out[r.Method+" "+r.Path] = r.Permission
+	}
+	for _, r := range anyMemberRoutes {
+		out[r] = ""
+	}
+	return out
+}
+
+// authedRoutes lists "METHOD /path" (gin syntax) of every served route under /api
+// that needs a session, with the /api/v1 copies when withV1, and the permission each
+// needs. It fails the test for a route served without a registered permission.
+func authedRoutes(t *testing.T, srv *api.Server, withV1 bool) ([]string, map[string]identity.Permission) {
+	t.Helper()
+	perms := routePermissions(t, srv)
 	var out []string
 	served := map[string]bool{}
 	for _, r := range srv.Routes() {
@@ -82,21 +61,22 @@ func authedRoutes(t *testing.T, srv *api.Server, withV1 bool) []string {
 			continue
 		}
 		served[base] = true
-		if _, ok := routePermissions[base]; !ok {
-			t.Errorf("%s is served but routePermissions has no expectation for it", base)
+		if _, ok := perms[base]; !ok {
+			t.Errorf("%s is served but registered with no permission", base)
 			continue
 		}
 		if !v1 || withV1 {
 			out = append(out, key)
+			perms[key] = perms[base]
 		}
 	}
-	for k := range routePermissions {
-		if !served[k] {
-			t.Errorf("routePermissions lists %s, which is not served", k)
+	for k := range perms {
+		if !strings.Contains(k, " /api/v1/") && !served[k] {
+			t.Errorf("%s is in the route table but not served", k)
 		}
 	}
 	slices.Sort(out)
-	return out
+	return out, perms
 }
 
 var routeParam = regexp.MustCompile(`:([a-z_]+)`)
@@ -130,9 +110,25 @@ func TestAuthzRoleMatrix(t *testing.T) {
 	for role, email := range emails {
 		clients[role] = e.loggedIn(email)
 	}
-	routes := authedRoutes(t, e.Server, false)
-	if len(routes) < len(routePermissions) {
+	routes, perms := authedRoutes(t, e.Server, false)
+	if len(routes) < 30 {
 		t.Fatalf("only %d routes served: %v", len(routes), routes)
+	}
+	// Every permission a module declares guards at least one route, and every route's
+	// permission is one the admin holds (so it is in the role table).
+	used := map[identity.Permission]bool{}
+	for _, p := range perms {
+		used[p] = true
+		if p != "" && !e.App.Roles.Allows(identity.Admin, p) {
+			t.Errorf("permission %s guards a route but is in no grant", p)
+		}
+	}
+	for _, m := range e.App.Modules {
+		for _, g := range m.Permissions {
+			if !used[g.Permission] {
+				t.Errorf("module %s declares %s, which guards no route", m.Name, g.Permission)
+			}
+		}
 	}
 
 	denied := map[string]int{}
@@ -143,8 +139,8 @@ func TestAuthzRoleMatrix(t *testing.T) {
 		}
 		for _, route := range routes {
 			method, path, _ := strings.Cut(route, " ")
-			perm := routePermissions[route]
-			allowed := perm == "" || identity.Allows(role, perm)
+			perm := perms[route]
+			allowed := perm == "" || e.App.Roles.Allows(role, perm)
 			if !allowed {
 				denied[role]++
 			}
@@ -182,7 +178,7 @@ func TestAuthzNoSession(t *testing.T) {
 	endedCookie := ended.cookie()
 	wantOK(t, ended.do("POST", "/api/auth/logout", nil), http.StatusOK)
 
-	routes := authedRoutes(t, e.Server, true)
+	routes, _ := authedRoutes(t, e.Server, true)
 	for name, c := range map[string]*env{
 		"no cookie":         e.anonymous(),
 		"made-up cookie":    e.withCookie(randomToken()),

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/strata-grc/strata/cmd/strata/app"
+	cmdrisks "github.com/strata-grc/strata/commands/risks"
+
 	"github.com/strata-grc/strata/api"
 	"github.com/strata-grc/strata/events"
 	evrisks "github.com/strata-grc/strata/events/risks"
@@ -71,7 +74,7 @@ func TestLegacyRiskControlLinkDoesNotLeakAcrossOrganizations(t *testing.T) {
 	// A mapping recorded the way risks recorded them before the control check.
 	meta := events.Metadata{OrgID: one.orgID(1), ActorID: one.userID(one.Email), ActorName: "Legacy",
 		CorrelationID: "legacy-mapping"}
-	res, err := one.App.Risks.Streams().AppendFacts(context.Background(), risk.ID, meta,
+	res, err := app.MustLookup[*cmdrisks.Handler](one.App).Streams().AppendFacts(context.Background(), risk.ID, meta,
 		evrisks.RiskControlMapped{RiskID: risk.ID, ControlID: secret.ID})
 	if err != nil {
 		t.Fatal(err)

@@ -13,7 +13,10 @@ import (
 	"testing"
 	"time"
 
+	cmdrisks "github.com/strata-grc/strata/commands/risks"
+
 	"github.com/strata-grc/strata/api"
+	"github.com/strata-grc/strata/cmd/strata/app"
 	cmdcontrols "github.com/strata-grc/strata/commands/controls"
 	"github.com/strata-grc/strata/events"
 	evcontrols "github.com/strata-grc/strata/events/controls"
@@ -311,16 +314,16 @@ func TestDetailsReadOneSnapshot(t *testing.T) {
 		if i%2 == 1 {
 			result = cmdcontrols.Fail
 		}
-		_, _, err := e.App.Controls.RecordTest(ctx, meta, control.ID, nil, cmdcontrols.RecordTest{TestedAt: &at, Result: result})
+		_, _, err := app.MustLookup[*cmdcontrols.Handler](e.App).RecordTest(ctx, meta, control.ID, nil, cmdcontrols.RecordTest{TestedAt: &at, Result: result})
 		return err
 	})
 	write(func(i int) error {
-		_, _, err := e.App.Risks.AddResponse(ctx, meta, risk.ID, nil, evrisks.Response{Type: "mitigate",
+		_, _, err := app.MustLookup[*cmdrisks.Handler](e.App).AddResponse(ctx, meta, risk.ID, nil, evrisks.Response{Type: "mitigate",
 			Description: fmt.Sprintf("Response %d", i), Status: "planned"})
 		return err
 	})
 	write(func(i int) error {
-		_, _, err := e.App.Controls.AddRequirement(ctx, meta, fw.ID, evcontrols.Requirement{
+		_, _, err := app.MustLookup[*cmdcontrols.Handler](e.App).AddRequirement(ctx, meta, fw.ID, evcontrols.Requirement{
 			Code: fmt.Sprintf("SN-%d", i+1), Title: "Snapshot requirement"})
 		return err
 	})

@@ -14,11 +14,20 @@ import (
 	"github.com/strata-grc/strata/schema/testdb"
 )
 
-func TestPermissions(t *testing.T) {
+// TestRoleTable composes the core's grants with a module's: the admin holds every
+// permission, others what they are granted, and a clash or an unknown role is refused.
+func TestRoleTable(t *testing.T) {
 	t.Parallel()
+	const read, write identity.Permission = "things:read", "things:write"
+	table, err := identity.NewRoleTable(append(identity.CoreGrants,
+		identity.Grant{Permission: read, Roles: identity.Everyone},
+		identity.Grant{Permission: write, Roles: []string{identity.RiskManager}})...)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, role := range identity.Roles {
-		if !identity.Allows(role, identity.RisksRead) {
-			t.Errorf("%s cannot read risks", role)
+		if !table.Allows(role, read) || !table.Allows(role, identity.DashboardRead) {
+			t.Errorf("%s cannot read things or the dashboard", role)
 		}
 	}
 	cases := []struct {
@@ -27,21 +36,27 @@ func TestPermissions(t *testing.T) {
 		want bool
 	}{
 		{identity.Admin, identity.MembersManage, true},
-		{identity.RiskManager, identity.RisksWrite, true},
+		{identity.Admin, write, true}, // never named, holds it anyway
+		{identity.RiskManager, write, true},
 		{identity.RiskManager, identity.MembersManage, false},
-		{identity.Viewer, identity.RisksWrite, false},
-		{identity.Auditor, identity.FindingsWrite, true},
-		{identity.Auditor, identity.RisksWrite, false},
-		{identity.ComplianceManager, identity.ControlsWrite, true},
-		{identity.Investigator, identity.CasesRead, true},
-		{identity.Viewer, identity.CasesRead, false}, // investigations are need-to-know
-		{identity.RiskManager, identity.CasesRead, false},
-		{"overlord", identity.RisksRead, false},
+		{identity.Viewer, write, false},
+		{identity.Auditor, identity.AuditTrailRead, true},
+		{identity.Viewer, identity.AuditTrailRead, false},
+		{"overlord", read, false},
 	}
 	for _, c := range cases {
-		if got := identity.Allows(c.role, c.perm); got != c.want {
+		if got := table.Allows(c.role, c.perm); got != c.want {
 			t.Errorf("Allows(%s, %s) = %v, want %v", c.role, c.perm, got, c.want)
 		}
+	}
+	if got := table.Permissions(identity.RiskManager); len(got) != 4 {
+		t.Errorf("risk manager holds %v", got)
+	}
+	if _, err := identity.NewRoleTable(identity.Grant{Permission: read}, identity.Grant{Permission: read}); err == nil {
+		t.Error("a permission granted twice was accepted")
+	}
+	if _, err := identity.NewRoleTable(identity.Grant{Permission: read, Roles: []string{"overlord"}}); err == nil {
+		t.Error("a grant to an unknown role was accepted")
 	}
 }
 

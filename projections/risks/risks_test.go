@@ -13,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	cmdcontrols "github.com/strata-grc/strata/commands/controls"
+	evcontrols "github.com/strata-grc/strata/events/controls"
+
 	"github.com/jackc/pgx/v5"
 
 	"github.com/strata-grc/strata/commands"
@@ -31,14 +34,16 @@ var meta = events.Metadata{OrgID: 1, ActorID: 1, ActorName: "Tester", Correlatio
 
 // env is one test's database, command handler and live risk projection.
 type env struct {
-	db      *testdb.DB
-	store   *postgres.Store
-	reg     *events.Registry
-	h       *cmd.Handler
-	proj    projections.Projector
-	runner  *projections.Runner
-	errMu   sync.Mutex
-	runErrs []error
+	db    *testdb.DB
+	store *postgres.Store
+	reg   *events.Registry
+	h     *cmd.Handler
+	// controlIDs are the controls risks may map.
+	controlIDs []int64
+	proj       projections.Projector
+	runner     *projections.Runner
+	errMu      sync.Mutex
+	runErrs    []error
 }
 
 // named is the risk projector under a checkpoint name of its own. Checkpoint locks are
@@ -67,8 +72,22 @@ func newEnv(t *testing.T, live func(projections.Projector) projections.Projector
 	e := &env{db: testdb.New(t), reg: events.NewRegistry()}
 	e.store = postgres.New(e.db.Pool)
 	ev.Register(e.reg)
-	var err error
-	if e.h, err = cmd.NewHandler(e.store, e.reg, commands.NewSequences(e.db.Pool), nil, nil); err != nil {
+	evcontrols.Register(e.reg)
+	ids := commands.NewSequences(e.db.Pool)
+	// Mappings are checked against the real control library: twelve controls to map.
+	library, err := cmdcontrols.NewHandler(e.db.Pool, e.store, e.reg, ids, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 12 {
+		res, err := library.CreateControl(context.Background(), meta, evcontrols.Fields{Code: fmt.Sprintf("C-%d", i+1),
+			Title: "Control", Type: "preventive", Frequency: "monthly"}, "Active")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.controlIDs = append(e.controlIDs, res.ID)
+	}
+	if e.h, err = cmd.NewHandler(e.store, e.reg, ids, nil, library, nil); err != nil {
 		t.Fatal(err)
 	}
 	e.proj = named{risks.New(e.reg), risks.Name + "-" + e.db.Schema}
@@ -111,20 +130,21 @@ func (e *env) wait(t *testing.T, pos events.Position) {
 // gen issues random valid commands over its own risks and remembers enough to keep
 // them valid. Not safe for concurrent use; give each goroutine its own.
 type gen struct {
-	rng       *rand.Rand
-	h         *cmd.Handler
-	maxRisks  int
-	live      []int64
-	all       []int64
-	responses map[int64][]int64
-	controls  map[int64][]int64
-	last      events.Position
-	counts    map[string]int
-	n         int
+	rng        *rand.Rand
+	controlIDs []int64
+	h          *cmd.Handler
+	maxRisks   int
+	live       []int64
+	all        []int64
+	responses  map[int64][]int64
+	controls   map[int64][]int64
+	last       events.Position
+	counts     map[string]int
+	n          int
 }
 
-func newGen(h *cmd.Handler, seed uint64, maxRisks int) *gen {
-	return &gen{rng: rand.New(rand.NewPCG(seed, 7)), h: h, maxRisks: maxRisks,
+func newGen(h *cmd.Handler, controlIDs []int64, seed uint64, maxRisks int) *gen {
+	return &gen{rng: rand.New(rand.NewPCG(seed, 7)), h: h, controlIDs: controlIDs, maxRisks: maxRisks,
 		responses: map[int64][]int64{}, controls: map[int64][]int64{}, counts: map[string]int{}}
 }
 
@@ -190,14 +210,14 @@ func (g *gen) step(ctx context.Context) error {
 		rid := g.responses[id][g.rng.IntN(len(g.responses[id]))]
 		return exec("update_response", cmd.UpdateResponse{ResponseID: rid, Patch: g.responsePatch()})
 	case r < 82:
-		c := int64(1 + g.rng.IntN(12))
+		c := g.controlIDs[g.rng.IntN(len(g.controlIDs))]
 		if !slices.Contains(g.controls[id], c) {
 			g.controls[id] = append(g.controls[id], c)
 		}
 		return exec("map_control", cmd.MapControl{ControlID: c}) // mapping twice changes nothing
 	case r < 96:
 		if len(g.controls[id]) == 0 {
-			c := int64(1 + g.rng.IntN(12))
+			c := g.controlIDs[g.rng.IntN(len(g.controlIDs))]
 			g.controls[id] = append(g.controls[id], c)
 			return exec("map_control", cmd.MapControl{ControlID: c})
 		}
@@ -516,7 +536,7 @@ func TestLiveProjectionEqualsRebuildAndAggregates(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t, nil)
-	g := newGen(e.h, 20240611, 30)
+	g := newGen(e.h, e.controlIDs, 20240611, 30)
 	for range 300 {
 		if err := g.step(ctx); err != nil {
 			t.Fatal(err)
@@ -558,7 +578,7 @@ func TestRebuildWhileLive(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t, func(p projections.Projector) projections.Projector { return slow{p} })
-	gens := []*gen{newGen(e.h, 1, 15), newGen(e.h, 2, 15)}
+	gens := []*gen{newGen(e.h, e.controlIDs, 1, 15), newGen(e.h, e.controlIDs, 2, 15)}
 	for range 100 {
 		if err := gens[0].step(ctx); err != nil {
 			t.Fatal(err)

@@ -143,21 +143,28 @@ func New(pool *pgxpool.Pool, opts Options) (*App, error) {
 	if a.Modules, err = module.BuildAll(env, Modules); err != nil {
 		return nil, err
 	}
-	grants := slices.Clone(cmdidentity.CoreGrants)
 	var parts []dashboard.Part
 	a.Projectors = []projections.Projector{pidentity.New(a.Registry)}
 	for _, m := range a.Modules {
-		grants = append(grants, m.Permissions...)
 		parts = append(parts, m.Dashboard)
 		a.Projectors = append(a.Projectors, m.Projectors...)
 	}
-	if a.Roles, err = cmdidentity.NewRoleTable(grants...); err != nil {
+	if a.Roles, err = RoleTable(); err != nil {
 		return nil, err
 	}
 	if a.Dashboard, err = dashboard.NewReader(pool, parts...); err != nil {
 		return nil, err
 	}
 	return a, nil
+}
+
+// RoleTable is what each role may do: the core's grants and every module's.
+func RoleTable() (*cmdidentity.RoleTable, error) {
+	grants := slices.Clone(cmdidentity.CoreGrants)
+	for _, m := range Modules {
+		grants = append(grants, m.Permissions...)
+	}
+	return cmdidentity.NewRoleTable(grants...)
 }
 
 // Lookup finds what a module provides as a T (its command handler, its reader), for
@@ -172,6 +179,15 @@ func Lookup[T any](a *App) (T, bool) {
 	}
 	var zero T
 	return zero, false
+}
+
+// MustLookup is Lookup for what the module list always holds; it panics otherwise.
+func MustLookup[T any](a *App) T {
+	v, ok := Lookup[T](a)
+	if !ok {
+		panic(fmt.Sprintf("app: no module provides a %T", v))
+	}
+	return v
 }
 
 // Projector finds a projector by name.
