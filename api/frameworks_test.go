@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/strata-grc/strata/cmd/strata/examples"
+	"github.com/strata-grc/strata/api/controls/examples"
 )
 
 // frameworkView is a framework as the API sends it; Requirements is nil in a list item.

@@ -54,6 +54,7 @@ func build(env *module.Env) (module.Parts, error) {
 			h.mountControls(r)
 			h.mountFrameworks(r)
 		},
+		Seed: seed(env.Pool, commands, reader),
 		// The handler checks the controls a risk maps; the reader describes them.
 		Provides: []any{commands, reader},
 	}, nil

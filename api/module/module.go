@@ -50,7 +50,11 @@ type Parts struct {
 	Projectors []projections.Projector
 	// Mount adds the module's routes; it runs once per API prefix (/api, /api/v1).
 	Mount func(*Router)
-	// Seed adds the module's demo data to an organization.
+	// Seed adds the module's demo data to the demo organization through the module's
+	// own commands, so the demo has a real history. It runs in list order and decides
+	// itself, when s.Existing, whether the organization already has its data (then it
+	// adds nothing, or only links to what earlier modules just seeded). It writes one
+	// line to s.Out. Nil when the module has no demo data.
 	Seed func(context.Context, *Seeding) error
 	// Provides lists what later modules may Need from this one (narrow interfaces
 	// such as a check that a control exists).

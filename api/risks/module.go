@@ -59,6 +59,7 @@ func build(env *module.Env) (module.Parts, error) {
 	return module.Parts{
 		Projectors: []projections.Projector{prisks.New(env.Registry)},
 		Mount:      h.mount,
+		Seed:       seed(env.Pool, commands),
 		Provides:   []any{commands, reader},
 	}, nil
 }

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/strata-grc/strata"
-	"github.com/strata-grc/strata/cmd/strata/examples"
+	"github.com/strata-grc/strata/api/controls/examples"
 )
 
 const header = "framework,version,code,title,description"

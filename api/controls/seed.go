@@ -1,21 +1,23 @@
-package main
+package controls
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
 	"path"
 	"time"
 
-	cmdcontrols "github.com/strata-grc/strata/commands/controls"
-	qcontrols "github.com/strata-grc/strata/queries/controls"
+	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/strata-grc/strata/cmd/strata/app"
-	"github.com/strata-grc/strata/cmd/strata/examples"
+	"github.com/strata-grc/strata/api/controls/examples"
+	"github.com/strata-grc/strata/api/module"
+	cmdcontrols "github.com/strata-grc/strata/commands/controls"
 	"github.com/strata-grc/strata/commands/controls/frameworkfile"
-	"github.com/strata-grc/strata/events"
+	"github.com/strata-grc/strata/commands/identity"
 	evcontrols "github.com/strata-grc/strata/events/controls"
+	qcontrols "github.com/strata-grc/strata/queries/controls"
 )
 
 // demoControls are the demo organization's controls, each with the requirement codes
@@ -50,19 +52,65 @@ var demoControls = []struct {
 	{"LEG-01", "Contract review checklist for liability caps", "preventive", "ad_hoc", nil},
 }
 
-// auditor is the index at which the seed's control metadata names the auditor.
-const auditor = 3
+// seed returns the control library's demo seed: the example frameworks imported as a
+// user would, the demo controls with their tests, ratings and requirement mappings,
+// and, once every module has seeded, one control retired. The control ids go to
+// s.Seeded["control"] for the modules after it to link to.
+func seed(pool *pgxpool.Pool, h *cmdcontrols.Handler, reader *qcontrols.Reader) func(context.Context, *module.Seeding) error {
+	return func(ctx context.Context, s *module.Seeding) error {
+		if s.Existing {
+			has, err := hasFrameworks(ctx, pool, s.OrgID)
+			if err != nil {
+				return err
+			}
+			if has {
+				fmt.Fprintln(s.Out, "control library: the organization has frameworks already; nothing seeded")
+				return nil
+			}
+		}
+		start := time.Now()
+		reqs, err := seedFrameworks(ctx, h, reader, s)
+		if err != nil {
+			return err
+		}
+		ids, err := seedControls(ctx, h, reqs, s)
+		if err != nil {
+			return err
+		}
+		s.Seeded["control"] = append(s.Seeded["control"], ids...)
+		// One control is retired after risks mapped it: its mappings stay, shown as
+		// archived. Archived controls cannot be mapped, so this waits for the others.
+		retired := ids[len(ids)-1]
+		s.Later(func(ctx context.Context) error {
+			_, err := h.UpdateControl(ctx, s.As(identity.ComplianceManager, "control-retire"), retired, nil, json.RawMessage(`{"status":"Archived"}`))
+			return err
+		})
+		fmt.Fprintf(s.Out, "control library: added the example frameworks (%d requirements) and %d controls with their tests in %s\n",
+			len(reqs), len(ids), time.Since(start).Round(time.Millisecond))
+		return nil
+	}
+}
+
+// hasFrameworks tells whether the organization has any framework, counting one whose
+// creation the projection has not caught up with yet.
+func hasFrameworks(ctx context.Context, pool *pgxpool.Pool, orgID int64) (bool, error) {
+	var has bool
+	err := pool.QueryRow(ctx, `select exists (select 1 from frameworks where org_id = $1)
+		or exists (select 1 from unique_keys where kind = 'framework' and org_id = $1)`, orgID).Scan(&has)
+	return has, err
+}
 
 type requirementRef struct{ id, framework int64 }
 
 // seedFrameworks imports every example framework file, as a user would, and returns
 // their requirements by code.
-func seedFrameworks(ctx context.Context, a *app.App, meta events.Metadata) (map[string]requirementRef, error) {
+func seedFrameworks(ctx context.Context, h *cmdcontrols.Handler, reader *qcontrols.Reader, s *module.Seeding) (map[string]requirementRef, error) {
 	out := map[string]requirementRef{}
 	files, err := fs.ReadDir(examples.Files, ".")
 	if err != nil {
 		return nil, err
 	}
+	meta := s.As(identity.ComplianceManager, "frameworks")
 	for _, f := range files {
 		format, err := frameworkfile.FormatOf(f.Name())
 		if err != nil {
@@ -72,11 +120,11 @@ func seedFrameworks(ctx context.Context, a *app.App, meta events.Metadata) (map[
 		if err != nil {
 			return nil, err
 		}
-		res, err := lookup[*cmdcontrols.Handler](a).Import(ctx, meta, data, format, path.Base(f.Name()))
+		res, err := h.Import(ctx, meta, data, format, path.Base(f.Name()))
 		if err != nil {
 			return nil, fmt.Errorf("example framework %s: %w", f.Name(), err)
 		}
-		fw, err := lookup[*qcontrols.Reader](a).CurrentFramework(ctx, meta.OrgID, res.ID)
+		fw, err := reader.CurrentFramework(ctx, s.OrgID, res.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -88,14 +136,15 @@ func seedFrameworks(ctx context.Context, a *app.App, meta events.Metadata) (map[
 }
 
 // seedControls creates the demo controls with tests, ratings and requirement
-// mappings, and returns their ids.
-func seedControls(ctx context.Context, a *app.App, reqs map[string]requirementRef, meta func(i int) events.Metadata,
-	owner func() *int64, rng *rand.Rand) ([]int64, error) {
-	h := lookup[*cmdcontrols.Handler](a)
+// mappings, and returns their ids. The compliance manager looks after the controls;
+// the auditor tests them.
+func seedControls(ctx context.Context, h *cmdcontrols.Handler, reqs map[string]requirementRef, s *module.Seeding) ([]int64, error) {
+	rng := s.Rand
 	var ids []int64
 	for i, dc := range demoControls {
-		m := meta(i)
-		f := evcontrols.Fields{Code: dc.code, Title: dc.title, Type: dc.typ, Frequency: dc.freq, OwnerID: owner(),
+		m := s.As(identity.ComplianceManager, fmt.Sprintf("control-%d", i))
+		owner := s.Anyone().ID
+		f := evcontrols.Fields{Code: dc.code, Title: dc.title, Type: dc.typ, Frequency: dc.freq, OwnerID: &owner,
 			Description: "Evidence of each run is kept for audit."}
 		if len(dc.answers) > 0 {
 			home := reqs[dc.answers[0]].framework // the framework the control was written for
@@ -115,22 +164,30 @@ func seedControls(ctx context.Context, a *app.App, reqs map[string]requirementRe
 				return nil, fmt.Errorf("demo control %s requirement %s: %w", dc.code, code, err)
 			}
 		}
-		// Most controls have a test record: mostly passes, some failures, an
-		// occasional inconclusive one, spread over the past year.
-		for t := range rng.IntN(4) {
-			at := time.Now().AddDate(0, -(3*t + rng.IntN(3)), -rng.IntN(28))
-			result := []string{cmdcontrols.Pass, cmdcontrols.Pass, cmdcontrols.Pass, cmdcontrols.Fail, cmdcontrols.Inconclusive}[rng.IntN(5)]
-			if _, _, err := h.RecordTest(ctx, meta(auditor), res.ID, nil, cmdcontrols.RecordTest{TestedAt: &at, Result: result,
-				Notes: fmt.Sprintf("Sampled %d items from the period.", 5+rng.IntN(20))}); err != nil {
-				return nil, err
-			}
+		if err := seedTests(ctx, h, res.ID, rng, s); err != nil {
+			return nil, err
 		}
 		if rng.IntN(6) == 0 {
-			if _, err := h.Execute(ctx, meta(i+1), res.ID, nil, cmdcontrols.SetEffectiveness{Effectiveness: cmdcontrols.PartiallyEffective,
-				Notes: "Works as designed, but evidence is incomplete for one site."}); err != nil {
+			if _, err := h.Execute(ctx, s.As(identity.ComplianceManager, fmt.Sprintf("control-%d-rating", i)), res.ID, nil,
+				cmdcontrols.SetEffectiveness{Effectiveness: cmdcontrols.PartiallyEffective,
+					Notes: "Works as designed, but evidence is incomplete for one site."}); err != nil {
 				return nil, err
 			}
 		}
 	}
 	return ids, nil
+}
+
+// seedTests gives most controls a test record: mostly passes, some failures, an
+// occasional inconclusive one, spread over the past year, all by the auditor.
+func seedTests(ctx context.Context, h *cmdcontrols.Handler, controlID int64, rng *rand.Rand, s *module.Seeding) error {
+	for t := range rng.IntN(4) {
+		at := time.Now().AddDate(0, -(3*t + rng.IntN(3)), -rng.IntN(28))
+		result := []string{cmdcontrols.Pass, cmdcontrols.Pass, cmdcontrols.Pass, cmdcontrols.Fail, cmdcontrols.Inconclusive}[rng.IntN(5)]
+		if _, _, err := h.RecordTest(ctx, s.As(identity.Auditor, fmt.Sprintf("control-%d-test", controlID)), controlID, nil,
+			cmdcontrols.RecordTest{TestedAt: &at, Result: result, Notes: fmt.Sprintf("Sampled %d items from the period.", 5+rng.IntN(20))}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
