@@ -36,23 +36,7 @@ func (h *handlers) mountControls(r *module.Router) {
 }
 
 func (h *handlers) listControls(c *gin.Context) {
-	q := c.Request.URL.Query()
-	get, id, err := rest.ListAction(q)
-	if err != nil {
-		rest.Fail(c, err)
-		return
-	}
-	if get {
-		h.respondControl(c, id)
-		return
-	}
-	f, err := controlFilter(q)
-	if err != nil {
-		rest.Fail(c, err)
-		return
-	}
-	page, err := h.reader.List(c.Request.Context(), rest.Caller(c).OrgID, f)
-	rest.RespondPage(c, page, err)
+	rest.ServeList(c, controlFilter, h.reader.List, h.respondControl)
 }
 
 // controlFilter reads a control list's query parameters; the reader checks their values.

@@ -295,3 +295,27 @@ func ParseAsOf(raw string) (time.Time, error) {
 	}
 	return at, nil
 }
+
+// ServeList answers a list route, which also takes the seed's action=get: then one
+// record by the id the query names (through one), else a page of list with the
+// filter parse reads from the query.
+func ServeList[F, T any](c *gin.Context, parse func(url.Values) (F, error),
+	list func(ctx context.Context, orgID int64, f F) (queries.Page[T], error), one func(c *gin.Context, id int64)) {
+	q := c.Request.URL.Query()
+	get, id, err := ListAction(q)
+	if err != nil {
+		Fail(c, err)
+		return
+	}
+	if get {
+		one(c, id)
+		return
+	}
+	f, err := parse(q)
+	if err != nil {
+		Fail(c, err)
+		return
+	}
+	page, err := list(c.Request.Context(), Caller(c).OrgID, f)
+	RespondPage(c, page, err)
+}

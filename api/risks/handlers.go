@@ -38,23 +38,7 @@ func (h *handlers) mount(r *module.Router) {
 }
 
 func (h *handlers) listRisks(c *gin.Context) {
-	q := c.Request.URL.Query()
-	get, id, err := rest.ListAction(q)
-	if err != nil {
-		rest.Fail(c, err)
-		return
-	}
-	if get {
-		h.respondRisk(c, id)
-		return
-	}
-	f, err := riskFilter(q)
-	if err != nil {
-		rest.Fail(c, err)
-		return
-	}
-	page, err := h.reader.List(c.Request.Context(), rest.Caller(c).OrgID, f)
-	rest.RespondPage(c, page, err)
+	rest.ServeList(c, riskFilter, h.reader.List, h.respondRisk)
 }
 
 // riskFilter reads a risk list's query parameters; the reader checks their values.
