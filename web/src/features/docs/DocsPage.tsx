@@ -21,6 +21,10 @@ export default function DocsPage() {
           docExpansion: 'list',
           defaultModelsExpandDepth: 0,
           withCredentials: true,
+          // The document names one server, this one, so the viewer's server picker
+          // offers no choice; it is also an unlabelled select, which screen readers
+          // announce without a name.
+          plugins: [() => ({ wrapComponents: { ServersContainer: () => () => null } })],
         });
       })
       .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
