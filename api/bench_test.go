@@ -699,7 +699,7 @@ func benchLast(ctx context.Context, b *testing.B, pool *pgxpool.Pool) events.Pos
 	var xid string
 	var pos events.Position
 	if err := pool.QueryRow(ctx, `select transaction_id::text, global_position from events
-		order by transaction_id desc, global_position desc limit 1`).Scan(&xid, &pos.GlobalPosition); err != nil {
+		order by events.transaction_id desc, events.global_position desc limit 1`).Scan(&xid, &pos.GlobalPosition); err != nil {
 		b.Fatal(err)
 	}
 	var err error

@@ -179,7 +179,7 @@ func TestSubscriberTorture(t *testing.T) {
 	var lastXid string
 	var last events.Position
 	if err := db.Pool.QueryRow(ctx, `select transaction_id::text, global_position from events
-		order by transaction_id desc, global_position desc limit 1`).Scan(&lastXid, &last.GlobalPosition); err != nil {
+		order by events.transaction_id desc, events.global_position desc limit 1`).Scan(&lastXid, &last.GlobalPosition); err != nil {
 		t.Fatal(err)
 	}
 	if last.TransactionID, err = strconv.ParseUint(lastXid, 10, 64); err != nil {

@@ -690,7 +690,7 @@ func (s *soak) diagnosis() string {
 	}
 	for _, st := range s.suspects {
 		rows, err := s.pool.Query(ctx, `select global_position, transaction_id::text, stream_version, type,
-				metadata->>'correlation_id', recorded_at from events where stream_id = $1 order by transaction_id, global_position`, st)
+				metadata->>'correlation_id', recorded_at from events where stream_id = $1 order by events.transaction_id, events.global_position`, st)
 		if err != nil {
 			continue
 		}
