@@ -57,7 +57,7 @@ fmt-check:
 
 # Prints throughput, lag, rebuild, list-latency and import-memory figures; takes a few minutes.
 bench: db
-	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./api ./projections/risks ./events/copier ./queries/controls
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./api ./projections/risks ./events/copier ./queries/controls ./queries/audits
 
 # Runs each fuzz target for a minute (FUZZTIME=10s for less); `make test` replays
 # their seeds and testdata/fuzz corpora.

@@ -132,7 +132,7 @@ func (s *Server) recordWrites(c *gin.Context) {
 }
 
 func (s *Server) recordWrite(c *gin.Context, res commands.Result) {
-	c.Header(eventPositionHeader, writeToken{Stream: res.Stream, Version: res.Version}.encode())
+	c.Header(eventPositionHeader, writeToken{Stream: res.Stream, Version: res.StreamVersion}.encode())
 	if id := sessions.Default(c).ID(); id != "" {
 		s.lastWrites.remember(sessionstore.PublicID(id), res.Position, time.Now())
 	}

@@ -47,8 +47,13 @@ type Streams[S any] struct {
 type Result struct {
 	ID int64
 	// Stream is the aggregate's stream; set when the command appended.
-	Stream  string
+	Stream string
+	// Version is the version of the record the command addressed: the stream's,
+	// unless the record shares its stream with others and counts its own events.
 	Version int64
+	// StreamVersion is the stream's version after the command; with Stream it names
+	// the write.
+	StreamVersion int64
 	// Position is the log position of the last event appended; zero when the command
 	// changed nothing.
 	Position events.Position
@@ -139,7 +144,7 @@ func (s *Streams[S]) Execute(ctx context.Context, id int64, ifMatch *int64, meta
 			return Result{}, err
 		}
 		if len(payloads) == 0 {
-			return Result{ID: id, Version: agg.Version}, nil
+			return Result{ID: id, Version: agg.Version, StreamVersion: agg.Version}, nil
 		}
 		res, err := s.append(ctx, id, events.Exact(agg.Version), meta, payloads)
 		if errors.Is(err, events.ErrConflict) {
@@ -188,6 +193,6 @@ func (s *Streams[S]) append(ctx context.Context, id int64, expected events.Expec
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{ID: id, Stream: res.StreamID, Version: res.ToVersion, Position: res.Position, Changed: true, Appended: payloads,
+	return Result{ID: id, Stream: res.StreamID, Version: res.ToVersion, StreamVersion: res.ToVersion, Position: res.Position, Changed: true, Appended: payloads,
 		RecordedAt: res.RecordedAt}, nil
 }

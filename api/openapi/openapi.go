@@ -34,6 +34,8 @@ type Fragment struct {
 type Dashboard struct {
 	Counts []string
 	Charts []string
+	// Descriptions say what each count counts, by name, as the modules word it.
+	Descriptions map[string]string
 }
 
 // The core's dashboard schema and chart parameter, which Build fills in.
@@ -265,14 +267,13 @@ func setDashboard(doc map[string]any, dash Dashboard) error {
 	if !ok {
 		return fmt.Errorf("openapi: core: components.schemas.%s is missing", countsSchema)
 	}
-	described, _ := counts["properties"].(map[string]any)
 	props := map[string]any{}
 	for _, name := range dash.Counts {
-		if p, ok := described[name]; ok {
-			props[name] = p
-		} else {
-			props[name] = map[string]any{"type": "integer", "format": "int64"}
+		p := map[string]any{"type": "integer", "format": "int64"}
+		if d := dash.Descriptions[name]; d != "" {
+			p["description"] = d
 		}
+		props[name] = p
 	}
 	counts["properties"] = props
 	if len(dash.Counts) > 0 {

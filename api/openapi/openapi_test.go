@@ -160,7 +160,8 @@ func TestBuildRefsResolve(t *testing.T) {
 }
 
 func TestBuildSetsDashboard(t *testing.T) {
-	dash := openapi.Dashboard{Counts: []string{"risks_open", "widgets_lost"}, Charts: []string{"risk_heatmap", "widgets_by_colour"}}
+	dash := openapi.Dashboard{Counts: []string{"risks_open", "widgets_lost"}, Charts: []string{"risk_heatmap", "widgets_by_colour"},
+		Descriptions: map[string]string{"risks_open": "Risks not Accepted or Closed."}}
 	b, err := openapi.Build(openapi.Core, realFragments(t), dash)
 	if err != nil {
 		t.Fatal(err)
@@ -180,7 +181,7 @@ func TestBuildSetsDashboard(t *testing.T) {
 		}
 	}
 	if d, _ := props["risks_open"].(map[string]any)["description"].(string); d == "" {
-		t.Error("risks_open lost the core's description")
+		t.Error("risks_open lost its module's description")
 	}
 
 	var enum any

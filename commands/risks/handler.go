@@ -139,3 +139,16 @@ func (h *Handler) AddResponse(ctx context.Context, meta events.Metadata, riskID 
 	res, err := h.Execute(ctx, meta, riskID, ifMatch, AddResponse{ResponseID: id, Response: r})
 	return id, res, err
 }
+
+// RiskStatus returns a risk's status for another module that links to it; a risk of
+// another organization, or a deleted one, is not found.
+func (h *Handler) RiskStatus(ctx context.Context, orgID, riskID int64) (string, error) {
+	agg, _, err := h.streams.Load(ctx, riskID, events.ReadOptions{})
+	if err != nil {
+		return "", err
+	}
+	if agg.Version == 0 || agg.OrgID != orgID || agg.State.Deleted {
+		return "", strata.Errorf(strata.NotFound, "risk not found")
+	}
+	return agg.State.Status, nil
+}

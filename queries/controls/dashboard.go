@@ -7,8 +7,10 @@ import "github.com/strata-grc/strata/queries/dashboard"
 var Dashboard = dashboard.Part{
 	Projections: []string{Projection},
 	Counts: []dashboard.Count{
-		{Name: "controls_active", SQL: `select count(*) from controls where org_id = $1 and status = 'Active'`},
-		{Name: "controls_ineffective", SQL: `select count(*) from controls where org_id = $1 and status = 'Active' and effectiveness = 'Ineffective'`},
+		{Name: "controls_active", Description: "Controls in status Active.",
+			SQL: `select count(*) from controls where org_id = $1 and status = 'Active'`},
+		{Name: "controls_ineffective", Description: "Active controls rated Ineffective.",
+			SQL: `select count(*) from controls where org_id = $1 and status = 'Active' and effectiveness = 'Ineffective'`},
 	},
 	Charts: []dashboard.ChartSpec{
 		{Name: "controls_by_effectiveness", Labels: []string{"Effective", "Partially Effective", "Ineffective", "Not Tested"},

@@ -21,6 +21,8 @@ import (
 type Count struct {
 	Name string
 	SQL  string
+	// Description says what is counted, in the API description.
+	Description string
 }
 
 // ChartSpec is how one chart is computed: SQL returning (label, value) rows for the

@@ -16,8 +16,10 @@ const openRisks = `org_id = $1 and deleted_at is null and status not in ('Accept
 var Dashboard = dashboard.Part{
 	Projections: []string{Projection},
 	Counts: []dashboard.Count{
-		{Name: "risks_open", SQL: `select count(*) from risks where ` + openRisks},
-		{Name: "risks_high", SQL: `select count(*) from risks where ` + openRisks + ` and rating in ('High', 'Critical')`},
+		{Name: "risks_open", Description: "Risks not Accepted or Closed.",
+			SQL: `select count(*) from risks where ` + openRisks},
+		{Name: "risks_high", Description: "Open risks rated High or Critical.",
+			SQL: `select count(*) from risks where ` + openRisks + ` and rating in ('High', 'Critical')`},
 	},
 	Charts: []dashboard.ChartSpec{
 		{Name: "risk_heatmap", Labels: heatmapLabels(),

@@ -47,3 +47,15 @@ func TestOpenRefusesAnUnknownEventStore(t *testing.T) {
 		t.Fatalf("err %v, want a refusal naming the accepted schemes", err)
 	}
 }
+
+// TestDashboardCountsAreDescribed: every count a module adds to the dashboard says
+// what it counts, for the API description.
+func TestDashboardCountsAreDescribed(t *testing.T) {
+	for _, m := range Modules {
+		for _, c := range m.Dashboard.Counts {
+			if c.Description == "" {
+				t.Errorf("module %s: dashboard count %s has no description", m.Name, c.Name)
+			}
+		}
+	}
+}

@@ -6,6 +6,7 @@ import { AuthProvider, RequireAuth } from '../lib/auth';
 import { AppLayout } from '../components/AppLayout';
 import { LoginPage } from '../features/auth/LoginPage';
 import { ConnectionNotice } from '../components/ConnectionNotice';
+import { ModulesContext } from '../lib/modules';
 import { modules } from './modules';
 
 const nav = modules.flatMap((m) => m.nav ?? []);
@@ -46,25 +47,27 @@ export function App() {
         </div>
         <BrowserRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
           <AuthProvider>
-            <Routes>
-              <Route path="/login" element={<LoginPage />} />
-              <Route
-                element={
-                  <RequireAuth>
-                    <AppLayout nav={nav} />
-                  </RequireAuth>
-                }
-              >
-                {routes.map((r) =>
-                  r.path === '' ? (
-                    <Route key="index" index element={r.element} />
-                  ) : (
-                    <Route key={r.path} path={r.path} element={r.element} />
-                  ),
-                )}
-                <Route path="*" element={<Navigate to="/" replace />} />
-              </Route>
-            </Routes>
+            <ModulesContext.Provider value={modules}>
+              <Routes>
+                <Route path="/login" element={<LoginPage />} />
+                <Route
+                  element={
+                    <RequireAuth>
+                      <AppLayout nav={nav} />
+                    </RequireAuth>
+                  }
+                >
+                  {routes.map((r) =>
+                    r.path === '' ? (
+                      <Route key="index" index element={r.element} />
+                    ) : (
+                      <Route key={r.path} path={r.path} element={r.element} />
+                    ),
+                  )}
+                  <Route path="*" element={<Navigate to="/" replace />} />
+                </Route>
+              </Routes>
+            </ModulesContext.Provider>
           </AuthProvider>
         </BrowserRouter>
       </QueryClientProvider>

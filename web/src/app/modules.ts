@@ -1,12 +1,13 @@
 // The web application's one list of modules: routes, navigation (in this order) and the
 // dashboard are derived from it. Adding a module is its folder under features/ plus a
 // line here.
+import { auditsModule } from '../features/audits';
 import { controlsModule } from '../features/controls';
 import { dashboardModule } from '../features/dashboard';
 import { docsModule } from '../features/docs';
 import { risksModule } from '../features/risks';
 import type { WebModule } from '../lib/modules';
 
-const domain: WebModule[] = [risksModule, controlsModule];
+const domain: WebModule[] = [risksModule, controlsModule, auditsModule];
 
 export const modules: WebModule[] = [dashboardModule(domain), ...domain, docsModule];

@@ -11,6 +11,8 @@ describe('history helpers', () => {
   it('labels events', () => {
     expect(eventLabel('RiskControlMapped')).toBe('Control mapped');
     expect(eventLabel('Other')).toBe('Other');
+    expect(eventLabel('EngagementPhaseChanged')).toBe('Engagement phase changed');
+    expect(eventLabel('ManagementResponseSubmitted')).toBe('Management response submitted');
     expect(eventLabel('ControlTestRecorded')).toBe('Test recorded');
     expect(eventLabel('ControlEffectivenessUpdated')).toBe('Effectiveness changed');
     expect(eventLabel('RequirementAdded')).toBe('Requirement added');

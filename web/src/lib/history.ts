@@ -27,8 +27,18 @@ const TYPE_LABELS: Record<string, string> = {
   ControlUnmappedFromRequirement: 'Requirement unmapped',
 };
 
+/**
+ * A readable label for an event type: the risk and control events have shorter ones
+ * (their page already names the record); any other type reads as its words, so a new
+ * module's events need no entry here ("EngagementPhaseChanged" reads "Engagement
+ * phase changed").
+ */
 export function eventLabel(type: string): string {
-  return TYPE_LABELS[type] ?? type;
+  const known = TYPE_LABELS[type];
+  if (known) return known;
+  const words = type.split(/(?=[A-Z][a-z])/).filter(Boolean);
+  if (words.length < 2) return type;
+  return words.map((w, i) => (i === 0 ? w : w.toLowerCase())).join(' ');
 }
 
 /** "2026-01-31T12:00" (datetime-local, local time) -> RFC 3339 UTC, or null if invalid. */

@@ -1,6 +1,7 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LOGGED_IN, mockFetch, renderAt } from '../../../test-utils';
+import { ModulesContext, type ControlTestRef } from '../../../lib/modules';
 import { ControlPage } from './ControlPage';
 
 afterEach(() => vi.unstubAllGlobals());
@@ -90,6 +91,28 @@ function serve(auth: unknown, extra?: (url: URL, init: RequestInit) => { status?
 }
 
 describe('ControlPage', () => {
+  it("shows other modules' actions beside each test, and no Actions column without them", async () => {
+    serve(as(['controls:read']));
+    const Action = ({ controlId, testId, result }: ControlTestRef) => (
+      <span>
+        act {controlId}/{testId}/{result}
+      </span>
+    );
+    renderAt('/controls/7', [
+      {
+        path: '/controls/:id',
+        element: (
+          <ModulesContext.Provider value={[{ name: 'other', routes: [], slots: { controlTestActions: Action } }]}>
+            <ControlPage />
+          </ModulesContext.Provider>
+        ),
+      },
+    ]);
+    const tests = await screen.findByRole('region', { name: 'Tests' });
+    expect(within(tests).getByRole('columnheader', { name: 'Actions' })).toBeInTheDocument();
+    expect(within(tests).getByText('act 7/12/Fail')).toBeInTheDocument();
+  });
+
   it('shows details, tests, effectiveness history with the test named, risks, requirements and history', async () => {
     serve(as(['members:read', 'controls:read']));
     renderAt('/controls/7', [{ path: '/controls/:id', element: <ControlPage /> }]);

@@ -7,6 +7,7 @@ import { useAuth } from '../../../lib/auth';
 import { TEST_RESULT_COLORS, effectivenessSource, frequencyLabel, typeLabel } from '../controls';
 import { RATING_COLORS } from '../../risks';
 import { useMembers } from '../../../lib/hooks';
+import { useSlot } from '../../../lib/modules';
 import { useFrameworkOptions } from '../hooks';
 import { itemsOf, useEmbeddedList } from '../../../lib/paging';
 import { recordQuery, useAsOfView } from '../../../lib/records';
@@ -61,6 +62,8 @@ function ControlDetails({
     },
   );
   const tests = itemsOf(testPages.data);
+  // Other modules' actions on a test, such as raising a finding from a failed one.
+  const testActions = useSlot('controlTestActions');
   const changes = itemsOf(changePages.data);
   const risks = control.risks;
   return (
@@ -93,7 +96,17 @@ function ControlDetails({
 
       <Section id={`${prefix}tests-title`} title="Tests">
         {tests.length ? (
-          <DataTable minWidth={640} columns={['Test', 'Tested at', 'Result', 'Notes', 'Recorded by']}>
+          <DataTable
+            minWidth={640}
+            columns={[
+              'Test',
+              'Tested at',
+              'Result',
+              'Notes',
+              'Recorded by',
+              ...(testActions.length ? ['Actions'] : []),
+            ]}
+          >
             {tests.map((t) => (
               <Table.Tr key={t.id}>
                 <Table.Td>#{t.id}</Table.Td>
@@ -110,6 +123,13 @@ function ControlDetails({
                     {when(t.recorded_at)}
                   </Text>
                 </Table.Td>
+                {testActions.length ? (
+                  <Table.Td>
+                    {testActions.map((Action, i) => (
+                      <Action key={i} controlId={control.id} testId={t.id} result={t.result} />
+                    ))}
+                  </Table.Td>
+                ) : null}
               </Table.Tr>
             ))}
           </DataTable>
