@@ -305,11 +305,9 @@ func (h *handlers) signOffProcedure(c *gin.Context) {
 		Comment string `json:"comment"`
 	}
 	// The body is optional: a sign-off needs no comment.
-	if c.Request.ContentLength != 0 {
-		if err := rest.DecodeJSON(c, &in); err != nil {
-			rest.Fail(c, err)
-			return
-		}
+	if err := rest.DecodeOptionalJSON(c, &in); err != nil {
+		rest.Fail(c, err)
+		return
 	}
 	res, err := h.commands.SignOffProcedure(c.Request.Context(), rest.Metadata(c), engagementID, procedureID, in.Comment)
 	h.respondProcedureWritten(c, http.StatusOK, engagementID, res, err)

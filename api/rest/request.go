@@ -75,6 +75,23 @@ func DecodeJSON(c *gin.Context, v any) error {
 	return DecodeBody(b, v)
 }
 
+// DecodeOptionalJSON is DecodeJSON for a body that may be left out: an empty body,
+// however it is sent, leaves v as it is.
+func DecodeOptionalJSON(c *gin.Context, v any) error {
+	b, err := io.ReadAll(c.Request.Body)
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return strata.Errorf(strata.PayloadTooLarge, "the body is larger than %d bytes", tooBig.Limit)
+	}
+	if err != nil {
+		return strata.Errorf(strata.Invalid, "the body could not be read")
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil
+	}
+	return DecodeBody(b, v)
+}
+
 // DecodeBody decodes a JSON body into v as DecodeJSON does.
 func DecodeBody(b []byte, v any) error {
 	if err := CheckUTF8(b); err != nil {

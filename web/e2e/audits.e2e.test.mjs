@@ -449,7 +449,12 @@ describe('audit management e2e', { concurrency: 1 }, () => {
         testId = recorded.data.tests.find((t) => t.result === 'Fail').id;
       }
 
-      await page.goto(`/findings/new?control_id=${control.id}&source_test_id=${testId}`);
+      // The control page offers it beside the failed test, through the slot audit
+      // management fills.
+      await page.goto(`/controls/${control.id}`);
+      const tests = page.getByRole('region', { name: 'Tests' });
+      await tests.getByRole('link', { name: new RegExp(`^Raise finding\\s*from test #${testId}$`) }).click();
+      await page.waitForURL(new RegExp(`/findings/new\\?control_id=${control.id}&source_test_id=${testId}$`));
       await page.getByText(`Raised from control test #${testId}`).waitFor();
       const picked = page.getByRole('textbox', { name: 'Linked control' });
       assert.equal(await picked.isDisabled(), true);
