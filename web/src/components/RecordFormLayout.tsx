@@ -15,6 +15,7 @@ export function RecordFormLayout<R, V>({
   noun,
   title,
   createLabel,
+  back: backTo,
   formError,
   children,
 }: {
@@ -23,24 +24,26 @@ export function RecordFormLayout<R, V>({
   noun: string;
   title: string;
   createLabel: string;
+  /** Where Cancel (and a caller who may not save) goes; the record, or its list, by default. */
+  back?: string;
   /** The form-level message of a failed save (mapApiErrors' `form`). */
   formError: string | null;
   children: ReactNode;
 }) {
   const { can, status } = useAuth();
-  const { resource, id, editing, existing, save } = form;
-  const back = editing ? `/${resource}/${id}` : `/${resource}`;
+  const { resource, permission, id, editing, existing, save } = form;
+  const back = backTo ?? (editing ? `/${resource}/${id}` : `/${resource}`);
   const titleId = `${noun}-form-title`;
 
   if (!status) return <Loading />;
-  if (!can(`${resource}:write`)) return <Navigate to={back} replace />;
+  if (!can(permission)) return <Navigate to={back} replace />;
   if (editing && existing.isLoading) return <Loading />;
   if (editing && existing.error) return <ErrorAlert error={existing.error} title={`Could not load the ${noun}`} />;
 
   return (
     <form onSubmit={submitHandler(() => save.mutate())} noValidate aria-labelledby={titleId}>
       <Stack maw={900}>
-        <Title order={1} id={titleId}>
+        <Title order={1} id={titleId} style={{ overflowWrap: 'anywhere' }}>
           {title}
         </Title>
         {form.conflict ? (

@@ -9,7 +9,10 @@ import { recordQuery } from './records';
 type Body = Record<string, unknown>;
 
 interface RecordFormSpec<R, V> {
-  resource: 'risks' | 'controls';
+  /** The collection under /api, which is also the app's path of its pages. */
+  resource: string;
+  /** The permission a save needs; `<resource>:write` when not given. */
+  permission?: string;
   /** The record's id when editing; undefined when creating. */
   id: string | undefined;
   empty: V;
@@ -68,7 +71,8 @@ export function useRecordForm<R extends { id: number; version: number }, V>(spec
     }
   };
 
-  return { resource, id, editing, existing, values, set, save, reload, conflict: isConflict(save.error) };
+  const permission = spec.permission ?? `${resource}:write`;
+  return { resource, permission, id, editing, existing, values, set, save, reload, conflict: isConflict(save.error) };
 }
 
 export type RecordForm<R, V> = ReturnType<typeof useRecordForm<R & { id: number; version: number }, V>>;

@@ -5,7 +5,8 @@ import { useSearchParams } from 'react-router-dom';
 import { api } from './api';
 import { localToRfc3339, rfc3339ToLocal } from './history';
 
-type RecordResource = 'risks' | 'controls' | 'frameworks';
+/** A collection under /api that reads one record at /api/<resource>/<id>. */
+type RecordResource = string;
 
 /** Query options of GET /api/<resource>/<id>, under the key the writes update and invalidate. */
 export function recordQuery<T>(resource: RecordResource, id: string | undefined) {

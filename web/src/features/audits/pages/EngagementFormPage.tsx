@@ -3,7 +3,8 @@ import { useParams } from 'react-router-dom';
 import { mapApiErrors } from '../../../lib/fieldErrors';
 import { useMembers } from '../../../lib/hooks';
 import { withCurrentOption } from '../../../lib/options';
-import { AuditFormLayout } from '../components/AuditFormLayout';
+import { RecordFormLayout } from '../../../components/RecordFormLayout';
+import { useRecordForm } from '../../../lib/recordForm';
 import {
   EMPTY_ENGAGEMENT_FORM,
   ENGAGEMENT_FORM_FIELDS,
@@ -12,16 +13,18 @@ import {
   engagementToPatch,
   type EngagementFormValues,
 } from '../forms';
-import { useAuditForm } from '../hooks';
+import { AUDIT_QUERIES } from '../hooks';
 import { CREATE_STATUSES, type Engagement } from '../types';
 
 export function EngagementFormPage() {
   const { id } = useParams();
   const members = useMembers();
-  const form = useAuditForm<Engagement, EngagementFormValues>({
+  const form = useRecordForm<Engagement, EngagementFormValues>({
     resource: 'engagements',
     id,
-    initial: EMPTY_ENGAGEMENT_FORM,
+    permission: 'audits:write',
+    invalidate: AUDIT_QUERIES,
+    empty: EMPTY_ENGAGEMENT_FORM,
     toForm: engagementToForm,
     toCreate: engagementToCreate,
     toPatch: engagementToPatch,
@@ -30,7 +33,7 @@ export function EngagementFormPage() {
   const errs = mapApiErrors(form.save.error, ENGAGEMENT_FORM_FIELDS);
 
   return (
-    <AuditFormLayout
+    <RecordFormLayout
       form={form}
       noun="engagement"
       title={editing ? `Edit engagement #${id}` : 'New engagement'}
@@ -101,6 +104,6 @@ export function EngagementFormPage() {
           />
         )}
       </SimpleGrid>
-    </AuditFormLayout>
+    </RecordFormLayout>
   );
 }

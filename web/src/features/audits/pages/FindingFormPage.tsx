@@ -7,7 +7,8 @@ import { mapApiErrors } from '../../../lib/fieldErrors';
 import { useMembers } from '../../../lib/hooks';
 import { withCurrentOption } from '../../../lib/options';
 import { controlLabel, type Control } from '../../controls';
-import { AuditFormLayout } from '../components/AuditFormLayout';
+import { RecordFormLayout } from '../../../components/RecordFormLayout';
+import { useRecordForm } from '../../../lib/recordForm';
 import { RecordPicker } from '../components/RecordPicker';
 import {
   FINDING_FORM_FIELDS,
@@ -17,7 +18,7 @@ import {
   findingToPatch,
   type FindingFormValues,
 } from '../forms';
-import { useAuditForm, useEngagementOptions } from '../hooks';
+import { AUDIT_QUERIES, useEngagementOptions } from '../hooks';
 import { frozenReason, isFrozen } from '../rules';
 import { SEVERITIES, type Finding } from '../types';
 
@@ -38,10 +39,12 @@ export function FindingFormPage() {
   const [params] = useSearchParams();
   const members = useMembers();
   const engagements = useEngagementOptions(true);
-  const form = useAuditForm<Finding, FindingFormValues>({
+  const form = useRecordForm<Finding, FindingFormValues>({
     resource: 'findings',
     id,
-    initial: findingFormFromQuery(params),
+    permission: 'audits:write',
+    invalidate: AUDIT_QUERIES,
+    empty: findingFormFromQuery(params),
     toForm: findingToForm,
     toCreate: findingToCreate,
     toPatch: findingToPatch,
@@ -66,7 +69,7 @@ export function FindingFormPage() {
   const frozenHelp = (field: string, help?: string) => (isFrozen(field, status) ? (frozen ?? help) : help);
 
   return (
-    <AuditFormLayout
+    <RecordFormLayout
       form={form}
       noun="finding"
       title={editing ? `Edit finding #${id}` : 'Raise a finding'}
@@ -175,6 +178,6 @@ export function FindingFormPage() {
           error={errs.fields.due_date}
         />
       </SimpleGrid>
-    </AuditFormLayout>
+    </RecordFormLayout>
   );
 }
