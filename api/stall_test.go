@@ -53,7 +53,8 @@ func (c *client) json(method, path string, v any) (int, []byte, error) {
 
 // With the production pool (not a test-sized one), 64 writers of every kind at once
 // (20 of them renaming the same control's code, the rest importing frameworks,
-// writing risks and controls, logging in, adding members) and a rebuild of the
+// writing risks and controls, raising and approving findings in one engagement, logging
+// in, adding members) and a rebuild of the
 // control library all finish without a server error, and /readyz answers 200
 // throughout: no path holds a pooled connection while it waits for another.
 func TestNoStallUnderConcurrentWriters(t *testing.T) {
@@ -63,6 +64,8 @@ func TestNoStallUnderConcurrentWriters(t *testing.T) {
 		t.Fatalf("the test pool has %d connections, want the production %d", got, want)
 	}
 	ctl := e.newControl("STALL-1", nil)
+	// Every finding writer works in this one engagement: one stream, many writers.
+	engagement := e.newEngagement("Stall")
 	// Each login writer is its own user: one account logging in 32 times at once is
 	// an attack the login throttle is there to slow down.
 	var loginEmails []string
@@ -142,6 +145,18 @@ func TestNoStallUnderConcurrentWriters(t *testing.T) {
 				"tested_at": time.Now().UTC().Format(time.RFC3339), "result": "Pass", "notes": "ok"})
 			record("control", st, raw, err)
 		},
+		"finding": func(n, round int) {
+			st, raw, err := admin.json("POST", "/api/findings", map[string]any{"engagement_id": engagement.ID,
+				"title": fmt.Sprintf("Finding %d-%d", n, round), "control_id": ctl.ID})
+			record("finding", st, raw, err)
+			var created struct {
+				Data struct{ ID int64 } `json:"data"`
+			}
+			if json.Unmarshal(raw, &created) == nil && created.Data.ID > 0 {
+				st, raw, err = admin.json("PUT", fmt.Sprintf("/api/findings/%d/status", created.Data.ID), map[string]any{"status": "Approved"})
+				record("finding", st, raw, err)
+			}
+		},
 		"login": func(n, round int) {
 			c := e.newClient()
 			st, raw, err := c.json("POST", "/api/auth/login", map[string]string{"email": loginEmails[n], "password": testPassword})
@@ -168,7 +183,7 @@ func TestNoStallUnderConcurrentWriters(t *testing.T) {
 	plan := []struct {
 		kind string
 		n    int
-	}{{"rename", 20}, {"import", 8}, {"risk", 12}, {"control", 8}, {"login", 8}, {"member", 8}}
+	}{{"rename", 20}, {"import", 8}, {"risk", 4}, {"finding", 8}, {"control", 8}, {"login", 8}, {"member", 8}}
 	var wg sync.WaitGroup
 	total := 0
 	for _, p := range plan {

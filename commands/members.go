@@ -28,10 +28,11 @@ func CheckMember(ctx context.Context, m Members, orgID int64, field string, user
 	return nil
 }
 
-// SetUserID reads the user id an update event's Set assigns to key: nil when the
-// update leaves key alone or clears it. Update events carry only what changed, so a
-// record that keeps a former member as its owner can still be edited otherwise.
-func SetUserID(set json.RawMessage, key string) *int64 {
+// SetID reads the id (a user's, a linked record's) an update event's Set assigns to
+// key: nil when the update leaves key alone or clears it. Update events carry only
+// what changed, so a record that keeps a former member as its owner can still be
+// edited otherwise.
+func SetID(set json.RawMessage, key string) *int64 {
 	var raw map[string]json.RawMessage
 	if json.Unmarshal(set, &raw) != nil || len(raw[key]) == 0 {
 		return nil

@@ -2,6 +2,7 @@ package queries
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -78,6 +79,21 @@ func Limit(errs strata.FieldErrors, limit *int) {
 		*limit = DefaultLimit
 	case *limit < 1 || *limit > 500:
 		errs.Add("limit", "must be from 1 to 500")
+	}
+}
+
+// OneOf checks an exact-match filter: empty means no filter, anything else must be one
+// of allowed, so an unknown value is an error rather than an empty list.
+func OneOf(errs strata.FieldErrors, name, v string, allowed []string) {
+	if v != "" && !slices.Contains(allowed, v) {
+		errs.Add(name, "must be one of "+strings.Join(allowed, ", "))
+	}
+}
+
+// IDFilter checks an id filter: 0 means no filter, a negative id is refused.
+func IDFilter(errs strata.FieldErrors, name string, v int64) {
+	if v < 0 {
+		errs.Add(name, "must be a positive integer")
 	}
 }
 

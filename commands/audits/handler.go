@@ -80,10 +80,17 @@ func (h *Handler) Engagements() *commands.Streams[Engagement] { return h.streams
 
 // EngagementOf returns the engagement a finding of the organization belongs to.
 func (h *Handler) EngagementOf(ctx context.Context, orgID, findingID int64) (int64, error) {
+	return EngagementOf(ctx, h.keys, orgID, findingID)
+}
+
+// EngagementOf finds, in keys, the engagement whose stream holds a finding of the
+// organization: the handler files each finding under its engagement before appending
+// it, so readers find the stream without waiting for a read model.
+func EngagementOf(ctx context.Context, keys *commands.Keys, orgID, findingID int64) (int64, error) {
 	if findingID <= 0 {
 		return 0, errFindingNotFound
 	}
-	owner, err := h.keys.Holder(ctx, findingKey, orgID, strconv.FormatInt(findingID, 10))
+	owner, err := keys.Holder(ctx, findingKey, orgID, strconv.FormatInt(findingID, 10))
 	if err != nil {
 		return 0, err
 	}
@@ -292,26 +299,24 @@ func (h *Handler) execute(ctx context.Context, meta events.Metadata, engagementI
 // edited otherwise.
 func (h *Handler) checkRefs(ctx context.Context, orgID int64, payloads []events.Payload) error {
 	for _, p := range payloads {
-		var people map[string]*int64
+		// Every event names at most one person: the lead auditor or an assignee.
+		personField, person := "assigned_to", (*int64)(nil)
 		var risk, control *int64
 		switch e := p.(type) {
 		case ev.EngagementUpdated:
-			people = map[string]*int64{"lead_auditor_id": setID(e.Set, "lead_auditor_id")}
+			personField, person = "lead_auditor_id", commands.SetID(e.Set, "lead_auditor_id")
 		case ev.ProcedureAdded:
-			people = map[string]*int64{"assigned_to": e.AssignedTo}
+			person = e.AssignedTo
 		case ev.ProcedureUpdated:
-			people = map[string]*int64{"assigned_to": setID(e.Set, "assigned_to")}
+			person = commands.SetID(e.Set, "assigned_to")
 		case ev.FindingCreated:
-			people = map[string]*int64{"assigned_to": e.AssignedTo}
-			risk, control = e.RiskID, e.ControlID
+			person, risk, control = e.AssignedTo, e.RiskID, e.ControlID
 		case ev.FindingUpdated:
-			people = map[string]*int64{"assigned_to": setID(e.Set, "assigned_to")}
-			risk, control = setID(e.Set, "risk_id"), setID(e.Set, "control_id")
+			person = commands.SetID(e.Set, "assigned_to")
+			risk, control = commands.SetID(e.Set, "risk_id"), commands.SetID(e.Set, "control_id")
 		}
-		for field, id := range people {
-			if err := commands.CheckMember(ctx, h.members, orgID, field, id); err != nil {
-				return err
-			}
+		if err := commands.CheckMember(ctx, h.members, orgID, personField, person); err != nil {
+			return err
 		}
 		if risk != nil {
 			if _, err := h.risks.RiskStatus(ctx, orgID, *risk); strata.ErrorCode(err) == strata.NotFound {
@@ -330,7 +335,3 @@ func (h *Handler) checkRefs(ctx context.Context, orgID int64, payloads []events.
 	}
 	return nil
 }
-
-// setID reads the id an update event's Set assigns to key: nil when the update
-// leaves key alone or clears it.
-func setID(set json.RawMessage, key string) *int64 { return commands.SetUserID(set, key) }

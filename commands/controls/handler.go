@@ -260,7 +260,7 @@ func (h *Handler) checkOwner(ctx context.Context, orgID int64, payloads []events
 		case ev.ControlCreated:
 			owner = e.OwnerID
 		case ev.ControlUpdated:
-			owner = commands.SetUserID(e.Set, "owner_id")
+			owner = commands.SetID(e.Set, "owner_id")
 		}
 		if err := commands.CheckMember(ctx, h.members, orgID, "owner_id", owner); err != nil {
 			return err

@@ -99,11 +99,11 @@ func (h *Handler) checkOwners(ctx context.Context, orgID int64, payloads []event
 		case ev.RiskCreated:
 			owner = e.OwnerID
 		case ev.RiskUpdated:
-			owner = commands.SetUserID(e.Set, "owner_id")
+			owner = commands.SetID(e.Set, "owner_id")
 		case ev.RiskResponseAdded:
 			owner = e.OwnerID
 		case ev.RiskResponseUpdated:
-			owner = commands.SetUserID(e.Set, "owner_id")
+			owner = commands.SetID(e.Set, "owner_id")
 		}
 		if err := commands.CheckMember(ctx, h.members, orgID, "owner_id", owner); err != nil {
 			return err

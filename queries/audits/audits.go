@@ -8,7 +8,6 @@ import (
 	"errors"
 	"maps"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -415,17 +414,7 @@ func procedureOf(engagementID int64, p cmd.Procedure) Procedure {
 // engagementOf finds the engagement whose stream holds a finding: the command side
 // files each finding under its engagement before appending it.
 func (r *Reader) engagementOf(ctx context.Context, orgID, findingID int64) (int64, error) {
-	if findingID <= 0 {
-		return 0, errFindingNotFound
-	}
-	owner, err := r.keys.Holder(ctx, "finding", orgID, strconv.FormatInt(findingID, 10))
-	if err != nil {
-		return 0, err
-	}
-	if owner == 0 {
-		return 0, errFindingNotFound
-	}
-	return owner, nil
+	return cmd.EngagementOf(ctx, r.keys, orgID, findingID)
 }
 
 // CurrentFinding replays the finding's engagement stream: what a write just made,

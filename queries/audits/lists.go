@@ -83,27 +83,15 @@ var findingSortSpecs = map[string]queries.Keyset{
 	"severity": {Column: "severity_rank"}, "-severity": {Column: "severity_rank", Desc: true},
 }
 
-func oneOf(errs strata.FieldErrors, name, v string, allowed []string) {
-	if v != "" && !slices.Contains(allowed, v) {
-		errs.Add(name, "must be one of "+strings.Join(allowed, ", "))
-	}
-}
-
-func positive(errs strata.FieldErrors, name string, v int64) {
-	if v < 0 {
-		errs.Add(name, "must be a positive integer")
-	}
-}
-
 // Validate checks a filter's values, so an unknown value is an error, not an empty list.
 func (f *EngagementFilter) Validate() error {
 	errs := strata.FieldErrors{}
-	oneOf(errs, "phase", f.Phase, cmd.Phases)
-	oneOf(errs, "status", f.Status, cmd.Statuses)
+	queries.OneOf(errs, "phase", f.Phase, cmd.Phases)
+	queries.OneOf(errs, "status", f.Status, cmd.Statuses)
 	if _, ok := engagementSortSpecs[f.Sort]; !ok {
 		errs.Add("sort", "must be one of "+strings.Join(EngagementSorts, ", "))
 	}
-	positive(errs, "lead_auditor_id", f.LeadAuditorID)
+	queries.IDFilter(errs, "lead_auditor_id", f.LeadAuditorID)
 	text.Check(errs, "q", f.Q, text.Search)
 	queries.Limit(errs, &f.Limit)
 	return errs.Err()
@@ -112,16 +100,16 @@ func (f *EngagementFilter) Validate() error {
 // Validate checks a filter's values, so an unknown value is an error, not an empty list.
 func (f *FindingFilter) Validate() error {
 	errs := strata.FieldErrors{}
-	oneOf(errs, "status", f.Status, cmd.FindingStatuses)
-	oneOf(errs, "severity", f.Severity, cmd.Severities)
-	oneOf(errs, "risk_rating", f.RiskRating, append(slices.Clone(qrisks.Ratings), NoRisk))
+	queries.OneOf(errs, "status", f.Status, cmd.FindingStatuses)
+	queries.OneOf(errs, "severity", f.Severity, cmd.Severities)
+	queries.OneOf(errs, "risk_rating", f.RiskRating, append(slices.Clone(qrisks.Ratings), NoRisk))
 	if _, ok := findingSortSpecs[f.Sort]; !ok {
 		errs.Add("sort", "must be one of "+strings.Join(FindingSorts, ", "))
 	}
-	positive(errs, "engagement_id", f.EngagementID)
-	positive(errs, "assigned_to", f.AssignedTo)
-	positive(errs, "risk_id", f.RiskID)
-	positive(errs, "control_id", f.ControlID)
+	queries.IDFilter(errs, "engagement_id", f.EngagementID)
+	queries.IDFilter(errs, "assigned_to", f.AssignedTo)
+	queries.IDFilter(errs, "risk_id", f.RiskID)
+	queries.IDFilter(errs, "control_id", f.ControlID)
 	text.Check(errs, "q", f.Q, text.Search)
 	queries.Limit(errs, &f.Limit)
 	return errs.Err()

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	pcontrols "github.com/strata-grc/strata/projections/controls"
@@ -170,21 +169,12 @@ var sortSpecs = map[string]queries.Keyset{
 // Validate checks a filter's values, so an unknown value is an error, not an empty list.
 func (f *Filter) Validate() error {
 	errs := strata.FieldErrors{}
-	oneOf := func(name, v string, allowed []string) {
-		if v != "" && !slices.Contains(allowed, v) {
-			errs.Add(name, "must be one of "+strings.Join(allowed, ", "))
-		}
-	}
-	oneOf("status", f.Status, cmd.Statuses)
-	oneOf("effectiveness", f.Effectiveness, cmd.Effectiveness)
-	oneOf("type", f.Type, cmd.Types)
-	oneOf("sort", f.Sort, append([]string{""}, Sorts...))
-	if f.FrameworkID < 0 {
-		errs.Add("framework_id", "must be a positive integer")
-	}
-	if f.OwnerID < 0 {
-		errs.Add("owner_id", "must be a positive integer")
-	}
+	queries.OneOf(errs, "status", f.Status, cmd.Statuses)
+	queries.OneOf(errs, "effectiveness", f.Effectiveness, cmd.Effectiveness)
+	queries.OneOf(errs, "type", f.Type, cmd.Types)
+	queries.OneOf(errs, "sort", f.Sort, append([]string{""}, Sorts...))
+	queries.IDFilter(errs, "framework_id", f.FrameworkID)
+	queries.IDFilter(errs, "owner_id", f.OwnerID)
 	text.Check(errs, "q", f.Q, text.Search)
 	queries.Limit(errs, &f.Limit)
 	return errs.Err()

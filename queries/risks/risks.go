@@ -146,18 +146,12 @@ var sortSpecs = map[string]queries.Keyset{
 // Validate checks a filter's values, so an unknown value is an error, not an empty list.
 func (f *Filter) Validate() error {
 	errs := strata.FieldErrors{}
-	if f.Status != "" && !slices.Contains(cmd.Statuses, f.Status) {
-		errs.Add("status", "must be one of "+strings.Join(cmd.Statuses, ", "))
-	}
-	if f.Rating != "" && !slices.Contains(Ratings, f.Rating) {
-		errs.Add("rating", "must be one of "+strings.Join(Ratings, ", "))
-	}
+	queries.OneOf(errs, "status", f.Status, cmd.Statuses)
+	queries.OneOf(errs, "rating", f.Rating, Ratings)
 	if _, ok := sortSpecs[f.Sort]; !ok {
 		errs.Add("sort", "must be one of "+strings.Join(Sorts, ", "))
 	}
-	if f.OwnerID < 0 {
-		errs.Add("owner_id", "must be a positive integer")
-	}
+	queries.IDFilter(errs, "owner_id", f.OwnerID)
 	scale(errs, "likelihood", f.Likelihood)
 	scale(errs, "impact", f.Impact)
 	text.Check(errs, "q", f.Q, text.Search)
