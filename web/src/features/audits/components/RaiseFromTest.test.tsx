@@ -1,25 +1,32 @@
-import { screen, waitFor } from '@testing-library/react';
+import { screen } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { useAuth } from '../../../lib/auth';
 import { LOGGED_IN, mockFetch, renderAt } from '../../../test-utils';
 import { RaiseFromTest } from './RaiseFromTest';
 
 afterEach(() => vi.unstubAllGlobals());
 
+// Signed in says when the caller's permissions have loaded, so a missing link means
+// the action chose to offer nothing, not that it had not decided yet.
+function SignedIn() {
+  return useAuth().status ? <span>signed in</span> : null;
+}
+
 // show renders the action beside a failed test #13 and a passed test #12.
 function show(permissions: string[]) {
-  const fetch = mockFetch(() => ({ body: { ...LOGGED_IN, data: { ...LOGGED_IN.data, permissions } } }));
+  mockFetch(() => ({ body: { ...LOGGED_IN, data: { ...LOGGED_IN.data, permissions } } }));
   renderAt('/', [
     {
       path: '/',
       element: (
         <>
+          <SignedIn />
           <RaiseFromTest controlId={7} testId={13} result="Fail" />
           <RaiseFromTest controlId={7} testId={12} result="Pass" />
         </>
       ),
     },
   ]);
-  return fetch;
 }
 
 describe('RaiseFromTest', () => {
@@ -32,9 +39,8 @@ describe('RaiseFromTest', () => {
   });
 
   it('offers nothing without audits:write', async () => {
-    const fetch = show(['audits:read', 'controls:read']);
-    await waitFor(() => expect(fetch).toHaveBeenCalled());
-    await new Promise((r) => setTimeout(r, 50));
+    show(['audits:read', 'controls:read']);
+    expect(await screen.findByText('signed in')).toBeInTheDocument();
     expect(screen.queryByRole('link')).not.toBeInTheDocument();
   });
 });
