@@ -2,12 +2,14 @@ package api
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/strata-grc/strata/api/module"
 	"github.com/strata-grc/strata/api/rest"
 	"github.com/strata-grc/strata/commands/identity"
+	"github.com/strata-grc/strata/queries/dashboard"
 )
 
 func (s *Server) mountDashboard(r *module.Router) {
@@ -17,7 +19,7 @@ func (s *Server) mountDashboard(r *module.Router) {
 }
 
 func (s *Server) dashboardCounts(c *gin.Context) {
-	counts, err := s.cfg.Dashboard.Counts(c.Request.Context(), rest.Caller(c).OrgID)
+	counts, err := s.cfg.Dashboard.Counts(c.Request.Context(), rest.Caller(c).OrgID, viewer(c))
 	if err != nil {
 		rest.Fail(c, err)
 		return
@@ -26,10 +28,18 @@ func (s *Server) dashboardCounts(c *gin.Context) {
 }
 
 func (s *Server) dashboardChart(c *gin.Context) {
-	chart, err := s.cfg.Dashboard.Chart(c.Request.Context(), rest.Caller(c).OrgID, c.Query("chart_type"))
+	chart, err := s.cfg.Dashboard.Chart(c.Request.Context(), rest.Caller(c).OrgID, viewer(c), c.Query("chart_type"))
 	if err != nil {
 		rest.Fail(c, err)
 		return
 	}
 	rest.OK(c, http.StatusOK, chart)
+}
+
+// viewer is the caller as the dashboard sees it: figures about records the caller may
+// not know of are left out.
+func viewer(c *gin.Context) dashboard.Viewer {
+	p := rest.Caller(c)
+	return dashboard.Viewer{UserID: p.UserID, Admin: p.Role == identity.Admin,
+		Holds: func(perm string) bool { return slices.Contains(p.Permissions, identity.Permission(perm)) }}
 }

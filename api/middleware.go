@@ -32,15 +32,28 @@ func withRequestID(c *gin.Context) {
 // DefaultRequestTimeout bounds a request when the configuration does not.
 const DefaultRequestTimeout = 30 * time.Second
 
+// DefaultTransferTimeout bounds an upload or a download when the configuration does
+// not.
+const DefaultTransferTimeout = 15 * time.Minute
+
 // withDeadline gives every request a deadline, so no request waits forever for a
-// database connection or a lock; what runs out is answered 503 by fail.
-func withDeadline(d time.Duration) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		ctx, cancel := context.WithTimeout(c.Request.Context(), d)
-		defer cancel()
-		c.Request = c.Request.WithContext(ctx)
-		c.Next()
+// database connection or a lock; what runs out is answered 503 by fail. A route that
+// moves a file gets the transfer time instead, and its connection's read and write
+// deadlines move with it.
+func (s *Server) withDeadline(c *gin.Context) {
+	d := s.cfg.RequestTimeout
+	if _, ok := s.transfers[c.FullPath()]; ok {
+		d = s.cfg.TransferTimeout
+		rc := http.NewResponseController(c.Writer)
+		// Not every writer can move its deadlines (a test recorder cannot); the
+		// server's own can.
+		_ = rc.SetReadDeadline(time.Now().Add(d))
+		_ = rc.SetWriteDeadline(time.Now().Add(d))
 	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), d)
+	defer cancel()
+	c.Request = c.Request.WithContext(ctx)
+	c.Next()
 }
 
 // recovered turns a panic into a SERVER_ERROR envelope; the panic goes to the log.
@@ -58,17 +71,19 @@ func stringOf(v any) string {
 	return "unknown"
 }
 
-// limitBody refuses bodies over max bytes with PAYLOAD_TOO_LARGE, before reading them
-// when the length is declared and while reading them when it is not.
-func limitBody(max int64) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		if c.Request.ContentLength > max {
-			rest.Fail(c, strata.Errorf(strata.PayloadTooLarge, "the body is larger than %d bytes", max))
-			return
-		}
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, max)
-		c.Next()
+// limitBody refuses bodies over the route's limit with PAYLOAD_TOO_LARGE, before
+// reading them when the length is declared and while reading them when it is not.
+func (s *Server) limitBody(c *gin.Context) {
+	max := s.cfg.BodyLimit
+	if limit := s.transfers[c.FullPath()]; limit > 0 {
+		max = limit
 	}
+	if c.Request.ContentLength > max {
+		rest.Fail(c, strata.Errorf(strata.PayloadTooLarge, "the body is larger than %d bytes", max))
+		return
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, max)
+	c.Next()
 }
 
 // observe records request counts and latencies by route template, never by raw path,

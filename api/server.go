@@ -70,8 +70,13 @@ type Config struct {
 	// own listener. Without it or a token, /metrics is not served here at all, so the
 	// metrics are never open to anonymous callers of the main listener.
 	MetricsElsewhere bool
-	// BodyLimit caps request bodies (default 1 MiB).
+	// BodyLimit caps request bodies (default 1 MiB); a route that receives a file has
+	// its own limit.
 	BodyLimit int64
+	// TransferTimeout bounds a route that moves a file, in place of RequestTimeout and
+	// the connection's read and write timeouts (default 15m): 100 MiB over a slow link
+	// takes minutes.
+	TransferTimeout time.Duration
 	// ConsistencyWait bounds how long a read waits for its session's writes (default 2s).
 	ConsistencyWait time.Duration
 	// RequestTimeout bounds each request's work, waiting for a database connection
@@ -103,6 +108,9 @@ type Server struct {
 	lastWrites *lastWrites
 	// routes are the modules' routes and the core's, with their permissions.
 	routes []module.Route
+	// transfers are the routes that move files, by full path, with their body limits
+	// (0 for downloads).
+	transfers map[string]int64
 }
 
 // New builds the router.
@@ -120,6 +128,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout
 	}
+	if cfg.TransferTimeout <= 0 {
+		cfg.TransferTimeout = DefaultTransferTimeout
+	}
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 	}
@@ -134,7 +145,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	cfg.Throttle.setDefaults()
 	s := &Server{cfg: cfg, throttle: &throttle{pool: cfg.Pool, policy: cfg.Throttle},
-		limiter: newLimiter(cfg.RateLimit), csrf: http.NewCrossOriginProtection(), lastWrites: newLastWrites()}
+		limiter: newLimiter(cfg.RateLimit), csrf: http.NewCrossOriginProtection(), lastWrites: newLastWrites(),
+		transfers: map[string]int64{}}
 	var err error
 	if s.metrics, err = newMetrics(cfg); err != nil {
 		return nil, err
@@ -147,7 +159,7 @@ func New(cfg Config) (*Server, error) {
 	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("api: trusted proxies: %w", err)
 	}
-	e.Use(func(c *gin.Context) { c.Set(rest.LoggerKey, cfg.Logger) }, s.securityHeaders, withRequestID, withDeadline(cfg.RequestTimeout), s.observe,
+	e.Use(func(c *gin.Context) { c.Set(rest.LoggerKey, cfg.Logger) }, s.securityHeaders, withRequestID, s.withDeadline, s.observe,
 		gin.CustomRecovery(recovered))
 	e.NoRoute(s.serveWeb)
 	e.NoMethod(func(c *gin.Context) {
@@ -156,7 +168,7 @@ func New(cfg Config) (*Server, error) {
 
 	s.mountOps(e)
 	for _, prefix := range []string{"/api", "/api/v1"} {
-		g := e.Group(prefix, s.refuseCrossOrigin, limitBody(cfg.BodyLimit), sessions.Sessions(sessionName, cfg.Sessions),
+		g := e.Group(prefix, s.refuseCrossOrigin, s.limitBody, sessions.Sessions(sessionName, cfg.Sessions),
 			s.recordWrites)
 		g.GET("/openapi.json", s.openAPI)
 		authed := g.Group("", s.authenticate)
@@ -185,5 +197,6 @@ func (s *Server) RouteTable() []module.Route { return slices.Clone(s.routes) }
 
 // router hands a module (or a core group of routes) its part of the router.
 func (s *Server) router(g *gin.RouterGroup, name string) *module.Router {
-	return module.NewRouter(g, name, s.allow, s.consistent, func(r module.Route) { s.routes = append(s.routes, r) })
+	return module.NewRouter(g, name, s.allow, s.consistent, func(r module.Route) { s.routes = append(s.routes, r) },
+		func(path string, limit int64) { s.transfers[path] = limit })
 }

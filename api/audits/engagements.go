@@ -42,7 +42,7 @@ func engagementFilter(q url.Values) (qaudits.EngagementFilter, error) {
 	if err != nil {
 		return qaudits.EngagementFilter{}, err
 	}
-	flags, err := queryBools(q, "active", "cancelled")
+	flags, err := rest.QueryBools(q, "active", "cancelled")
 	if err != nil {
 		return qaudits.EngagementFilter{}, err
 	}
@@ -56,36 +56,7 @@ func engagementFilter(q url.Values) (qaudits.EngagementFilter, error) {
 	}, nil
 }
 
-// queryBools reads optional true/false parameters; nil when absent.
-func queryBools(q url.Values, names ...string) ([]*bool, error) {
-	out := make([]*bool, len(names))
-	for i, name := range names {
-		switch q.Get(name) {
-		case "":
-		case "true":
-			v := true
-			out[i] = &v
-		case "false":
-			v := false
-			out[i] = &v
-		default:
-			return nil, rest.FieldErr(name, "must be true or false")
-		}
-	}
-	return out, nil
-}
-
-func (h *handlers) getEngagement(c *gin.Context) { byPathID(c, h.respondEngagement) }
-
-// byPathID answers with respond for the id the path names.
-func byPathID(c *gin.Context, respond func(*gin.Context, int64)) {
-	id, err := rest.PathID(c, "id")
-	if err != nil {
-		rest.Fail(c, err)
-		return
-	}
-	respond(c, id)
-}
+func (h *handlers) getEngagement(c *gin.Context) { rest.ByPathID(c, h.respondEngagement) }
 
 func (h *handlers) respondEngagement(c *gin.Context, id int64) {
 	rest.EntityPage[qaudits.EngagementDetail]{Get: h.reader.Engagement,
@@ -95,24 +66,7 @@ func (h *handlers) respondEngagement(c *gin.Context, id int64) {
 // respondEngagementWritten answers a mutation with the engagement as its stream now
 // tells it.
 func (h *handlers) respondEngagementWritten(c *gin.Context, status int, res commands.Result, err error) {
-	answerWritten(c, status, res, err, h.reader.CurrentEngagement)
-}
-
-// answerWritten answers a mutation with what it changed as the engagement's stream
-// now tells it, so the answer never waits for, or races, the projection.
-func answerWritten[T any](c *gin.Context, status int, res commands.Result, err error,
-	current func(ctx context.Context, orgID, id int64) (T, error)) {
-	if err != nil {
-		rest.Fail(c, err)
-		return
-	}
-	rest.Wrote(c, res)
-	v, err := current(c.Request.Context(), rest.Caller(c).OrgID, res.ID)
-	if err != nil {
-		rest.Fail(c, err)
-		return
-	}
-	rest.OK(c, status, v)
+	rest.AnswerWritten(c, status, res, err, h.reader.CurrentEngagement)
 }
 
 // engagementInput is a create body.
@@ -141,33 +95,8 @@ func (h *handlers) createEngagement(c *gin.Context) {
 	h.respondEngagementWritten(c, http.StatusCreated, res, err)
 }
 
-// target finds the record a mutation names: in the path, else as "id" in the body.
-func target(c *gin.Context, body []byte) (int64, error) {
-	if c.Param("id") != "" {
-		return rest.PathID(c, "id")
-	}
-	return rest.BodyID(body)
-}
-
-// mutation reads what every change of a named record needs: its id (path or body),
-// the body and the optional If-Match. On failure it has answered already.
-func mutation(c *gin.Context) (id int64, body []byte, ifMatch *int64, ok bool) {
-	body, err := rest.ReadJSON(c)
-	if err == nil {
-		id, err = target(c, body)
-	}
-	if err == nil {
-		ifMatch, err = rest.IfMatch(c)
-	}
-	if err != nil {
-		rest.Fail(c, err)
-		return 0, nil, nil, false
-	}
-	return id, body, ifMatch, true
-}
-
 func (h *handlers) updateEngagement(c *gin.Context) {
-	id, body, ifMatch, ok := mutation(c)
+	id, body, ifMatch, ok := rest.Mutation(c)
 	if !ok {
 		return
 	}
@@ -190,7 +119,7 @@ type move struct{ to, comment string }
 // readMove reads the body of a move, {"<field>": ..., "comment": ...}, with the
 // record's id and optional If-Match. On failure it has answered already.
 func readMove(c *gin.Context, field string) (int64, *int64, move, bool) {
-	id, body, ifMatch, ok := mutation(c)
+	id, body, ifMatch, ok := rest.Mutation(c)
 	if !ok {
 		return 0, nil, move{}, false
 	}
@@ -316,7 +245,7 @@ func (h *handlers) signOffProcedure(c *gin.Context) {
 // respondProcedureWritten answers a procedure's mutation with the procedure as the
 // engagement's stream now tells it.
 func (h *handlers) respondProcedureWritten(c *gin.Context, status int, engagementID int64, res commands.Result, err error) {
-	answerWritten(c, status, res, err, func(ctx context.Context, orgID, id int64) (qaudits.Procedure, error) {
+	rest.AnswerWritten(c, status, res, err, func(ctx context.Context, orgID, id int64) (qaudits.Procedure, error) {
 		return h.reader.Procedure(ctx, orgID, engagementID, id)
 	})
 }

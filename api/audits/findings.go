@@ -43,7 +43,7 @@ func findingFilter(q url.Values) (qaudits.FindingFilter, error) {
 	if err != nil {
 		return qaudits.FindingFilter{}, err
 	}
-	flags, err := queryBools(q, "overdue", "open")
+	flags, err := rest.QueryBools(q, "overdue", "open")
 	if err != nil {
 		return qaudits.FindingFilter{}, err
 	}
@@ -58,7 +58,7 @@ func findingFilter(q url.Values) (qaudits.FindingFilter, error) {
 	}, nil
 }
 
-func (h *handlers) getFinding(c *gin.Context) { byPathID(c, h.respondFinding) }
+func (h *handlers) getFinding(c *gin.Context) { rest.ByPathID(c, h.respondFinding) }
 
 func (h *handlers) respondFinding(c *gin.Context, id int64) {
 	rest.EntityPage[qaudits.FindingDetail]{Get: h.reader.Finding,
@@ -68,7 +68,7 @@ func (h *handlers) respondFinding(c *gin.Context, id int64) {
 // respondFindingWritten answers a mutation with the finding as its engagement's
 // stream now tells it.
 func (h *handlers) respondFindingWritten(c *gin.Context, status int, res commands.Result, err error) {
-	answerWritten(c, status, res, err, h.reader.CurrentFinding)
+	rest.AnswerWritten(c, status, res, err, h.reader.CurrentFinding)
 }
 
 // findingInput is a create body.
@@ -113,7 +113,7 @@ func (h *handlers) createFinding(c *gin.Context) {
 }
 
 func (h *handlers) updateFinding(c *gin.Context) {
-	id, body, ifMatch, ok := mutation(c)
+	id, body, ifMatch, ok := rest.Mutation(c)
 	if !ok {
 		return
 	}

@@ -7,6 +7,9 @@ package audits
 import (
 	_ "embed"
 
+	"github.com/strata-grc/strata/api/evidence"
+	qevidence "github.com/strata-grc/strata/queries/evidence"
+
 	"github.com/strata-grc/strata/api/module"
 	cmdaudits "github.com/strata-grc/strata/commands/audits"
 	"github.com/strata-grc/strata/commands/identity"
@@ -63,12 +66,14 @@ func build(env *module.Env) (module.Parts, error) {
 		return module.Parts{}, err
 	}
 	reader := qaudits.NewReader(env.Pool, commands.Engagements(), env.Now)
-	h := &handlers{commands: commands, reader: reader}
+	h := &handlers{commands: commands, reader: reader,
+		files: &evidence.Files{Store: env.Blobs, Reader: qevidence.NewReader(env.Pool), MaxUpload: env.MaxUpload}}
 	return module.Parts{
 		Projectors: []projections.Projector{paudits.New(env.Registry)},
 		Mount: func(r *module.Router) {
 			h.mountEngagements(r)
 			h.mountFindings(r)
+			h.mountFiles(r)
 		},
 		Seed:     seed(env.Pool, commands),
 		Provides: []any{commands, reader},
@@ -79,4 +84,5 @@ func build(env *module.Env) (module.Parts, error) {
 type handlers struct {
 	commands *cmdaudits.Handler
 	reader   *qaudits.Reader
+	files    *evidence.Files
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/strata-grc/strata/commands"
+	"github.com/strata-grc/strata/commands/blobs"
 	"github.com/strata-grc/strata/commands/identity"
 	"github.com/strata-grc/strata/events"
 	"github.com/strata-grc/strata/projections"
@@ -74,7 +75,14 @@ type Env struct {
 	IDs      IDs
 	// Members vouches that a user belongs to an organization (owners, assignees).
 	Members commands.Members
-	Now     func() time.Time
+	// Holds tells whether a member of an organization holds a permission, for
+	// records that may only be given to someone who can read them.
+	Holds func(ctx context.Context, orgID, userID int64, p identity.Permission) (bool, error)
+	// Blobs keeps attached files (evidence, workpapers) by content.
+	Blobs blobs.Store
+	// MaxUpload caps one attached file, in bytes.
+	MaxUpload int64
+	Now       func() time.Time
 
 	building string
 	provided []provision

@@ -36,6 +36,9 @@ type Dashboard struct {
 	Charts []string
 	// Descriptions say what each count counts, by name, as the modules word it.
 	Descriptions map[string]string
+	// Restricted names the counts given only to callers holding a permission, with
+	// it: they are described but not required.
+	Restricted map[string]string
 }
 
 // The core's dashboard schema and chart parameter, which Build fills in.
@@ -268,16 +271,23 @@ func setDashboard(doc map[string]any, dash Dashboard) error {
 		return fmt.Errorf("openapi: core: components.schemas.%s is missing", countsSchema)
 	}
 	props := map[string]any{}
+	var required []string
 	for _, name := range dash.Counts {
 		p := map[string]any{"type": "integer", "format": "int64"}
-		if d := dash.Descriptions[name]; d != "" {
+		d := dash.Descriptions[name]
+		if perm := dash.Restricted[name]; perm != "" {
+			d = strings.TrimSpace(d + " Given only to callers holding " + perm + ".")
+		} else {
+			required = append(required, name)
+		}
+		if d != "" {
 			p["description"] = d
 		}
 		props[name] = p
 	}
 	counts["properties"] = props
-	if len(dash.Counts) > 0 {
-		counts["required"] = slices.Clone(dash.Counts)
+	if len(required) > 0 {
+		counts["required"] = required
 	} else {
 		delete(counts, "required")
 	}

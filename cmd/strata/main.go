@@ -21,6 +21,7 @@ import (
 
 	"github.com/strata-grc/strata/api"
 	"github.com/strata-grc/strata/cmd/strata/app"
+	"github.com/strata-grc/strata/commands/blobs"
 	"github.com/strata-grc/strata/events"
 	"github.com/strata-grc/strata/projections"
 )
@@ -44,6 +45,11 @@ Usage:
                                             copy a whole event log between backends, resumably,
                                             and verify the copy
   strata events verify --from URL --to URL  compare two event logs stream by stream
+  strata blobs gc [--min-age 24h] [--dry-run]
+                                            remove stored files that no record references and
+                                            that are older than the guard age
+  strata blobs verify                       re-hash every stored file; report altered, unreadable
+                                            and missing ones (exit 1 if any)
   strata openapi [-o FILE]                  write the API description (JSON) to standard
                                             output or FILE
   strata admin create-user --email E --name N --org ORG --role ROLE
@@ -55,7 +61,10 @@ Every command takes --database-url (env STRATA_DATABASE_URL or DATABASE_URL,
 default postgres://localhost:5432/strata); the database is created when missing.
 STRATA_EVENT_STORE=esdb://host:2113?tls=false keeps the event log on
 EventStoreDB/KurrentDB instead; read models stay in the database. Event log URLs for
-"events" are postgres://... or esdb://... (kurrentdb://...).
+"events" are postgres://... or esdb://... (kurrentdb://...). Attached files are kept
+under STRATA_BLOB_DIR (default data/blobs), or in S3-compatible storage with
+STRATA_BLOB_STORE=s3://BUCKET?endpoint=HOST:PORT (keys in STRATA_S3_ACCESS_KEY and
+STRATA_S3_SECRET_KEY); STRATA_MAX_UPLOAD caps one file (default 100MiB).
 `
 
 func main() {
@@ -128,6 +137,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return eventsCmd(ctx, fs, args[1:], stdout, logger)
 	case "openapi":
 		return openAPICommand(args[1:], stdout)
+	case "blobs":
+		return blobsCmd(ctx, fs, dbURL, args[1:], stdout, logger)
 	case "seed":
 		n := fs.Int("risks", 300, "how many demo risks to create")
 		if err := fs.Parse(args[1:]); err != nil {
@@ -188,7 +199,33 @@ func options() (app.Options, error) {
 	if o.Pool.LockTimeout, err = strictDuration("STRATA_DB_LOCK_TIMEOUT"); err != nil {
 		return o, err
 	}
+	if o.MaxUpload, err = byteSize("STRATA_MAX_UPLOAD"); err != nil {
+		return o, err
+	}
+	if o.Blobs, err = blobs.Open(os.Getenv(blobs.EnvStore), env(blobs.DefaultDir, blobs.EnvDir)); err != nil {
+		return o, fmt.Errorf("blob store: %w", err)
+	}
 	return o, nil
+}
+
+// byteSize reads a size setting: a positive number of bytes, or of KiB, MiB or GiB
+// with that suffix ("100MiB").
+func byteSize(name string) (int64, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return 0, nil
+	}
+	num, unit := v, int64(1)
+	for suffix, n := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30} {
+		if strings.HasSuffix(v, suffix) {
+			num, unit = strings.TrimSuffix(v, suffix), n
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n <= 0 || n > math.MaxInt64/unit {
+		return 0, fmt.Errorf("%s=%q: want a positive size in bytes, or with KiB, MiB or GiB", name, v)
+	}
+	return n * unit, nil
 }
 
 // openApp opens the database with the settings of the environment.
@@ -314,6 +351,9 @@ func serve(ctx context.Context, dbURL, addr string, stdout io.Writer, logger *sl
 		return err
 	}
 	cfg.Tracker, cfg.Logger, cfg.RequestTimeout = runner.Tracker, logger, requestTimeout
+	if cfg.TransferTimeout, err = strictDuration("STRATA_TRANSFER_TIMEOUT"); err != nil {
+		return err
+	}
 	srv, err := a.Server(cfg)
 	if err != nil {
 		return err

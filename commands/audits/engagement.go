@@ -80,6 +80,8 @@ func Decide(g Engagement, exists bool, cmd any) ([]events.Payload, error) {
 		return decideFindingStatus(g, c)
 	case SubmitResponse:
 		return decideResponse(g, c)
+	case AttachFile, RecordFileDownload, RecordFileVerification:
+		return decideFile(g, c)
 	}
 	return nil, fmt.Errorf("audits: unknown command %T", cmd)
 }

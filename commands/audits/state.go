@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/strata-grc/strata/commands"
+	"github.com/strata-grc/strata/commands/evidence"
 	"github.com/strata-grc/strata/events"
 	ev "github.com/strata-grc/strata/events/audits"
 )
@@ -115,7 +116,9 @@ type Engagement struct {
 	Phase      string
 	Status     string
 	Procedures map[int64]Procedure
-	Findings   map[int64]Finding
+	// Files are the workpapers of procedures and the attachments of findings.
+	Files    evidence.Files
+	Findings map[int64]Finding
 	Stamp
 }
 
@@ -170,6 +173,10 @@ func Evolve(g Engagement, p events.Payload, e events.Event) Engagement {
 		f.Responses++
 		f.Stamp = f.touched(e)
 		g.Findings = with(g.Findings, x.FindingID, f)
+	default:
+		// A file changes none of the records' versions: a download must not make
+		// an open form stale.
+		g.Files, _ = evidence.Evolve(g.Files, p, e)
 	}
 	return g
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/strata-grc/strata/events"
 	ev "github.com/strata-grc/strata/events/audits"
+	evevidence "github.com/strata-grc/strata/events/evidence"
 	"github.com/strata-grc/strata/projections"
 )
 
@@ -70,8 +71,8 @@ const applyFindingUpdate = `update {audit_findings} set
 
 // Handle implements projections.Projector.
 func (p *Projector) Handle(_ context.Context, w *projections.Writer, e events.Event) error {
-	if !strings.HasPrefix(e.StreamID, ev.StreamPrefix) || !p.reg.Known(e.Type) {
-		return nil // another module's event
+	if !strings.HasPrefix(e.StreamID, ev.StreamPrefix) || !p.reg.Known(e.Type) || evevidence.Known(e.Type) {
+		return nil // another module's event, or a file's, which the evidence projection keeps
 	}
 	payload, err := p.reg.Decode(e)
 	if err != nil {

@@ -921,7 +921,7 @@ func TestDashboard(t *testing.T) {
 	if got := d.Projections(); !slices.Equal(got, []string{"audits", "risks"}) {
 		t.Errorf("projections %v", got)
 	}
-	counts, err := d.Counts(ctx, 1)
+	counts, err := d.Counts(ctx, 1, dashboard.Viewer{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -946,7 +946,7 @@ func TestDashboard(t *testing.T) {
 		t.Errorf("counts %v disagree with the lists they link to", counts)
 	}
 
-	chart, err := d.Chart(ctx, 1, "findings_by_risk")
+	chart, err := d.Chart(ctx, 1, dashboard.Viewer{}, "findings_by_risk")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -962,7 +962,7 @@ func TestDashboard(t *testing.T) {
 			t.Errorf("findings_by_risk %s is %d, the list it links to holds %d", label, chart.Values[i], n)
 		}
 	}
-	chart, err = d.Chart(ctx, 1, "audit_phases")
+	chart, err = d.Chart(ctx, 1, dashboard.Viewer{}, "audit_phases")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -978,7 +978,7 @@ func TestDashboard(t *testing.T) {
 			t.Errorf("audit_phases %s is %d, the list it links to holds %d", phase, chart.Values[i], p.Total)
 		}
 	}
-	counts, err = d.Counts(ctx, 2)
+	counts, err = d.Counts(ctx, 2, dashboard.Viewer{})
 	if err != nil {
 		t.Fatal(err)
 	}

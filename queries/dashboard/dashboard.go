@@ -17,22 +17,46 @@ import (
 )
 
 // Count is one dashboard figure: SQL returning a single bigint for the organization
-// given as $1.
+// given as $1. The SQL may also use the caller, $2 (user id, bigint) and $3 (whether
+// the caller is an admin, boolean), to leave out records the caller may not know of.
 type Count struct {
 	Name string
 	SQL  string
 	// Description says what is counted, in the API description.
 	Description string
+	// Permission, when set, is what a caller must hold to be given the figure at
+	// all: figures about records a role may not read are left out of its answer.
+	Permission string
 }
 
 // ChartSpec is how one chart is computed: SQL returning (label, value) rows for the
-// organization given as $1, and the labels every answer lists even when their value
-// is 0. Without labels, the chart lists what the rows hold, largest first.
+// organization given as $1 (and the caller as $2 and $3, as for a Count), and the
+// labels every answer lists even when their value is 0. Without labels, the chart
+// lists what the rows hold, largest first.
 type ChartSpec struct {
 	Name   string
 	SQL    string
 	Labels []string
+	// Permission, when set, is what a caller must hold to read the chart.
+	Permission string
 }
+
+// Viewer is the caller a dashboard answers: counts and charts may leave out what
+// this caller may not see.
+type Viewer struct {
+	UserID int64
+	Admin  bool
+	// Holds reports whether the caller holds a permission; nil holds none.
+	Holds func(permission string) bool
+}
+
+func (v Viewer) may(permission string) bool {
+	return permission == "" || (v.Holds != nil && v.Holds(permission))
+}
+
+// callerArgs types the caller's parameters even where no figure reads them: a
+// statement given more arguments than it uses is refused.
+const callerArgs = ` from (select $2::bigint, $3::boolean) as caller`
 
 // Part is one module's contribution: its counts, its charts and the projections
 // they read, which dashboard reads wait for.
@@ -55,15 +79,12 @@ type Reader struct {
 	counts      []Count
 	charts      map[string]ChartSpec
 	projections []string
-	// countsSQL reads every count in one round trip.
-	countsSQL string
 }
 
 // NewReader composes the modules' parts; a name contributed twice is refused.
 func NewReader(pool *pgxpool.Pool, parts ...Part) (*Reader, error) {
 	r := &Reader{pool: pool, charts: map[string]ChartSpec{}}
 	names := map[string]bool{}
-	var selects []string
 	for _, p := range parts {
 		for _, c := range p.Counts {
 			if names[c.Name] || c.Name == "" {
@@ -71,7 +92,6 @@ func NewReader(pool *pgxpool.Pool, parts ...Part) (*Reader, error) {
 			}
 			names[c.Name] = true
 			r.counts = append(r.counts, c)
-			selects = append(selects, "("+c.SQL+")")
 		}
 		for _, c := range p.Charts {
 			if _, dup := r.charts[c.Name]; dup || c.Name == "" {
@@ -84,9 +104,6 @@ func NewReader(pool *pgxpool.Pool, parts ...Part) (*Reader, error) {
 				r.projections = append(r.projections, name)
 			}
 		}
-	}
-	if len(selects) > 0 {
-		r.countsSQL = "select " + strings.Join(selects, ",\n\t")
 	}
 	return r, nil
 }
@@ -103,21 +120,31 @@ func (r *Reader) CountNames() []string {
 	return out
 }
 
-// Counts returns an organization's figures by name.
-func (r *Reader) Counts(ctx context.Context, orgID int64) (map[string]int64, error) {
-	out := make(map[string]int64, len(r.counts))
-	if r.countsSQL == "" {
+// Counts returns an organization's figures by name, those the viewer may be given,
+// read in one round trip.
+func (r *Reader) Counts(ctx context.Context, orgID int64, v Viewer) (map[string]int64, error) {
+	var given []Count
+	var selects []string
+	for _, c := range r.counts {
+		if v.may(c.Permission) {
+			given = append(given, c)
+			selects = append(selects, "("+c.SQL+")")
+		}
+	}
+	out := make(map[string]int64, len(given))
+	if len(given) == 0 {
 		return out, nil
 	}
-	values := make([]int64, len(r.counts))
+	values := make([]int64, len(given))
 	dest := make([]any, len(values))
 	for i := range values {
 		dest[i] = &values[i]
 	}
-	if err := r.pool.QueryRow(ctx, r.countsSQL, orgID).Scan(dest...); err != nil {
+	sql := "select " + strings.Join(selects, ",\n\t") + callerArgs
+	if err := r.pool.QueryRow(ctx, sql, orgID, v.UserID, v.Admin).Scan(dest...); err != nil {
 		return nil, err
 	}
-	for i, c := range r.counts {
+	for i, c := range given {
 		out[c.Name] = values[i]
 	}
 	return out, nil
@@ -133,15 +160,19 @@ func (r *Reader) ChartTypes() []string {
 	return out
 }
 
-// Chart returns one chart of an organization.
-func (r *Reader) Chart(ctx context.Context, orgID int64, chartType string) (Chart, error) {
+// Chart returns one chart of an organization as the viewer may see it.
+func (r *Reader) Chart(ctx context.Context, orgID int64, v Viewer, chartType string) (Chart, error) {
 	def, ok := r.charts[chartType]
 	if !ok {
 		errs := strata.FieldErrors{}
 		errs.Add("chart_type", "must be one of "+strings.Join(r.ChartTypes(), ", "))
 		return Chart{}, errs.Err()
 	}
-	rows, err := r.pool.Query(ctx, def.SQL, orgID)
+	if !v.may(def.Permission) {
+		return Chart{}, strata.Errorf(strata.PermissionDenied, "your role does not allow %s", def.Permission)
+	}
+	rows, err := r.pool.Query(ctx, "select chart.* from ("+def.SQL+") as chart cross join (select $2::bigint, $3::boolean) as caller",
+		orgID, v.UserID, v.Admin)
 	if err != nil {
 		return Chart{}, err
 	}

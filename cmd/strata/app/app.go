@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"slices"
 	"time"
 
@@ -17,11 +18,14 @@ import (
 	"github.com/strata-grc/strata/api/module"
 	"github.com/strata-grc/strata/api/sessionstore"
 	"github.com/strata-grc/strata/commands"
+	"github.com/strata-grc/strata/commands/blobs"
 	cmdidentity "github.com/strata-grc/strata/commands/identity"
 	"github.com/strata-grc/strata/events"
+	evevidence "github.com/strata-grc/strata/events/evidence"
 	evidentity "github.com/strata-grc/strata/events/identity"
 	"github.com/strata-grc/strata/events/postgres"
 	"github.com/strata-grc/strata/projections"
+	pevidence "github.com/strata-grc/strata/projections/evidence"
 	pidentity "github.com/strata-grc/strata/projections/identity"
 	"github.com/strata-grc/strata/queries/dashboard"
 	qidentity "github.com/strata-grc/strata/queries/identity"
@@ -47,8 +51,11 @@ type App struct {
 	Projectors []projections.Projector
 	Metrics    *prometheus.Registry
 
+	Blobs      blobs.Store
 	follower   events.Follower // how projections read a log that pushes
 	closeStore func()
+	// tempBlobs is the directory of a temporary blob store, removed by Close.
+	tempBlobs string
 }
 
 // Options tune what the defaults do not fit: tests use a cheap password hasher.
@@ -62,7 +69,16 @@ type Options struct {
 	Store events.Store
 	// Pool bounds the database pool Open makes: its size and statement timeouts.
 	Pool schema.PoolSettings
+	// Blobs keeps attached files. Nil gives a private temporary directory, removed by
+	// Close: enough for tools and tests that never keep a file; the server always
+	// names its store.
+	Blobs blobs.Store
+	// MaxUpload caps one attached file (default DefaultMaxUpload).
+	MaxUpload int64
 }
+
+// DefaultMaxUpload is the largest file accepted when STRATA_MAX_UPLOAD is not set.
+const DefaultMaxUpload = 100 << 20
 
 // Open connects to the database (creating it when needed), migrates it when the
 // connected role may change the schema or else checks that it is current, and wires
@@ -112,6 +128,7 @@ func New(pool *pgxpool.Pool, opts Options) (*App, error) {
 	a := &App{Pool: pool, Registry: events.NewRegistry(), Metrics: prometheus.NewRegistry(),
 		Sessions: sessionstore.New(pool, opts.Sessions)}
 	evidentity.Register(a.Registry)
+	evevidence.Register(a.Registry)
 	for _, m := range Modules {
 		m.Events(a.Registry)
 	}
@@ -139,23 +156,47 @@ func New(pool *pgxpool.Pool, opts Options) (*App, error) {
 		return nil, err
 	}
 	a.IdentityReader = qidentity.NewReader(pool)
-	env := &module.Env{Pool: pool, Store: a.Store, Registry: a.Registry, IDs: ids, Members: a.Identity, Now: time.Now}
+	if a.Roles, err = RoleTable(); err != nil {
+		return nil, err
+	}
+	if a.Blobs = opts.Blobs; a.Blobs == nil {
+		if a.tempBlobs, err = os.MkdirTemp("", "strata-blobs-"); err != nil {
+			return nil, err
+		}
+		if a.Blobs, err = blobs.Dir(a.tempBlobs); err != nil {
+			return nil, err
+		}
+	}
+	if opts.MaxUpload <= 0 {
+		opts.MaxUpload = DefaultMaxUpload
+	}
+	env := &module.Env{Pool: pool, Store: a.Store, Registry: a.Registry, IDs: ids, Members: a.Identity,
+		Holds: a.holds, Blobs: a.Blobs, MaxUpload: opts.MaxUpload, Now: time.Now}
 	if a.Modules, err = module.BuildAll(env, Modules); err != nil {
 		return nil, err
 	}
 	var parts []dashboard.Part
-	a.Projectors = []projections.Projector{pidentity.New(a.Registry)}
+	// Files attached to any module's records share one read model of their chain of
+	// custody.
+	a.Projectors = []projections.Projector{pidentity.New(a.Registry), pevidence.New(a.Registry)}
 	for _, m := range a.Modules {
 		parts = append(parts, m.Dashboard)
 		a.Projectors = append(a.Projectors, m.Projectors...)
-	}
-	if a.Roles, err = RoleTable(); err != nil {
-		return nil, err
 	}
 	if a.Dashboard, err = dashboard.NewReader(pool, parts...); err != nil {
 		return nil, err
 	}
 	return a, nil
+}
+
+// holds tells whether a member holds a permission in an organization, from the
+// organization's stream, so a role change counts from the moment it commits.
+func (a *App) holds(ctx context.Context, orgID, userID int64, p cmdidentity.Permission) (bool, error) {
+	role, ok, err := a.Identity.Membership(ctx, orgID, userID)
+	if err != nil || !ok {
+		return false, err
+	}
+	return a.Roles.Allows(role, p), nil
 }
 
 // RoleTable is what each role may do: the core's grants and every module's.
@@ -296,6 +337,9 @@ func (a *App) Close() {
 		a.closeStore()
 	}
 	a.Pool.Close()
+	if a.tempBlobs != "" {
+		_ = os.RemoveAll(a.tempBlobs)
+	}
 }
 
 // Ping checks the wrapped log, for readiness, when it can be checked.

@@ -2,6 +2,7 @@ package app
 
 import (
 	"github.com/strata-grc/strata/api/audits"
+	"github.com/strata-grc/strata/api/cases"
 	"github.com/strata-grc/strata/api/controls"
 	"github.com/strata-grc/strata/api/module"
 	"github.com/strata-grc/strata/api/risks"
@@ -15,4 +16,5 @@ var Modules = []module.Module{
 	controls.Module,
 	risks.Module,
 	audits.Module,
+	cases.Module,
 }

@@ -2,12 +2,13 @@
 // dashboard are derived from it. Adding a module is its folder under features/ plus a
 // line here.
 import { auditsModule } from '../features/audits';
+import { casesModule } from '../features/cases';
 import { controlsModule } from '../features/controls';
 import { dashboardModule } from '../features/dashboard';
 import { docsModule } from '../features/docs';
 import { risksModule } from '../features/risks';
 import type { WebModule } from '../lib/modules';
 
-const domain: WebModule[] = [risksModule, controlsModule, auditsModule];
+const domain: WebModule[] = [risksModule, controlsModule, auditsModule, casesModule];
 
 export const modules: WebModule[] = [dashboardModule(domain), ...domain, docsModule];

@@ -9,7 +9,7 @@ import type { AuthStatus } from '../lib/types';
 
 export function AppLayout({ nav }: { nav: NavEntry[] }) {
   const [opened, { toggle, close }] = useDisclosure();
-  const { status, setStatus } = useAuth();
+  const { status, setStatus, can } = useAuth();
   const qc = useQueryClient();
   const navigate = useNavigate();
   const location = useLocation();
@@ -82,16 +82,18 @@ export function AppLayout({ nav }: { nav: NavEntry[] }) {
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs" aria-label="Main">
-        {nav.map((n) => (
-          <NavLink
-            key={n.to}
-            component={Link}
-            to={n.to}
-            label={n.label}
-            onClick={close}
-            active={n.to === '/' ? location.pathname === '/' : location.pathname.startsWith(n.to)}
-          />
-        ))}
+        {nav
+          .filter((n) => !n.permission || can(n.permission))
+          .map((n) => (
+            <NavLink
+              key={n.to}
+              component={Link}
+              to={n.to}
+              label={n.label}
+              onClick={close}
+              active={n.to === '/' ? location.pathname === '/' : location.pathname.startsWith(n.to)}
+            />
+          ))}
       </AppShell.Navbar>
       <AppShell.Main>
         <Outlet />

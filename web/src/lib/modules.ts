@@ -6,6 +6,8 @@ import { createContext, useContext, type ComponentType, type LazyExoticComponent
 export interface NavEntry {
   to: string;
   label: string;
+  /** Shown only to callers with this permission. */
+  permission?: string;
 }
 
 export interface ModuleRoute {
