@@ -23,9 +23,13 @@ FROM debian:bookworm-slim
 RUN apt-get update \
   && apt-get install -y --no-install-recommends ca-certificates \
   && rm -rf /var/lib/apt/lists/* \
-  && useradd --system --uid 10001 --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin strata
+  && useradd --system --uid 10001 --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin strata \
+  && install -d -o strata -g strata -m 0750 /var/lib/strata/blobs
 COPY --from=build /out/strata /usr/local/bin/strata
 USER strata
+# Attached files (evidence, workpapers); mount a volume here so they outlive the container.
+ENV STRATA_BLOB_DIR=/var/lib/strata/blobs
+VOLUME /var/lib/strata/blobs
 EXPOSE 8080
 ENTRYPOINT []
 CMD ["strata", "serve"]

@@ -26,8 +26,10 @@ db:
 	  pg_ctlcluster --skip-systemctl-redirect $(PG_VERSION) main start; \
 	  for i in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; }
 
+# The S3 contract tests run against a real S3-compatible server (versitygw), which
+# .ci/s3 installs when missing and starts on 127.0.0.1:7070.
 test: db fmt-check vet openapi-lint web-test e2e
-	$(GO) test -race -count=1 -timeout 15m ./...
+	eval "$$(bash .ci/s3 start)" && $(GO) test -race -count=1 -timeout 15m ./...
 
 web-test: web-deps
 	cd web && npm test
@@ -57,7 +59,9 @@ fmt-check:
 
 # Prints throughput, lag, rebuild, list-latency and import-memory figures; takes a few minutes.
 bench: db
-	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./api ./projections/risks ./events/copier ./queries/controls ./queries/audits
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./api ./projections/risks ./events/copier ./queries/controls ./queries/audits ./queries/cases
+	eval "$$(bash .ci/s3 start)" && $(GO) test -run '^$$' -bench . -benchtime 3x ./commands/blobs
+	$(GO) test -run '^$$' -bench BenchmarkEvidenceTransfer -benchtime 1x ./cmd/strata
 
 # Runs each fuzz target for a minute (FUZZTIME=10s for less); `make test` replays
 # their seeds and testdata/fuzz corpora.

@@ -239,6 +239,9 @@ func checkRoles(p *types.Project, env types.Mapping) []string {
 	if d, ok := strata.DependsOn["migrate"]; !ok || d.Condition != types.ServiceConditionCompletedSuccessfully {
 		bad("strata does not wait for migrate to complete successfully")
 	}
+	// The container is read-only: attached files need a volume where the image keeps
+	// them, or every upload fails (and a writable layer would lose them).
+	problems = append(problems, checkNamedVolume(p, "strata", "/var/lib/strata/blobs")...)
 
 	m, ok := p.Services["migrate"]
 	if !ok {

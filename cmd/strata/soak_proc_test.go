@@ -22,7 +22,7 @@ import (
 
 // buildStrata compiles this command into a temporary directory: the soak kills the
 // process users run, not a test double of it.
-func buildStrata(t *testing.T) string {
+func buildStrata(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "strata")
 	cmd := exec.Command("go", "build", "-o", bin, ".")
@@ -34,7 +34,7 @@ func buildStrata(t *testing.T) string {
 
 // freePort finds a loopback port nothing listens on now. The soak needs the same
 // address across restarts, so it cannot let each process pick its own.
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -45,16 +45,17 @@ func freePort(t *testing.T) int {
 }
 
 // cleanEnv is the environment without Strata's own settings, so a developer's
-// STRATA_EVENT_STORE or pool size cannot change what the soak tests.
+// STRATA_EVENT_STORE or pool size cannot change what the soak tests; files go to the
+// tests' own blob directory (TestMain's).
 func cleanEnv(extra ...string) []string {
 	env := slices.DeleteFunc(os.Environ(), func(kv string) bool {
 		return strings.HasPrefix(kv, "STRATA_") || strings.HasPrefix(kv, "DATABASE_URL=")
 	})
-	return append(env, extra...)
+	return append(append(env, "STRATA_BLOB_DIR="+os.Getenv("STRATA_BLOB_DIR")), extra...)
 }
 
 // strataCLI runs one command of the binary against dbURL.
-func strataCLI(t *testing.T, bin, dbURL, stdin string, args ...string) string {
+func strataCLI(t testing.TB, bin, dbURL, stdin string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(bin, append(args, "--database-url", dbURL)...)
 	cmd.Env = cleanEnv()
@@ -74,7 +75,7 @@ type soakServer struct {
 	starts                    int
 }
 
-func newSoakServer(t *testing.T, bin, dbURL string) *soakServer {
+func newSoakServer(t testing.TB, bin, dbURL string) *soakServer {
 	s := &soakServer{bin: bin, dbURL: dbURL, addr: fmt.Sprintf("127.0.0.1:%d", freePort(t)),
 		logPath: filepath.Join(t.TempDir(), "serve.log")}
 	t.Cleanup(s.kill)
@@ -83,7 +84,7 @@ func newSoakServer(t *testing.T, bin, dbURL string) *soakServer {
 
 func (s *soakServer) base() string { return "http://" + s.addr }
 
-func (s *soakServer) start(t *testing.T) {
+func (s *soakServer) start(t testing.TB) {
 	t.Helper()
 	log, err := os.OpenFile(s.logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {

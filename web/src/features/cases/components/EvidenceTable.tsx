@@ -128,7 +128,16 @@ function HashCell({ e }: { e: Evidence }) {
   );
 }
 
-export function EvidenceTable({ caseId, evidence }: { caseId: number; evidence: Evidence[] }) {
+/** `canVerify`: verifying records a check in the custody, a write (cases:write). */
+export function EvidenceTable({
+  caseId,
+  evidence,
+  canVerify,
+}: {
+  caseId: number;
+  evidence: Evidence[];
+  canVerify: boolean;
+}) {
   const [open, setOpen] = useState<Set<number>>(new Set());
   const [downloading, setDownloading] = useState<Evidence | null>(null);
   const toggle = (id: number) =>
@@ -188,7 +197,7 @@ export function EvidenceTable({ caseId, evidence }: { caseId: number; evidence: 
                     <Button size="xs" onClick={() => setDownloading(e)} aria-label={`Download ${e.file_name}`}>
                       Download
                     </Button>
-                    <VerifyButton caseId={caseId} evidence={e} />
+                    {canVerify && <VerifyButton caseId={caseId} evidence={e} />}
                     <Button
                       size="xs"
                       variant="subtle"

@@ -85,7 +85,7 @@ describe('CasePage', () => {
   });
 
   it('lists the evidence with its size, short hash (full in the title), custody oldest first, and verifies', async () => {
-    serveCase(openCase, READER, (url, init) =>
+    serveCase({ ...openCase, status: 'completed', assignee_id: 1 }, INVESTIGATOR, (url, init) =>
       url.pathname === '/api/cases/4/evidence/11/verify' && init.method === 'POST'
         ? one({ evidence_id: 11, sha256: SHA, actual: SHA, result: 'match' })
         : null,
@@ -111,6 +111,15 @@ describe('CasePage', () => {
 
     fireEvent.click(within(row).getByRole('button', { name: 'Verify ledger.csv' }));
     expect(await within(row).findByText('Match: the stored file is intact')).toBeInTheDocument();
+  });
+
+  it('offers a reader no upload and no verification', async () => {
+    serveCase({ ...openCase, status: 'in_progress', assignee_id: 1 }, READER);
+    renderAt('/cases/4', routes);
+    expect(await screen.findByRole('button', { name: 'Download ledger.csv' })).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Verify ledger.csv' })).not.toBeInTheDocument();
+    expect(screen.queryByText(/Drag a file here/)).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Send for review' })).not.toBeInTheDocument();
   });
 
   it('asks an optional reason before a download and sends it with the request', async () => {

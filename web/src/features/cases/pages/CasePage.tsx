@@ -113,7 +113,7 @@ export function CasePage() {
                 ) : (
                   <EvidenceUpload caseId={c.id} />
                 ))}
-              <EvidenceTable caseId={c.id} evidence={c.evidence ?? []} />
+              <EvidenceTable caseId={c.id} evidence={c.evidence ?? []} canVerify={writable} />
             </Stack>
           </Section>
 
