@@ -166,7 +166,9 @@ func bodyError(err error, malformed string) error {
 	if errors.As(err, &tooBig) {
 		return strata.Errorf(strata.PayloadTooLarge, "the upload is larger than %d bytes", tooBig.Limit)
 	}
-	if rest.Unavailable(err) {
+	// Reading a body involves no database: an early end is the client's, unless the
+	// request itself ran out of time or was given up.
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
 	return rest.FieldErr("file", malformed)

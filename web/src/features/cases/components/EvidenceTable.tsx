@@ -193,7 +193,7 @@ export function EvidenceTable({
                   )}
                 </Table.Td>
                 <Table.Td>
-                  <Group gap="xs" align="flex-start" wrap="nowrap">
+                  <Group gap="xs" align="flex-start" wrap="wrap">
                     <Button size="xs" onClick={() => setDownloading(e)} aria-label={`Download ${e.file_name}`}>
                       Download
                     </Button>

@@ -160,9 +160,9 @@ export function EvidenceUpload({ caseId }: { caseId: number }) {
 
       <div role="status" aria-live="polite">
         {state.kind === 'done' && (
-          <Alert color="green" title="File uploaded" p="xs">
+          <Alert color="#1e6b30" title="File uploaded" p="xs">
             <Text size="sm" style={{ overflowWrap: 'anywhere' }}>
-              {`${state.evidence.file_name} (${formatBytes(state.evidence.size)}) is stored with SHA-256 ${shortHash(state.evidence.sha256)}.`}
+              {`${state.evidence.file_name} (${formatBytes(state.evidence.size)}) is stored. SHA-256: ${shortHash(state.evidence.sha256)}`}
             </Text>
           </Alert>
         )}

@@ -138,9 +138,9 @@ export function CasesListPage() {
               <Table.Td>
                 <PriorityBadge value={c.priority} />
               </Table.Td>
-              <Table.Td style={{ overflowWrap: 'anywhere' }}>{c.type || '—'}</Table.Td>
+              <Table.Td style={{ overflowWrap: 'break-word' }}>{c.type || '—'}</Table.Td>
               <Table.Td>{c.assignee_name ?? (c.assignee_id ? investigators.name(c.assignee_id) : '—')}</Table.Td>
-              <Table.Td style={{ overflowWrap: 'anywhere' }}>{c.reporter || '—'}</Table.Td>
+              <Table.Td style={{ overflowWrap: 'break-word' }}>{c.reporter || '—'}</Table.Td>
               <Table.Td>{c.evidence_count}</Table.Td>
               <Table.Td>
                 <Text size="sm" component="time" dateTime={c.updated_at}>
