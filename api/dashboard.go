@@ -1,8 +1,13 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -16,6 +21,7 @@ func (s *Server) mountDashboard(r *module.Router) {
 	fresh := r.Fresh(s.cfg.Dashboard.Projections()...)
 	r.GET("/dashboard", identity.DashboardRead, fresh, s.dashboardCounts)
 	r.GET("/dashboard/charts", identity.DashboardRead, fresh, s.dashboardChart)
+	r.Stream("/dashboard/stream", identity.DashboardRead, s.dashboardStream)
 }
 
 func (s *Server) dashboardCounts(c *gin.Context) {
@@ -42,4 +48,80 @@ func viewer(c *gin.Context) dashboard.Viewer {
 	p := rest.Caller(c)
 	return dashboard.Viewer{UserID: p.UserID, Admin: p.Role == identity.Admin,
 		Holds: func(perm string) bool { return slices.Contains(p.Permissions, identity.Permission(perm)) }}
+}
+
+// Timing of the live dashboard stream.
+const (
+	// streamSettle lets a burst of writes land before the counts are read again.
+	streamSettle = 100 * time.Millisecond
+	// streamPoll reads the counts again even when no projection of this process
+	// moved: another process may be running the projections.
+	streamPoll = 5 * time.Second
+	// streamHeartbeat keeps proxies from closing a quiet stream.
+	streamHeartbeat = 15 * time.Second
+	// streamLifetime ends a stream well inside the transfer time; the browser's
+	// EventSource reconnects after the retry the stream announces.
+	streamLifetime = 5 * time.Minute
+)
+
+// dashboardStream pushes the caller's dashboard counts as server-sent events: the
+// counts at once, then again whenever they change. It reads them again each time a
+// projection of this process applies events (a write anywhere), so a change reaches
+// the page within the projection's lag and one read.
+func (s *Server) dashboardStream(c *gin.Context) {
+	ctx := c.Request.Context()
+	org, v := rest.Caller(c).OrgID, viewer(c)
+	h := c.Writer.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	// Reverse proxies that buffer would hold the events back.
+	h.Set("X-Accel-Buffering", "no")
+	c.Status(http.StatusOK)
+	if _, err := io.WriteString(c.Writer, "retry: 2000\n\n"); err != nil {
+		return
+	}
+	c.Writer.Flush()
+
+	heartbeat := time.NewTicker(streamHeartbeat)
+	defer heartbeat.Stop()
+	end := time.NewTimer(streamLifetime)
+	defer end.Stop()
+	var last []byte
+	for {
+		var changed <-chan struct{}
+		if s.cfg.Tracker != nil {
+			changed = s.cfg.Tracker.Changed()
+		}
+		counts, err := s.cfg.Dashboard.Counts(ctx, org, v)
+		if err != nil {
+			// The page falls back to polling and reconnects; a broken read ends the stream.
+			return
+		}
+		raw, _ := json.Marshal(counts)
+		if !bytes.Equal(raw, last) {
+			if _, err := fmt.Fprintf(c.Writer, "event: counts\ndata: %s\n\n", raw); err != nil {
+				return
+			}
+			c.Writer.Flush()
+			last = raw
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-end.C:
+			return
+		case <-heartbeat.C:
+			if _, err := io.WriteString(c.Writer, ": still here\n\n"); err != nil {
+				return
+			}
+			c.Writer.Flush()
+		case <-changed:
+			select {
+			case <-time.After(streamSettle):
+			case <-ctx.Done():
+				return
+			}
+		case <-time.After(streamPoll):
+		}
+	}
 }

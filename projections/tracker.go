@@ -54,6 +54,14 @@ func (t *Tracker) Set(name string, pos events.Position) {
 	t.changed = make(chan struct{})
 }
 
+// Changed returns a channel closed the next time any projection moves or halts:
+// what a live view waits on before it reads again.
+func (t *Tracker) Changed() <-chan struct{} {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.changed
+}
+
 // Position is what a projection has reached.
 func (t *Tracker) Position(name string) events.Position {
 	t.mu.Lock()

@@ -81,6 +81,12 @@ func (r *Router) Download(path string, p identity.Permission, handlers ...gin.Ha
 	r.GET(path, p, handlers...)
 }
 
+// Stream serves a GET that keeps its connection open to push events (server-sent
+// events): like a download, it has the server's transfer time.
+func (r *Router) Stream(path string, p identity.Permission, handlers ...gin.HandlerFunc) {
+	r.Download(path, p, handlers...)
+}
+
 // uploadFraming is what a multipart form adds around its file: boundaries, part
 // headers and the short text fields beside it.
 const uploadFraming = 64 << 10
