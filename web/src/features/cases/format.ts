@@ -24,8 +24,3 @@ export function formatBytes(n: number): string {
 export function shortHash(sha256: string, length = 12): string {
   return sha256.length > length ? `${sha256.slice(0, length)}…` : sha256;
 }
-
-/** The hash's characters in groups of eight, easier to compare by eye. */
-export function groupedHash(sha256: string): string {
-  return sha256.replace(/(.{8})(?=.)/g, '$1 ');
-}

@@ -34,12 +34,11 @@ export function useCasePages(query: Record<string, string>) {
   });
 }
 
-/** One file's chain of custody, oldest first; read when shown. */
-export function useCustody(caseId: number, evidenceId: number, enabled: boolean) {
+/** One file's chain of custody, oldest first. */
+export function useCustody(caseId: number, evidenceId: number) {
   return useQuery({
     queryKey: ['cases', 'custody', caseId, evidenceId],
     queryFn: async () => (await api<CustodyEntry[]>(`/cases/${caseId}/evidence/${evidenceId}/custody`)).data,
-    enabled,
   });
 }
 

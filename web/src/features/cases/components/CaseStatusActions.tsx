@@ -35,7 +35,7 @@ export function CaseStatusActions({ c }: { c: Case }) {
 
   const m = useMutation({
     mutationFn: async ({ move, values }: { move: StatusMove; values: MoveInput }) => {
-      let version: number | undefined = c.version;
+      let version = c.version;
       if (move.needsAssignee) {
         // Assigning a new case moves it to assigned by itself; a further move follows
         // on the version the assignment left.
@@ -45,13 +45,13 @@ export function CaseStatusActions({ c }: { c: Case }) {
           headers: { 'If-Match': ifMatch(c.version) },
         });
         if (move.to === 'assigned') return r.data;
-        version = typeof r.data?.version === 'number' ? r.data.version : undefined;
+        version = r.data.version;
       }
       return (
         await api<Case>(`/cases/${c.id}/status`, {
           method: 'PUT',
           body: moveBody(move, values),
-          headers: version !== undefined ? { 'If-Match': ifMatch(version) } : undefined,
+          headers: { 'If-Match': ifMatch(version) },
         })
       ).data;
     },

@@ -21,7 +21,7 @@ export function custodyLabel(e: Pick<CustodyEntry, 'action' | 'result'>): string
 }
 
 export function CustodyTimeline({ caseId, evidenceId }: { caseId: number; evidenceId: number }) {
-  const q = useCustody(caseId, evidenceId, true);
+  const q = useCustody(caseId, evidenceId);
   if (q.isLoading) return <Loading />;
   if (q.error) return <ErrorAlert error={q.error} title="Could not load the chain of custody" />;
   const entries = q.data ?? [];
