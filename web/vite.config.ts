@@ -20,6 +20,8 @@ export default defineConfig({
     environment: 'jsdom',
     setupFiles: ['./src/test-setup.ts'],
     css: false,
+    // Generous for the same reason as asyncUtilTimeout in test-setup.ts.
+    testTimeout: 30000,
     // e2e/ drives a real browser against a real server: `npm run e2e`, not Vitest.
     include: ['src/**/*.test.{ts,tsx}'],
   },
