@@ -59,25 +59,9 @@ var FindingStatuses = []string{Open, Approved, Closed}
 // Severities lists a finding's severities, lowest first.
 var Severities = []string{"Low", "Medium", "High", "Critical"}
 
-// Stamp is when an entity was made and last changed, by whom, and its own version:
-// the number of events about it. An engagement's version counts only events about
-// the engagement itself, so editing a finding never makes an engagement form stale.
-type Stamp struct {
-	Version   int64
-	CreatedAt time.Time
-	CreatedBy int64
-	UpdatedAt time.Time
-	UpdatedBy int64
-}
-
-func (s Stamp) touched(e events.Event) Stamp {
-	if s.Version == 0 {
-		s.CreatedAt, s.CreatedBy = e.RecordedAt, e.Metadata.ActorID
-	}
-	s.Version++
-	s.UpdatedAt, s.UpdatedBy = e.RecordedAt, e.Metadata.ActorID
-	return s
-}
+// Stamp is an entity's: an engagement's version counts only events about the
+// engagement itself, so editing a finding never makes an engagement form stale.
+type Stamp = commands.Stamp
 
 // Procedure is a procedure's state.
 type Procedure struct {
@@ -128,50 +112,50 @@ func Evolve(g Engagement, p events.Payload, e events.Event) Engagement {
 	switch x := p.(type) {
 	case ev.EngagementCreated:
 		g.ID, g.Fields, g.Phase, g.Status = x.EngagementID, x.Fields, x.Phase, x.Status
-		g.Stamp = g.touched(e)
+		g.Stamp = g.Touched(e)
 	case ev.EngagementUpdated:
 		g.Fields, _ = commands.Overlay(g.Fields, x.Set) // only the changed keys are present
-		g.Stamp = g.touched(e)
+		g.Stamp = g.Touched(e)
 	case ev.EngagementPhaseChanged:
 		g.Phase = x.To
-		g.Stamp = g.touched(e)
+		g.Stamp = g.Touched(e)
 	case ev.EngagementStatusChanged:
 		g.Status = x.To
-		g.Stamp = g.touched(e)
+		g.Stamp = g.Touched(e)
 	case ev.ProcedureAdded:
 		pr := Procedure{ID: x.ProcedureID, Procedure: x.Procedure}
-		pr.Stamp = pr.touched(e)
+		pr.Stamp = pr.Touched(e)
 		g.Procedures = with(g.Procedures, x.ProcedureID, pr)
 	case ev.ProcedureUpdated:
 		pr := g.Procedures[x.ProcedureID]
 		pr.Procedure, _ = commands.Overlay(pr.Procedure, x.Set)
-		pr.Stamp = pr.touched(e)
+		pr.Stamp = pr.Touched(e)
 		g.Procedures = with(g.Procedures, x.ProcedureID, pr)
 	case ev.ProcedureSignedOff:
 		pr := g.Procedures[x.ProcedureID]
 		by, at := x.SignedOffBy, e.RecordedAt
 		pr.SignedOffBy, pr.SignedOffAt = &by, &at
-		pr.Stamp = pr.touched(e)
+		pr.Stamp = pr.Touched(e)
 		g.Procedures = with(g.Procedures, x.ProcedureID, pr)
 	case ev.FindingCreated:
 		f := Finding{ID: x.FindingID, FindingFields: x.FindingFields, Status: x.Status, SourceTestID: x.SourceTestID}
-		f.Stamp = f.touched(e)
+		f.Stamp = f.Touched(e)
 		g.Findings = with(g.Findings, x.FindingID, f)
 	case ev.FindingUpdated:
 		f := g.Findings[x.FindingID]
 		f.FindingFields, _ = commands.Overlay(f.FindingFields, x.Set)
-		f.Stamp = f.touched(e)
+		f.Stamp = f.Touched(e)
 		g.Findings = with(g.Findings, x.FindingID, f)
 	case ev.FindingStatusChanged:
 		f := g.Findings[x.FindingID]
 		f.Status = x.To
-		f.Stamp = f.touched(e)
+		f.Stamp = f.Touched(e)
 		g.Findings = with(g.Findings, x.FindingID, f)
 	case ev.ManagementResponseSubmitted:
 		f := g.Findings[x.FindingID]
 		f.Response = &Response{ManagementResponse: x.ManagementResponse, SubmittedBy: x.SubmittedBy, SubmittedAt: e.RecordedAt}
 		f.Responses++
-		f.Stamp = f.touched(e)
+		f.Stamp = f.Touched(e)
 		g.Findings = with(g.Findings, x.FindingID, f)
 	default:
 		// A file changes none of the records' versions: a download must not make

@@ -57,25 +57,9 @@ const (
 // OwnerKind is the kind evidence events name for a file attached to a case.
 const OwnerKind = "case"
 
-// Stamp is when a case was opened and last changed, by whom, and its own version:
-// the number of case events. Evidence events do not count, so a download never
-// makes an editor's form stale.
-type Stamp struct {
-	Version   int64
-	CreatedAt time.Time
-	CreatedBy int64
-	UpdatedAt time.Time
-	UpdatedBy int64
-}
-
-func (s Stamp) touched(e events.Event) Stamp {
-	if s.Version == 0 {
-		s.CreatedAt, s.CreatedBy = e.RecordedAt, e.Metadata.ActorID
-	}
-	s.Version++
-	s.UpdatedAt, s.UpdatedBy = e.RecordedAt, e.Metadata.ActorID
-	return s
-}
+// Stamp is a case's: evidence events do not count, so a download never makes an
+// editor's form stale.
+type Stamp = commands.Stamp
 
 // Evidence is a file of the case as its stream tells it.
 type Evidence = evidence.File
@@ -118,17 +102,17 @@ func Evolve(c Case, p events.Payload, e events.Event) Case {
 	switch x := p.(type) {
 	case ev.CaseOpened:
 		c.ID, c.Fields, c.Status, c.StatusChangedAt = x.CaseID, x.Fields, x.Status, e.RecordedAt
-		c.Stamp = c.touched(e)
+		c.Stamp = c.Touched(e)
 	case ev.CaseUpdated:
 		c.Fields, _ = commands.Overlay(c.Fields, x.Set) // only the changed keys are present
-		c.Stamp = c.touched(e)
+		c.Stamp = c.Touched(e)
 	case ev.CaseAssigned:
 		c.AssigneeID = nil
 		if x.AssigneeID != nil {
 			id := *x.AssigneeID
 			c.AssigneeID = &id
 		}
-		c.Stamp = c.touched(e)
+		c.Stamp = c.Touched(e)
 	case ev.CaseStatusChanged:
 		c.Status, c.StatusChangedAt = x.To, e.RecordedAt
 		// Only a completed case has a resolution; reopening one withdraws it.
@@ -136,7 +120,7 @@ func Evolve(c Case, p events.Payload, e events.Event) Case {
 		if x.To == Completed {
 			c.Resolution = x.Resolution
 		}
-		c.Stamp = c.touched(e)
+		c.Stamp = c.Touched(e)
 	default:
 		c.Evidence, _ = evidence.Evolve(c.Evidence, p, e)
 	}
