@@ -61,9 +61,19 @@ export function useRecordForm<R extends { id: number; version: number }, V>(spec
 
   const set = <K extends keyof V>(k: K, v: V[K]) => setValues((s) => ({ ...s, [k]: v }));
 
-  /** After a conflict: load the current version into the form (the unsaved edits are replaced). */
+  /**
+   * After a conflict: load the current version into the form (the unsaved edits are replaced).
+   * The conflict proves a version newer than the form's exists, but another session's write
+   * can take a moment to reach the list and detail read models: read again, a few times,
+   * until the newer version shows.
+   */
   const reload = async () => {
-    const r = await existing.refetch();
+    const stale = loadedVersion ?? existing.data?.version ?? 0;
+    let r = await existing.refetch();
+    for (let wait = 200; r.data && r.data.version <= stale && wait <= 3200; wait *= 2) {
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      r = await existing.refetch();
+    }
     if (r.data) {
       setValues(toForm(r.data));
       setLoadedVersion(r.data.version);

@@ -81,8 +81,16 @@ describe('ControlFormPage', () => {
     const put = fetch.mock.calls.find((c) => (c[1] as RequestInit | undefined)?.method === 'PUT')!;
     expect((put[1] as RequestInit).headers).toMatchObject({ 'If-Match': '"3"' });
     expect(JSON.parse(String((put[1] as RequestInit).body))).toEqual({ status: 'Archived' });
-    version = 4;
+    // The other session's write reaches the read model a moment after the conflict:
+    // the reload reads again until the newer version shows.
+    setTimeout(() => {
+      version = 4;
+    }, 100);
     fireEvent.click(reload);
     await waitFor(() => expect(screen.queryByRole('button', { name: 'Reload the control' })).not.toBeInTheDocument());
+    fireEvent.click(screen.getByRole('button', { name: 'Save changes' }));
+    await screen.findByRole('button', { name: 'Reload the control' });
+    const puts = fetch.mock.calls.filter((c) => (c[1] as RequestInit | undefined)?.method === 'PUT');
+    expect((puts[1][1] as RequestInit).headers).toMatchObject({ 'If-Match': '"4"' });
   });
 });
