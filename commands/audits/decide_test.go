@@ -2,13 +2,12 @@ package audits
 
 import (
 	"encoding/json"
-	"errors"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/commands/decidetest"
 	"github.com/strata-grc/strata/events"
 	ev "github.com/strata-grc/strata/events/audits"
 )
@@ -105,41 +104,13 @@ func run(t *testing.T, tc testCase) {
 	t.Helper()
 	got, err := Decide(fold(tc.given), len(tc.given) > 0, tc.when)
 	if tc.wantErr != "" {
-		checkErr(t, got, err, tc.wantErr, tc.wantFields, tc.wantProblem)
+		decidetest.CheckErr(t, got, err, tc.wantErr, tc.wantFields, tc.wantProblem)
 		return
 	}
 	if err != nil {
 		t.Fatalf("unexpected error: %v", err)
 	}
-	comparePayloads(t, got, tc.want)
-}
-
-func checkErr(t *testing.T, got []events.Payload, err error, wantErr strata.Code, wantFields []string, problem string) {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("got events %s, want a %s error", show(got), wantErr)
-	}
-	if code := strata.ErrorCode(err); code != wantErr {
-		t.Fatalf("error %v has code %s, want %s", err, code, wantErr)
-	}
-	var fields []string
-	var se *strata.Error
-	if errors.As(err, &se) {
-		for k := range se.Fields {
-			fields = append(fields, k)
-		}
-	}
-	slices.Sort(fields)
-	want := slices.Sorted(slices.Values(wantFields))
-	if !slices.Equal(fields, want) {
-		t.Errorf("error %v names fields %q, want %q", err, fields, want)
-	}
-	if problem != "" && len(want) > 0 && !strings.Contains(se.Fields[want[0]], problem) {
-		t.Errorf("%s: %q, want it to say %q", want[0], se.Fields[want[0]], problem)
-	}
-	if len(got) != 0 {
-		t.Errorf("got events %s alongside the error", show(got))
-	}
+	decidetest.ComparePayloads(t, got, tc.want)
 }
 
 func fold(ps []events.Payload) Engagement {
@@ -148,44 +119,6 @@ func fold(ps []events.Payload) Engagement {
 		g = Evolve(g, p, events.Event{})
 	}
 	return g
-}
-
-// comparePayloads compares events, the JSON of Set and Previous by meaning.
-func comparePayloads(t *testing.T, got, want []events.Payload) {
-	t.Helper()
-	if len(got) != len(want) {
-		t.Fatalf("got %d events %s, want %d %s", len(got), show(got), len(want), show(want))
-	}
-	for i := range want {
-		g, w := normalized(t, got[i]), normalized(t, want[i])
-		if reflect.TypeOf(got[i]) != reflect.TypeOf(want[i]) || !reflect.DeepEqual(g, w) {
-			t.Errorf("event %d:\n got %s\nwant %s", i, show(given(got[i])), show(given(want[i])))
-		}
-	}
-}
-
-// normalized is a payload as a generic JSON value, so key order inside Set and
-// Previous does not matter.
-func normalized(t *testing.T, p events.Payload) any {
-	t.Helper()
-	raw, err := json.Marshal(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
-
-func show(ps []events.Payload) string {
-	parts := make([]string, len(ps))
-	for i, p := range ps {
-		raw, _ := json.Marshal(p)
-		parts[i] = p.EventType() + string(raw)
-	}
-	return "[" + strings.Join(parts, ", ") + "]"
 }
 
 func updated(set, prev string) ev.EngagementUpdated {

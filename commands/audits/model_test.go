@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/commands/decidetest"
 	"github.com/strata-grc/strata/events"
 	ev "github.com/strata-grc/strata/events/audits"
 )
@@ -311,7 +312,7 @@ func TestDecideAgainstModel(t *testing.T) {
 			case want.code != "":
 				var se *strata.Error
 				if !errors.As(err, &se) || se.Code != want.code {
-					fail("got %s, %v; want %s on %v", show(got), err, want.code, want.fields)
+					fail("got %s, %v; want %s on %v", decidetest.Show(got), err, want.code, want.fields)
 				}
 				if names := slices.Sorted(maps.Keys(se.Fields)); !slices.Equal(names, slices.Sorted(slices.Values(want.fields))) {
 					fail("refusal names %v, want %v (%v)", names, want.fields, err)
@@ -323,7 +324,7 @@ func TestDecideAgainstModel(t *testing.T) {
 			case err != nil:
 				fail("refused: %v", err)
 			case want.noop && len(got) > 0:
-				fail("got %s, want no change", show(got))
+				fail("got %s, want no change", decidetest.Show(got))
 			case !want.noop && len(got) == 0:
 				fail("no events, want a change")
 			}

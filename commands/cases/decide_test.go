@@ -4,14 +4,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/commands/decidetest"
 	"github.com/strata-grc/strata/commands/evidence"
 	"github.com/strata-grc/strata/events"
 	ev "github.com/strata-grc/strata/events/cases"
@@ -107,46 +106,14 @@ func runCases(t *testing.T, cases []testCase) {
 			t.Parallel()
 			got, err := Decide(fold(tc.given), len(tc.given) > 0, tc.when)
 			if tc.wantErr != "" {
-				checkErr(t, got, err, tc.wantErr, tc.wantFields, tc.wantProblem)
+				decidetest.CheckErr(t, got, err, tc.wantErr, tc.wantFields, tc.wantProblem)
 				return
 			}
 			if err != nil {
 				t.Fatalf("unexpected error: %v", err)
 			}
-			comparePayloads(t, got, tc.want)
+			decidetest.ComparePayloads(t, got, tc.want)
 		})
-	}
-}
-
-func checkErr(t *testing.T, got []events.Payload, err error, wantErr strata.Code, wantFields []string, problem string) {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("got events %s, want a %s error", show(got), wantErr)
-	}
-	if code := strata.ErrorCode(err); code != wantErr {
-		t.Fatalf("error %v has code %s, want %s", err, code, wantErr)
-	}
-	var fields []string
-	var se *strata.Error
-	if errors.As(err, &se) {
-		for k := range se.Fields {
-			fields = append(fields, k)
-		}
-	}
-	slices.Sort(fields)
-	want := slices.Sorted(slices.Values(wantFields))
-	if !slices.Equal(fields, want) {
-		t.Errorf("error %v names fields %q, want %q", err, fields, want)
-	}
-	switch {
-	case problem == "":
-	case len(want) > 0 && !strings.Contains(se.Fields[want[0]], problem):
-		t.Errorf("%s: %q, want it to say %q", want[0], se.Fields[want[0]], problem)
-	case len(want) == 0 && !strings.Contains(err.Error(), problem):
-		t.Errorf("error %q, want it to say %q", err, problem)
-	}
-	if len(got) != 0 {
-		t.Errorf("got events %s alongside the error", show(got))
 	}
 }
 
@@ -158,42 +125,6 @@ func fold(ps []events.Payload) Case {
 		c = Evolve(c, p, events.Event{RecordedAt: start.Add(time.Duration(i) * time.Second), Metadata: events.Metadata{ActorID: creator}})
 	}
 	return c
-}
-
-// comparePayloads compares events, the JSON of Set and Previous by meaning.
-func comparePayloads(t *testing.T, got, want []events.Payload) {
-	t.Helper()
-	if len(got) != len(want) {
-		t.Fatalf("got %d events %s, want %d %s", len(got), show(got), len(want), show(want))
-	}
-	for i := range want {
-		g, w := normalized(t, got[i]), normalized(t, want[i])
-		if reflect.TypeOf(got[i]) != reflect.TypeOf(want[i]) || !reflect.DeepEqual(g, w) {
-			t.Errorf("event %d:\n got %s\nwant %s", i, show(given(got[i])), show(given(want[i])))
-		}
-	}
-}
-
-func normalized(t *testing.T, p events.Payload) any {
-	t.Helper()
-	raw, err := json.Marshal(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
-
-func show(ps []events.Payload) string {
-	parts := make([]string, len(ps))
-	for i, p := range ps {
-		raw, _ := json.Marshal(p)
-		parts[i] = p.EventType() + string(raw)
-	}
-	return "[" + strings.Join(parts, ", ") + "]"
 }
 
 func updated(set, prev string) ev.CaseUpdated {
@@ -517,7 +448,7 @@ func TestDecideAttachEvidence(t *testing.T) {
 	} {
 		got, err := Decide(fold(given(opened(false))), true, AttachEvidence{EvidenceID: 9, File: f})
 		if err == nil || strata.ErrorCode(err) != strata.Internal || len(got) != 0 {
-			t.Errorf("%s: %s, %v; want a server error", name, show(got), err)
+			t.Errorf("%s: %s, %v; want a server error", name, decidetest.Show(got), err)
 		}
 	}
 }
@@ -583,7 +514,7 @@ func TestDecideVerification(t *testing.T) {
 	} {
 		got, err := Decide(fold(given(opened(false), uploaded(9))), true, v)
 		if err == nil || strata.ErrorCode(err) != strata.Internal || len(got) != 0 {
-			t.Errorf("%s: %s, %v; want a server error", name, show(got), err)
+			t.Errorf("%s: %s, %v; want a server error", name, decidetest.Show(got), err)
 		}
 	}
 }

@@ -2,16 +2,15 @@ package controls
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/commands/decidetest"
 	"github.com/strata-grc/strata/events"
 	ev "github.com/strata-grc/strata/events/controls"
 )
@@ -948,7 +947,7 @@ func run(t *testing.T, tc testCase) {
 	state := fold(tc.given)
 	got, err := DecideControl(state, len(tc.given) > 0, tc.when, frozenNow)
 	if tc.wantErr != "" {
-		checkErr(t, got, err, tc.wantErr, tc.wantFields)
+		decidetest.CheckErr(t, got, err, tc.wantErr, tc.wantFields, "")
 		return
 	}
 	if err != nil {
@@ -959,31 +958,6 @@ func run(t *testing.T, tc testCase) {
 		if x, ok := p.(ev.ControlTestRecorded); ok && x.TestedAt.Location() != time.UTC {
 			t.Errorf("tested_at %v is not in UTC", x.TestedAt)
 		}
-	}
-}
-
-func checkErr(t *testing.T, got []events.Payload, err error, wantErr strata.Code, wantFields []string) {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("got events %s, want a %s error", show(got), wantErr)
-	}
-	if code := strata.ErrorCode(err); code != wantErr {
-		t.Fatalf("error %v has code %s, want %s", err, code, wantErr)
-	}
-	var fields []string
-	var se *strata.Error
-	if errors.As(err, &se) {
-		for k := range se.Fields {
-			fields = append(fields, k)
-		}
-	}
-	slices.Sort(fields)
-	want := slices.Sorted(slices.Values(wantFields))
-	if !slices.Equal(fields, want) {
-		t.Errorf("error %v names fields %q, want %q", err, fields, want)
-	}
-	if len(got) != 0 {
-		t.Errorf("got events %s alongside the error", show(got))
 	}
 }
 
@@ -998,7 +972,7 @@ func fold(given []events.Payload) Control {
 func comparePayloads(t *testing.T, got, want []events.Payload) {
 	t.Helper()
 	if len(got) != len(want) {
-		t.Fatalf("got %d events %s, want %d %s", len(got), show(got), len(want), show(want))
+		t.Fatalf("got %d events %s, want %d %s", len(got), decidetest.Show(got), len(want), decidetest.Show(want))
 	}
 	for i := range want {
 		g, w := got[i], want[i]
@@ -1011,40 +985,14 @@ func comparePayloads(t *testing.T, got, want []events.Payload) {
 			if g.ControlID != w.ControlID {
 				t.Errorf("event %d: control %d, want %d", i, g.ControlID, w.ControlID)
 			}
-			sameJSON(t, "Set", g.Set, w.Set)
-			sameJSON(t, "Previous", g.Previous, w.Previous)
+			decidetest.SameJSON(t, "Set", g.Set, w.Set)
+			decidetest.SameJSON(t, "Previous", g.Previous, w.Previous)
 			continue
 		}
 		if !reflect.DeepEqual(g, w) {
-			t.Errorf("event %d:\n got %s\nwant %s", i, show(given(g)), show(given(w)))
+			t.Errorf("event %d:\n got %s\nwant %s", i, decidetest.Show(given(g)), decidetest.Show(given(w)))
 		}
 	}
-}
-
-// sameJSON compares two JSON objects by meaning: key order and spacing do not matter.
-func sameJSON(t *testing.T, what string, got, want json.RawMessage) {
-	t.Helper()
-	var g, w map[string]any
-	if err := json.Unmarshal(got, &g); err != nil {
-		t.Errorf("%s %s is not a JSON object: %v", what, got, err)
-		return
-	}
-	if err := json.Unmarshal(want, &w); err != nil {
-		t.Fatalf("bad test: want %s %s: %v", what, want, err)
-	}
-	if !reflect.DeepEqual(g, w) {
-		t.Errorf("%s = %s, want %s", what, got, want)
-	}
-}
-
-// show renders events for failure messages, with JSON shown as text rather than bytes.
-func show(ps []events.Payload) string {
-	parts := make([]string, len(ps))
-	for i, p := range ps {
-		raw, _ := json.Marshal(p)
-		parts[i] = p.EventType() + string(raw)
-	}
-	return "[" + strings.Join(parts, ", ") + "]"
 }
 
 // The error for an archived control says why and what to do.
@@ -1081,12 +1029,12 @@ func TestDecideControlIsIdempotentOnItsOwnEvents(t *testing.T) {
 			state := fold(tc.given)
 			first, err := DecideControl(state, true, tc.when, frozenNow)
 			if err != nil || len(first) == 0 {
-				t.Fatalf("first decision: %s, %v; want events", show(first), err)
+				t.Fatalf("first decision: %s, %v; want events", decidetest.Show(first), err)
 			}
 			state = fold(append(tc.given, first...))
 			again, err := DecideControl(state, true, tc.when, frozenNow)
 			if err != nil || len(again) != 0 {
-				t.Fatalf("second decision: %s, %v; want nothing", show(again), err)
+				t.Fatalf("second decision: %s, %v; want nothing", decidetest.Show(again), err)
 			}
 		})
 	}
@@ -1273,7 +1221,7 @@ func TestEffectivenessRuleAgainstModel(t *testing.T) {
 				}
 				trail = append(trail, "person "+to)
 				if (len(ps) == 1) != (to != m.rating) {
-					t.Fatalf("run %d %v: a person's %s over %s made %s", run, trail, to, m.rating, show(ps))
+					t.Fatalf("run %d %v: a person's %s over %s made %s", run, trail, to, m.rating, decidetest.Show(ps))
 				}
 				for _, p := range ps {
 					c = EvolveControl(c, p, events.Event{})
@@ -1298,7 +1246,7 @@ func TestEffectivenessRuleAgainstModel(t *testing.T) {
 				want = append(want, byTest(id, m.rating, before, verb))
 			}
 			if !reflect.DeepEqual(ps, want) {
-				t.Fatalf("run %d after %v:\n got %s\nwant %s", run, trail, show(ps), show(want))
+				t.Fatalf("run %d after %v:\n got %s\nwant %s", run, trail, decidetest.Show(ps), decidetest.Show(want))
 			}
 			for _, p := range ps {
 				c = EvolveControl(c, p, events.Event{})
@@ -1329,7 +1277,7 @@ func TestRecordTestKeepsTheStorePrecision(t *testing.T) {
 	} {
 		got, err := DecideControl(state, true, record(12, tc.at, Pass), nowWithNanos)
 		if err != nil || len(got) == 0 {
-			t.Fatalf("%s: %s, %v", tc.name, show(got), err)
+			t.Fatalf("%s: %s, %v", tc.name, decidetest.Show(got), err)
 		}
 		at := got[0].(ev.ControlTestRecorded).TestedAt
 		if at.Nanosecond()%1000 != 0 {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/commands/decidetest"
 	"github.com/strata-grc/strata/events"
 	ev "github.com/strata-grc/strata/events/controls"
 )
@@ -237,7 +238,7 @@ func TestDecideFramework(t *testing.T) {
 				for k := range tc.wantFields {
 					names = append(names, k)
 				}
-				checkErr(t, got, err, tc.wantErr, names)
+				decidetest.CheckErr(t, got, err, tc.wantErr, names, "")
 				if tc.wantFields != nil {
 					var se *strata.Error
 					if e, ok := err.(*strata.Error); ok {
@@ -262,7 +263,7 @@ func TestDecideFramework(t *testing.T) {
 				return
 			}
 			if !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("events:\n got %s\nwant %s", show(got), show(tc.want))
+				t.Errorf("events:\n got %s\nwant %s", decidetest.Show(got), decidetest.Show(tc.want))
 			}
 		})
 	}
@@ -287,7 +288,7 @@ func TestAddRequirementLimit(t *testing.T) {
 	}
 	got, err := DecideFramework(f, true, AddRequirement{newReq(9000, 0, "LAST", "Last")})
 	if err != nil || len(got) != 1 {
-		t.Fatalf("the last requirement under the limit: %s, %v", show(got), err)
+		t.Fatalf("the last requirement under the limit: %s, %v", decidetest.Show(got), err)
 	}
 	f = EvolveFramework(f, got[0], events.Event{})
 	if len(f.Requirements) != MaxRequirements {
@@ -295,7 +296,7 @@ func TestAddRequirementLimit(t *testing.T) {
 	}
 	got, err = DecideFramework(f, true, AddRequirement{newReq(9001, 0, "OVER", "Over")})
 	if strata.ErrorCode(err) != strata.Invalid || len(got) != 0 {
-		t.Fatalf("a requirement over the limit: %s, %v; want a VALIDATION_ERROR", show(got), err)
+		t.Fatalf("a requirement over the limit: %s, %v; want a VALIDATION_ERROR", decidetest.Show(got), err)
 	}
 	// A duplicate is still reported as such at the limit.
 	_, err = DecideFramework(f, true, AddRequirement{newReq(9001, 0, "r-1", "Dup")})

@@ -2,7 +2,6 @@ package risks
 
 import (
 	"encoding/json"
-	"errors"
 	"reflect"
 	"slices"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/commands/decidetest"
 	"github.com/strata-grc/strata/events"
 	ev "github.com/strata-grc/strata/events/risks"
 )
@@ -635,27 +635,7 @@ func run(t *testing.T, tc testCase) {
 	state := fold(tc.given)
 	got, err := Decide(state, len(tc.given) > 0, tc.when, frozenNow)
 	if tc.wantErr != "" {
-		if err == nil {
-			t.Fatalf("got events %s, want a %s error", show(got), tc.wantErr)
-		}
-		if code := strata.ErrorCode(err); code != tc.wantErr {
-			t.Fatalf("error %v has code %s, want %s", err, code, tc.wantErr)
-		}
-		var fields []string
-		var se *strata.Error
-		if errors.As(err, &se) {
-			for k := range se.Fields {
-				fields = append(fields, k)
-			}
-		}
-		slices.Sort(fields)
-		want := slices.Sorted(slices.Values(tc.wantFields))
-		if !slices.Equal(fields, want) {
-			t.Errorf("error %v names fields %q, want %q", err, fields, want)
-		}
-		if len(got) != 0 {
-			t.Errorf("got events %s alongside the error", show(got))
-		}
+		decidetest.CheckErr(t, got, err, tc.wantErr, tc.wantFields, "")
 		return
 	}
 	if err != nil {
@@ -691,7 +671,7 @@ func manyControls(n int) []events.Payload {
 func comparePayloads(t *testing.T, got, want []events.Payload) {
 	t.Helper()
 	if len(got) != len(want) {
-		t.Fatalf("got %d events %s, want %d %s", len(got), show(got), len(want), show(want))
+		t.Fatalf("got %d events %s, want %d %s", len(got), decidetest.Show(got), len(want), decidetest.Show(want))
 	}
 	for i := range want {
 		g, w := got[i], want[i]
@@ -705,8 +685,8 @@ func comparePayloads(t *testing.T, got, want []events.Payload) {
 			if g.RiskID != w.RiskID {
 				t.Errorf("event %d: risk %d, want %d", i, g.RiskID, w.RiskID)
 			}
-			sameJSON(t, "Set", g.Set, w.Set)
-			sameJSON(t, "Previous", g.Previous, w.Previous)
+			decidetest.SameJSON(t, "Set", g.Set, w.Set)
+			decidetest.SameJSON(t, "Previous", g.Previous, w.Previous)
 		case ev.RiskResponseUpdated:
 			g, ok := g.(ev.RiskResponseUpdated)
 			if !ok {
@@ -719,40 +699,14 @@ func comparePayloads(t *testing.T, got, want []events.Payload) {
 			if !reflect.DeepEqual(g.CompletedAt, w.CompletedAt) {
 				t.Errorf("event %d: CompletedAt %s, want %s", i, deref(g.CompletedAt), deref(w.CompletedAt))
 			}
-			sameJSON(t, "Set", g.Set, w.Set)
-			sameJSON(t, "Previous", g.Previous, w.Previous)
+			decidetest.SameJSON(t, "Set", g.Set, w.Set)
+			decidetest.SameJSON(t, "Previous", g.Previous, w.Previous)
 		default:
 			if !reflect.DeepEqual(g, w) {
 				t.Errorf("event %d:\n got %#v\nwant %#v", i, g, w)
 			}
 		}
 	}
-}
-
-// sameJSON compares two JSON objects by meaning: key order and spacing do not matter.
-func sameJSON(t *testing.T, what string, got, want json.RawMessage) {
-	t.Helper()
-	var g, w map[string]any
-	if err := json.Unmarshal(got, &g); err != nil {
-		t.Errorf("%s %s is not a JSON object: %v", what, got, err)
-		return
-	}
-	if err := json.Unmarshal(want, &w); err != nil {
-		t.Fatalf("bad test: want %s %s: %v", what, want, err)
-	}
-	if !reflect.DeepEqual(g, w) {
-		t.Errorf("%s = %s, want %s", what, got, want)
-	}
-}
-
-// show renders events for failure messages, with JSON shown as text rather than bytes.
-func show(ps []events.Payload) string {
-	parts := make([]string, len(ps))
-	for i, p := range ps {
-		raw, _ := json.Marshal(p)
-		parts[i] = p.EventType() + string(raw)
-	}
-	return "[" + strings.Join(parts, ", ") + "]"
 }
 
 func deref(s *string) string {
@@ -780,12 +734,12 @@ func TestDecideIsIdempotentOnItsOwnEvents(t *testing.T) {
 			state := fold(tc.given)
 			first, err := Decide(state, true, tc.when, frozenNow)
 			if err != nil || len(first) == 0 {
-				t.Fatalf("first decision: %s, %v; want events", show(first), err)
+				t.Fatalf("first decision: %s, %v; want events", decidetest.Show(first), err)
 			}
 			state = fold(append(tc.given, first...))
 			again, err := Decide(state, true, tc.when, frozenNow)
 			if err != nil || len(again) != 0 {
-				t.Fatalf("second decision: %s, %v; want nothing", show(again), err)
+				t.Fatalf("second decision: %s, %v; want nothing", decidetest.Show(again), err)
 			}
 		})
 	}

@@ -8,12 +8,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/strata-grc/strata"
 	"github.com/strata-grc/strata/commands"
@@ -25,22 +21,11 @@ import (
 	"github.com/strata-grc/strata/projections/audits"
 	"github.com/strata-grc/strata/projections/projectiontest"
 	qaudits "github.com/strata-grc/strata/queries/audits"
-	"github.com/strata-grc/strata/schema"
 	"github.com/strata-grc/strata/schema/testdb"
 )
 
 // today is the reader's fixed date, so some due dates are past and some are not.
 var today = time.Date(2025, 6, 15, 9, 0, 0, 0, time.UTC)
-
-// named is the projector under a checkpoint name of its own: checkpoint locks are
-// keyed by name across the whole database, and other tests run an "audits"
-// projection at the same time in their own schemas.
-type named struct {
-	*audits.Projector
-	name string
-}
-
-func (n named) Name() string { return n.name }
 
 // env is one test's database, engagement streams, reader and live projection. Events
 // are appended through the streams with decisions made here, not through the command
@@ -54,8 +39,9 @@ type env struct {
 	reader  *qaudits.Reader
 	proj    projections.Projector
 	runner  *projections.Runner
-	errMu   sync.Mutex
-	runErrs []error
+	// failures are the live projection's failed batches: none of the events the
+	// tests append should fail one.
+	failures projectiontest.Failures
 }
 
 func newEnv(t *testing.T) *env {
@@ -68,29 +54,16 @@ func newEnv(t *testing.T) *env {
 	e.ids = commands.NewSequences(e.db.Pool)
 	e.keys = commands.NewKeys(e.db.Pool)
 	e.reader = qaudits.NewReader(e.db.Pool, e.streams, func() time.Time { return today })
-	e.proj = named{audits.New(reg), audits.Name + "-" + e.db.Schema}
+	// Under a checkpoint name of its own: other tests run an "audits" projection at
+	// the same time in their own schemas.
+	e.proj = projectiontest.Named(audits.New(reg), audits.Name+"-"+e.db.Schema)
 	e.runner = projectiontest.Run(t, projections.RunnerConfig{
 		Store: e.store, Pool: e.db.Pool, Projectors: []projections.Projector{e.proj},
 		Subscriber: projections.SubscriberConfig{
-			BatchSize: 50, IdlePoll: 20 * time.Millisecond, Wakeup: e.store.Wakeup().C,
-			OnError: func(_ string, err error) {
-				e.errMu.Lock()
-				e.runErrs = append(e.runErrs, err)
-				e.errMu.Unlock()
-			},
+			BatchSize: 50, IdlePoll: 20 * time.Millisecond, Wakeup: e.store.Wakeup().C, OnError: e.failures.OnError,
 		},
 	})
 	return e
-}
-
-func (e *env) checkRunner(t *testing.T) {
-	t.Helper()
-	e.errMu.Lock()
-	defer e.errMu.Unlock()
-	for _, err := range e.runErrs {
-		t.Errorf("live projection batch failed: %v", err)
-	}
-	e.runErrs = nil
 }
 
 func (e *env) wait(t *testing.T, pos events.Position) {
@@ -393,49 +366,12 @@ func (g *gen) decide(ctx context.Context, org int64, s cmd.Engagement) (string, 
 	}
 }
 
-// snapshot is every row of the read models, each as JSON text, in key order.
-type snapshot map[string][]string
-
-var snapshotQueries = map[string]string{
-	"audit_engagements":       `select row_to_json(t)::text from audit_engagements t order by id`,
-	"audit_procedures":        `select row_to_json(t)::text from audit_procedures t order by id`,
-	"audit_findings":          `select row_to_json(t)::text from audit_findings t order by id`,
-	"audit_finding_responses": `select row_to_json(t)::text from audit_finding_responses t order by position`,
-}
-
-func takeSnapshot(t *testing.T, pool *pgxpool.Pool) snapshot {
-	t.Helper()
-	s := snapshot{}
-	for table, q := range snapshotQueries {
-		rows, err := pool.Query(context.Background(), q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if s[table], err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return s
-}
-
-func compareSnapshots(t *testing.T, what string, a, b snapshot) {
-	t.Helper()
-	for _, table := range slices.Sorted(maps.Keys(snapshotQueries)) {
-		x, y := a[table], b[table]
-		if len(x) != len(y) {
-			t.Errorf("%s: %s has %d rows before, %d after", what, table, len(x), len(y))
-		}
-		for i := range min(len(x), len(y)) {
-			if x[i] != y[i] {
-				t.Errorf("%s: %s row %d differs:\n before %s\n after  %s", what, table, i, x[i], y[i])
-			}
-		}
-	}
-}
-
-func asJSON(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
+// tables are the read models the projection owns, for a rebuild to equal row for row.
+var tables = []projectiontest.Table{
+	{Name: "audit_engagements", OrderBy: "id"},
+	{Name: "audit_procedures", OrderBy: "id"},
+	{Name: "audit_findings", OrderBy: "id"},
+	{Name: "audit_finding_responses", OrderBy: "position"},
 }
 
 // checkAgainstStreams compares every engagement's and every finding's detail read
@@ -444,18 +380,8 @@ func asJSON(v any) string {
 func checkAgainstStreams(t *testing.T, e *env, g *gen) {
 	t.Helper()
 	ctx := context.Background()
-	differences := 0
-	differ := func(format string, args ...any) {
-		t.Helper()
-		if differences++; differences <= 4 {
-			t.Errorf(format, args...)
-		}
-	}
-	defer func() {
-		if differences > 4 {
-			t.Errorf("... and %d more differences between the read model and the streams", differences-4)
-		}
-	}()
+	differences := projectiontest.NewDifferences(t)
+	defer differences.Report()
 	want := map[string]int{}
 	for org := int64(1); org <= 2; org++ {
 		for _, id := range g.engagements[org] {
@@ -468,8 +394,8 @@ func checkAgainstStreams(t *testing.T, e *env, g *gen) {
 				t.Errorf("read model engagement %d: %v", id, err)
 				continue
 			}
-			if r, w := asJSON(read), asJSON(replayed); r != w {
-				differ("engagement %d:\n read model %s\n replayed   %s", id, r, w)
+			if r, w := projectiontest.AsJSON(read), projectiontest.AsJSON(replayed); r != w {
+				differences.Errorf("engagement %d:\n read model %s\n replayed   %s", id, r, w)
 			}
 			if _, err := e.reader.Engagement(ctx, 3-org, id); strata.ErrorCode(err) != strata.NotFound {
 				t.Errorf("engagement %d of organization %d, read by organization %d: %v", id, org, 3-org, err)
@@ -487,8 +413,8 @@ func checkAgainstStreams(t *testing.T, e *env, g *gen) {
 				t.Errorf("read model finding %d: %v", id, err)
 				continue
 			}
-			if r, w := asJSON(read), asJSON(replayed); r != w {
-				differ("finding %d:\n read model %s\n replayed   %s", id, r, w)
+			if r, w := projectiontest.AsJSON(read), projectiontest.AsJSON(replayed); r != w {
+				differences.Errorf("finding %d:\n read model %s\n replayed   %s", id, r, w)
 			}
 			if _, err := e.reader.Finding(ctx, 3-org, id); strata.ErrorCode(err) != strata.NotFound {
 				t.Errorf("finding %d of organization %d, read by organization %d: %v", id, org, 3-org, err)
@@ -497,26 +423,15 @@ func checkAgainstStreams(t *testing.T, e *env, g *gen) {
 			want["audit_finding_responses"] += len(replayed.ManagementResponses)
 		}
 	}
-	for _, table := range slices.Sorted(maps.Keys(snapshotQueries)) {
+	for _, table := range tables {
 		var n int
-		if err := e.db.Pool.QueryRow(ctx, `select count(*) from `+table).Scan(&n); err != nil {
+		if err := e.db.Pool.QueryRow(ctx, `select count(*) from `+table.Name).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
-		if n != want[table] {
-			t.Errorf("%s holds %d rows, the streams %d", table, n, want[table])
+		if n != want[table.Name] {
+			t.Errorf("%s holds %d rows, the streams %d", table.Name, n, want[table.Name])
 		}
 	}
-}
-
-func rebuild(t *testing.T, e *env) projections.RebuildResult {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	res, err := projections.Rebuild(ctx, e.store, e.db.Pool, e.proj, projections.RebuildConfig{BatchSize: 40})
-	if err != nil {
-		t.Fatalf("rebuild: %v", err)
-	}
-	return res
 }
 
 // The live projection, fed random events over two organizations, equals a rebuild
@@ -540,19 +455,10 @@ func TestLiveProjectionEqualsRebuildAndStreams(t *testing.T) {
 		}
 	}
 	e.wait(t, g.last)
-	e.checkRunner(t)
-	live := takeSnapshot(t, e.db.Pool)
+	e.failures.Check(t)
 	checkAgainstStreams(t, e, g)
 
-	res := rebuild(t, e)
-	var n int
-	if err := e.db.Pool.QueryRow(ctx, `select count(*) from events`).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	if res.Events != n {
-		t.Errorf("the rebuild applied %d events, the log holds %d", res.Events, n)
-	}
-	compareSnapshots(t, "live vs rebuild", live, takeSnapshot(t, e.db.Pool))
+	projectiontest.RebuildEquals(t, "live vs rebuild", e.store, e.db.Pool, e.proj, tables...)
 	checkAgainstStreams(t, e, g)
 
 	// The live projection carries on in the rebuilt tables.
@@ -562,7 +468,7 @@ func TestLiveProjectionEqualsRebuildAndStreams(t *testing.T) {
 		}
 	}
 	e.wait(t, g.last)
-	e.checkRunner(t)
+	e.failures.Check(t)
 	checkAgainstStreams(t, e, g)
 }
 
@@ -572,20 +478,10 @@ func TestOtherModulesEventsAreIgnored(t *testing.T) {
 	db := testdb.New(t)
 	reg := events.NewRegistry()
 	ev.Register(reg)
-	p := audits.New(reg)
-	ctx := context.Background()
-	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
-		w := projections.NewWriter(tx, "")
-		for _, e := range []events.Event{
-			{StreamID: "risk-1", Type: "RiskCreated", Data: json.RawMessage(`{}`)},
-			{StreamID: "engagement-1", Type: "SomethingElse", Data: json.RawMessage(`{}`)},
-		} {
-			if err := p.Handle(ctx, w, e); err != nil {
-				return err
-			}
-		}
-		return w.Flush(ctx)
-	})
+	err := projectiontest.Handle(db.Pool, audits.New(reg),
+		events.Event{StreamID: "risk-1", Type: "RiskCreated", Data: json.RawMessage(`{}`)},
+		events.Event{StreamID: "engagement-1", Type: "SomethingElse", Data: json.RawMessage(`{}`)},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -595,28 +491,5 @@ func TestOtherModulesEventsAreIgnored(t *testing.T) {
 // the grants reach tables of later migrations.
 func TestAppRoleUsesAuditTables(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	db := testdb.New(t)
-	role := testdb.NewRole(t)
-	if err := schema.GrantAppRole(ctx, db.Pool, role.Name); err != nil {
-		t.Fatal(err)
-	}
-	app, err := pgxpool.New(ctx, db.URLAs(role))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer app.Close()
-	for _, seq := range []string{"engagement", "procedure", "finding"} {
-		if _, err := commands.NewSequences(app).Next(ctx, seq); err != nil {
-			t.Errorf("%s id as the application role: %v", seq, err)
-		}
-	}
-	for _, table := range audits.New(events.NewRegistry()).Tables() {
-		if _, err := app.Exec(ctx, `delete from `+table); err != nil {
-			t.Errorf("write %s as the application role: %v", table, err)
-		}
-		if _, err := app.Exec(ctx, `alter table `+table+` add column intruder int`); err == nil {
-			t.Errorf("the application role altered %s", table)
-		}
-	}
+	projectiontest.AppRoleUses(t, []string{"engagement", "procedure", "finding"}, audits.New(events.NewRegistry()).Tables())
 }

@@ -7,12 +7,8 @@ import (
 	"maps"
 	"math/rand/v2"
 	"slices"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/strata-grc/strata/commands"
 	cmd "github.com/strata-grc/strata/commands/cases"
@@ -23,19 +19,8 @@ import (
 	"github.com/strata-grc/strata/projections"
 	"github.com/strata-grc/strata/projections/cases"
 	"github.com/strata-grc/strata/projections/projectiontest"
-	"github.com/strata-grc/strata/schema"
 	"github.com/strata-grc/strata/schema/testdb"
 )
-
-// named is the projector under a checkpoint name of its own: checkpoint locks are
-// keyed by name across the whole database, and other tests run a "cases" projection
-// at the same time in their own schemas.
-type named struct {
-	*cases.Projector
-	name string
-}
-
-func (n named) Name() string { return n.name }
 
 // env is one test's database, case streams and live projection. Events are appended
 // through the streams with decisions made here, not through the command handler: the
@@ -48,8 +33,9 @@ type env struct {
 	ids     *commands.Sequences
 	proj    projections.Projector
 	runner  *projections.Runner
-	errMu   sync.Mutex
-	runErrs []error
+	// failures are the live projection's failed batches: none of the events the
+	// tests append should fail one.
+	failures projectiontest.Failures
 }
 
 func registry() *events.Registry {
@@ -65,29 +51,16 @@ func newEnv(t *testing.T) *env {
 	e.store = postgres.New(e.db.Pool)
 	e.streams = &commands.Streams[cmd.Case]{Store: e.store, Registry: e.reg, Name: ev.Stream, Evolve: cmd.Evolve}
 	e.ids = commands.NewSequences(e.db.Pool)
-	e.proj = named{cases.New(e.reg), cases.Name + "-" + e.db.Schema}
+	// Under a checkpoint name of its own: other tests run a "cases" projection at the
+	// same time in their own schemas.
+	e.proj = projectiontest.Named(cases.New(e.reg), cases.Name+"-"+e.db.Schema)
 	e.runner = projectiontest.Run(t, projections.RunnerConfig{
 		Store: e.store, Pool: e.db.Pool, Projectors: []projections.Projector{e.proj},
 		Subscriber: projections.SubscriberConfig{
-			BatchSize: 50, IdlePoll: 20 * time.Millisecond, Wakeup: e.store.Wakeup().C,
-			OnError: func(_ string, err error) {
-				e.errMu.Lock()
-				e.runErrs = append(e.runErrs, err)
-				e.errMu.Unlock()
-			},
+			BatchSize: 50, IdlePoll: 20 * time.Millisecond, Wakeup: e.store.Wakeup().C, OnError: e.failures.OnError,
 		},
 	})
 	return e
-}
-
-func (e *env) checkRunner(t *testing.T) {
-	t.Helper()
-	e.errMu.Lock()
-	defer e.errMu.Unlock()
-	for _, err := range e.runErrs {
-		t.Errorf("live projection batch failed: %v", err)
-	}
-	e.runErrs = nil
 }
 
 // gen appends random events over two organizations' cases, following the domain's
@@ -294,32 +267,8 @@ func (g *gen) decide(ctx context.Context, s cmd.Case) (string, []events.Payload,
 	}
 }
 
-const snapshotQuery = `select row_to_json(t)::text from cases t order by id`
-
-func takeSnapshot(t *testing.T, pool *pgxpool.Pool) []string {
-	t.Helper()
-	rows, err := pool.Query(context.Background(), snapshotQuery)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-func compareSnapshots(t *testing.T, what string, a, b []string) {
-	t.Helper()
-	if len(a) != len(b) {
-		t.Errorf("%s: cases has %d rows before, %d after", what, len(a), len(b))
-	}
-	for i := range min(len(a), len(b)) {
-		if a[i] != b[i] {
-			t.Errorf("%s: row %d differs:\n before %s\n after  %s", what, i, a[i], b[i])
-		}
-	}
-}
+// tables is the read model the projection owns, for a rebuild to equal row for row.
+var tables = []projectiontest.Table{{Name: "cases", OrderBy: "id"}}
 
 // row is a case as the read model holds it, in the shape a replayed case gives.
 type row struct {
@@ -335,11 +284,6 @@ type row struct {
 	UpdatedBy       int64
 	StatusChangedAt time.Time
 	Version         int64
-}
-
-func asJSON(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
 }
 
 // checkAgainstStreams compares every case in the read model with its stream replayed.
@@ -373,7 +317,7 @@ func checkAgainstStreams(t *testing.T, e *env, g *gen) {
 				read.Resolution = *resolution
 			}
 			read.CreatedAt, read.UpdatedAt, read.StatusChangedAt = read.CreatedAt.UTC(), read.UpdatedAt.UTC(), read.StatusChangedAt.UTC()
-			if r, w := asJSON(read), asJSON(replayed); r != w {
+			if r, w := projectiontest.AsJSON(read), projectiontest.AsJSON(replayed); r != w {
 				if differences++; differences <= 4 {
 					t.Errorf("case %d:\n read model %s\n replayed   %s", id, r, w)
 				}
@@ -387,17 +331,6 @@ func checkAgainstStreams(t *testing.T, e *env, g *gen) {
 	if n != want {
 		t.Errorf("cases holds %d rows, the streams %d", n, want)
 	}
-}
-
-func rebuild(t *testing.T, e *env) projections.RebuildResult {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	res, err := projections.Rebuild(ctx, e.store, e.db.Pool, e.proj, projections.RebuildConfig{BatchSize: 40})
-	if err != nil {
-		t.Fatalf("rebuild: %v", err)
-	}
-	return res
 }
 
 // The live projection, fed random events over two organizations, equals a rebuild
@@ -419,19 +352,9 @@ func TestLiveProjectionEqualsRebuildAndStreams(t *testing.T) {
 		}
 	}
 	projectiontest.Wait(t, e.runner, g.last, e.proj.Name())
-	e.checkRunner(t)
-	live := takeSnapshot(t, e.db.Pool)
+	e.failures.Check(t)
 	checkAgainstStreams(t, e, g)
-
-	res := rebuild(t, e)
-	var n int
-	if err := e.db.Pool.QueryRow(ctx, `select count(*) from events`).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	if res.Events != n {
-		t.Errorf("the rebuild applied %d events, the log holds %d", res.Events, n)
-	}
-	compareSnapshots(t, "live vs rebuild", live, takeSnapshot(t, e.db.Pool))
+	projectiontest.RebuildEquals(t, "live vs rebuild", e.store, e.db.Pool, e.proj, tables...)
 
 	// The live projection carries on in the rebuilt table.
 	for range 60 {
@@ -440,22 +363,8 @@ func TestLiveProjectionEqualsRebuildAndStreams(t *testing.T) {
 		}
 	}
 	projectiontest.Wait(t, e.runner, g.last, e.proj.Name())
-	e.checkRunner(t)
+	e.failures.Check(t)
 	checkAgainstStreams(t, e, g)
-}
-
-func handle(t *testing.T, db *testdb.DB, p projections.Projector, evs ...events.Event) error {
-	t.Helper()
-	ctx := context.Background()
-	return pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
-		w := projections.NewWriter(tx, "")
-		for _, e := range evs {
-			if err := p.Handle(ctx, w, e); err != nil {
-				return err
-			}
-		}
-		return w.Flush(ctx)
-	})
 }
 
 // Another module's events, and file events in other streams, leave the read model
@@ -468,7 +377,7 @@ func TestOtherEventsAreIgnored(t *testing.T) {
 	events.Register[stray](reg, 1)
 	p := cases.New(reg)
 	upload := `{"evidence_id": 1, "owner": {"kind": "case", "id": 1}, "file_name": "a", "size": 1, "sha256": "x"}`
-	err := handle(t, db, p,
+	err := projectiontest.Handle(db.Pool, p,
 		events.Event{StreamID: "risk-1", Type: "RiskCreated", Data: json.RawMessage(`{}`)},
 		events.Event{StreamID: "case-1", Type: "SomethingElse", Data: json.RawMessage(`{}`)},
 		events.Event{StreamID: "engagement-1", Type: "EvidenceUploaded", Data: json.RawMessage(upload)},
@@ -477,7 +386,7 @@ func TestOtherEventsAreIgnored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := handle(t, db, p, events.Event{StreamID: "case-1", Type: "Stray", Data: json.RawMessage(`{}`)}); err == nil {
+	if err := projectiontest.Handle(db.Pool, p, events.Event{StreamID: "case-1", Type: "Stray", Data: json.RawMessage(`{}`)}); err == nil {
 		t.Error("a registered event without a handler in a case's stream was skipped")
 	}
 }
@@ -490,28 +399,5 @@ func (stray) EventType() string { return "Stray" }
 // sequences: the grants reach tables of later migrations.
 func TestAppRoleUsesCaseTables(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	db := testdb.New(t)
-	role := testdb.NewRole(t)
-	if err := schema.GrantAppRole(ctx, db.Pool, role.Name); err != nil {
-		t.Fatal(err)
-	}
-	app, err := pgxpool.New(ctx, db.URLAs(role))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer app.Close()
-	for _, seq := range []string{"case", "evidence"} {
-		if _, err := commands.NewSequences(app).Next(ctx, seq); err != nil {
-			t.Errorf("%s id as the application role: %v", seq, err)
-		}
-	}
-	for _, table := range []string{"cases", "evidence", "evidence_custody"} {
-		if _, err := app.Exec(ctx, `delete from `+table); err != nil {
-			t.Errorf("write %s as the application role: %v", table, err)
-		}
-		if _, err := app.Exec(ctx, `alter table `+table+` add column intruder int`); err == nil {
-			t.Errorf("the application role altered %s", table)
-		}
-	}
+	projectiontest.AppRoleUses(t, []string{"case", "evidence"}, []string{"cases", "evidence", "evidence_custody"})
 }

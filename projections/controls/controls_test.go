@@ -35,15 +35,16 @@ func orgMeta(org int64) events.Metadata {
 
 // env is one test's database, command handler, reader and live controls projection.
 type env struct {
-	db      *testdb.DB
-	store   *postgres.Store
-	reg     *events.Registry
-	h       *cmd.Handler
-	reader  *queries.Reader
-	proj    projections.Projector
-	runner  *projections.Runner
-	errMu   sync.Mutex
-	runErrs []error
+	db     *testdb.DB
+	store  *postgres.Store
+	reg    *events.Registry
+	h      *cmd.Handler
+	reader *queries.Reader
+	proj   projections.Projector
+	runner *projections.Runner
+	// failures are the live projection's failed batches: none of the commands the
+	// tests run should fail one, unless a test makes them fail.
+	failures projectiontest.Failures
 }
 
 func newEnv(t *testing.T, live func(projections.Projector) projections.Projector) *env {
@@ -66,30 +67,10 @@ func newEnv(t *testing.T, live func(projections.Projector) projections.Projector
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Subscriber: projections.SubscriberConfig{
 			BatchSize: 50, IdlePoll: 20 * time.Millisecond, RetryBackoff: 10 * time.Millisecond, HaltedRetry: 50 * time.Millisecond,
-			Wakeup: e.store.Wakeup().C,
-			OnError: func(_ string, err error) {
-				e.errMu.Lock()
-				e.runErrs = append(e.runErrs, err)
-				e.errMu.Unlock()
-			},
+			Wakeup: e.store.Wakeup().C, OnError: e.failures.OnError,
 		},
 	})
 	return e
-}
-
-func (e *env) takeErrs() []error {
-	e.errMu.Lock()
-	defer e.errMu.Unlock()
-	errs := e.runErrs
-	e.runErrs = nil
-	return errs
-}
-
-func (e *env) checkRunner(t *testing.T) {
-	t.Helper()
-	for _, err := range e.takeErrs() {
-		t.Errorf("live projection batch failed: %v", err)
-	}
 }
 
 func (e *env) wait(t *testing.T, pos events.Position) {
@@ -344,51 +325,14 @@ func (g *gen) update(ctx context.Context, org, id int64) error {
 	return g.record("update", res)
 }
 
-// snapshot is every row of the read models, each as JSON text, in key order.
-type snapshot map[string][]string
-
-var snapshotQueries = map[string]string{
-	"frameworks":            `select row_to_json(t)::text from frameworks t order by id`,
-	"requirements":          `select row_to_json(t)::text from requirements t order by id`,
-	"controls":              `select row_to_json(t)::text from controls t order by id`,
-	"control_tests":         `select row_to_json(t)::text from control_tests t order by id`,
-	"control_effectiveness": `select row_to_json(t)::text from control_effectiveness t order by position`,
-	"control_requirements":  `select row_to_json(t)::text from control_requirements t order by control_id, requirement_id`,
-}
-
-func takeSnapshot(t *testing.T, e *env) snapshot {
-	t.Helper()
-	s := snapshot{}
-	for table, q := range snapshotQueries {
-		rows, err := e.db.Pool.Query(context.Background(), q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if s[table], err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return s
-}
-
-func compareSnapshots(t *testing.T, what string, a, b snapshot) {
-	t.Helper()
-	for _, table := range slices.Sorted(maps.Keys(snapshotQueries)) {
-		x, y := a[table], b[table]
-		if len(x) != len(y) {
-			t.Errorf("%s: %s has %d rows before, %d after", what, table, len(x), len(y))
-		}
-		for i := range min(len(x), len(y)) {
-			if x[i] != y[i] {
-				t.Errorf("%s: %s row %d differs:\n before %s\n after  %s", what, table, i, x[i], y[i])
-			}
-		}
-	}
-}
-
-func asJSON(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
+// tables are the read models the projection owns, for a rebuild to equal row for row.
+var tables = []projectiontest.Table{
+	{Name: "frameworks", OrderBy: "id"},
+	{Name: "requirements", OrderBy: "id"},
+	{Name: "controls", OrderBy: "id"},
+	{Name: "control_tests", OrderBy: "id"},
+	{Name: "control_effectiveness", OrderBy: "position"},
+	{Name: "control_requirements", OrderBy: "control_id, requirement_id"},
 }
 
 // checkAgainstStreams compares every control's read-model detail with its stream
@@ -397,20 +341,8 @@ func checkAgainstStreams(t *testing.T, e *env, g *gen) {
 	t.Helper()
 	ctx := context.Background()
 	var controlsSeen, frameworksSeen int
-	// Report the first few differences in full and count the rest: one bug tends to
-	// show on every row.
-	differences := 0
-	differ := func(format string, args ...any) {
-		t.Helper()
-		if differences++; differences <= 4 {
-			t.Errorf(format, args...)
-		}
-	}
-	defer func() {
-		if differences > 4 {
-			t.Errorf("... and %d more differences between the read model and the streams", differences-4)
-		}
-	}()
+	differences := projectiontest.NewDifferences(t)
+	defer differences.Report()
 	for org, o := range g.orgs {
 		for _, id := range o.controls {
 			controlsSeen++
@@ -425,8 +357,8 @@ func checkAgainstStreams(t *testing.T, e *env, g *gen) {
 			}
 			// The order of requirement_ids is not part of the contract; their set is.
 			slices.Sort(got.RequirementIDs)
-			if g, w := asJSON(got.Control), asJSON(want.Control); g != w {
-				differ("control %d:\n read model %s\n replayed   %s", id, g, w)
+			if g, w := projectiontest.AsJSON(got.Control), projectiontest.AsJSON(want.Control); g != w {
+				differences.Errorf("control %d:\n read model %s\n replayed   %s", id, g, w)
 			}
 			for _, part := range []struct {
 				name string
@@ -436,8 +368,8 @@ func checkAgainstStreams(t *testing.T, e *env, g *gen) {
 				{"effectiveness history", got.EffectivenessHistory, want.EffectivenessHistory},
 				{"requirements", got.Requirements, want.Requirements},
 			} {
-				if g, w := asJSON(part.g), asJSON(part.w); g != w {
-					differ("control %d %s:\n read model %s\n replayed   %s", id, part.name, g, w)
+				if g, w := projectiontest.AsJSON(part.g), projectiontest.AsJSON(part.w); g != w {
+					differences.Errorf("control %d %s:\n read model %s\n replayed   %s", id, part.name, g, w)
 				}
 			}
 			if _, err := e.reader.Get(ctx, 3-org, id); err == nil {
@@ -471,8 +403,8 @@ func checkAgainstStreams(t *testing.T, e *env, g *gen) {
 				t.Errorf("framework %d: requirement_count %d with %d requirements listed, replayed %d",
 					id, got.RequirementCount, len(got.Requirements), want.RequirementCount)
 			}
-			if g, w := asJSON(got), asJSON(want); g != w {
-				differ("framework %d:\n read model %s\n replayed   %s", id, g, w)
+			if g, w := projectiontest.AsJSON(got), projectiontest.AsJSON(want); g != w {
+				differences.Errorf("framework %d:\n read model %s\n replayed   %s", id, g, w)
 			}
 		}
 	}
@@ -485,26 +417,6 @@ func checkAgainstStreams(t *testing.T, e *env, g *gen) {
 			t.Errorf("the read model holds %d %s, the commands created %d", n, table, want)
 		}
 	}
-}
-
-func rebuild(t *testing.T, e *env) projections.RebuildResult {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	res, err := projections.Rebuild(ctx, e.store, e.db.Pool, e.proj, projections.RebuildConfig{BatchSize: 40})
-	if err != nil {
-		t.Fatalf("rebuild: %v", err)
-	}
-	return res
-}
-
-func countEvents(t *testing.T, e *env) int {
-	t.Helper()
-	var n int
-	if err := e.db.Pool.QueryRow(context.Background(), `select count(*) from events`).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
 }
 
 // The live projection, fed by random commands, equals a rebuild from the log and
@@ -521,16 +433,11 @@ func TestLiveProjectionEqualsRebuildAndStreams(t *testing.T) {
 	}
 	t.Logf("commands: %v", g.counts)
 	e.wait(t, g.last)
-	e.checkRunner(t)
-	live := takeSnapshot(t, e)
+	e.failures.Check(t)
 	checkAgainstStreams(t, e, g)
 
-	res := rebuild(t, e)
+	res := projectiontest.RebuildEquals(t, "live vs rebuild", e.store, e.db.Pool, e.proj, tables...)
 	t.Logf("rebuild: %d events in %v", res.Events, res.Elapsed.Round(time.Millisecond))
-	if n := countEvents(t, e); res.Events != n {
-		t.Errorf("the rebuild applied %d events, the log holds %d", res.Events, n)
-	}
-	compareSnapshots(t, "live vs rebuild", live, takeSnapshot(t, e))
 	checkAgainstStreams(t, e, g)
 
 	// The live projection carries on in the rebuilt tables.
@@ -540,7 +447,7 @@ func TestLiveProjectionEqualsRebuildAndStreams(t *testing.T) {
 		}
 	}
 	e.wait(t, g.last)
-	e.checkRunner(t)
+	e.failures.Check(t)
 	checkAgainstStreams(t, e, g)
 }
 
@@ -605,7 +512,7 @@ func TestFailedBatchLeavesReadModelAndCheckpoint(t *testing.T) {
 		}
 	}
 	e.wait(t, g.last)
-	e.checkRunner(t)
+	e.failures.Check(t)
 
 	f.failing.Store(true)
 	// One append, so one batch: a framework with its requirements (versions 1 to 9).
@@ -635,7 +542,7 @@ func TestFailedBatchLeavesReadModelAndCheckpoint(t *testing.T) {
 	if e.runner.Tracker.Reached([]string{controls.Name}, res.Position) {
 		t.Error("the tracker reports the failed batch's position reached")
 	}
-	if errs := e.takeErrs(); len(errs) == 0 {
+	if errs := e.failures.Take(); len(errs) == 0 {
 		t.Error("no batch failure was reported")
 	}
 	st, err := projections.Status(ctx, e.db.Pool, e.store, []string{controls.Name})
@@ -646,7 +553,7 @@ func TestFailedBatchLeavesReadModelAndCheckpoint(t *testing.T) {
 	f.failing.Store(false)
 	e.wait(t, res.Position)
 	// Retries of the refused event failed until it was let through; nothing else did.
-	for _, err := range e.takeErrs() {
+	for _, err := range e.failures.Take() {
 		if !strings.Contains(err.Error(), "failing: refusing") {
 			t.Errorf("live projection batch failed: %v", err)
 		}
@@ -655,9 +562,9 @@ func TestFailedBatchLeavesReadModelAndCheckpoint(t *testing.T) {
 	if err != nil || d.RequirementCount != 8 || len(d.Requirements) != 8 {
 		t.Fatalf("the framework after recovery: %+v, %v", d, err)
 	}
-	live := takeSnapshot(t, e)
-	rebuild(t, e)
-	compareSnapshots(t, "recovered vs rebuild", live, takeSnapshot(t, e))
+	live := projectiontest.TakeSnapshot(t, e.db.Pool, tables...)
+	projectiontest.Rebuild(t, e.store, e.db.Pool, e.proj)
+	projectiontest.CompareSnapshots(t, "recovered vs rebuild", live, projectiontest.TakeSnapshot(t, e.db.Pool, tables...))
 	if !strings.Contains(checkpoint(t, e), fmt.Sprint(res.Position.GlobalPosition)) {
 		t.Errorf("checkpoint %s, want at %d", checkpoint(t, e), res.Position.GlobalPosition)
 	}

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/strata-grc/strata/commands"
@@ -22,15 +21,6 @@ import (
 	"github.com/strata-grc/strata/projections/projectiontest"
 	"github.com/strata-grc/strata/schema/testdb"
 )
-
-// named is the projector under a checkpoint name of its own: checkpoint locks are
-// keyed by name across the whole database, and tests run side by side.
-type named struct {
-	*evidence.Projector
-	name string
-}
-
-func (n named) Name() string { return n.name }
 
 // file is what the generator knows of a file, to check the read model against.
 type file struct {
@@ -183,24 +173,13 @@ func (g *gen) step(ctx context.Context) error {
 	return nil
 }
 
-func rows(t *testing.T, pool *pgxpool.Pool, sql string) []string {
-	t.Helper()
-	rs, err := pool.Query(context.Background(), sql)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := pgx.CollectRows(rs, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-// snapshot is every row of both read models, as JSON text, in key order.
+// snapshot is every row of both read models, as JSON text, in key order: the files,
+// then the custody entries.
 func snapshot(t *testing.T, pool *pgxpool.Pool) []string {
 	t.Helper()
-	return append(rows(t, pool, `select row_to_json(t)::text from evidence t order by id`),
-		rows(t, pool, `select row_to_json(t)::text from evidence_custody t order by position`)...)
+	s := projectiontest.TakeSnapshot(t, pool, projectiontest.Table{Name: "evidence", OrderBy: "id"},
+		projectiontest.Table{Name: "evidence_custody", OrderBy: "position"})
+	return append(s["evidence"], s["evidence_custody"]...)
 }
 
 // expected is what the generator says the read models hold, as JSON text in the same
@@ -275,7 +254,8 @@ func TestLiveProjectionEqualsRebuildAndEvents(t *testing.T) {
 	reg := events.NewRegistry()
 	ev.Register(reg)
 	store := postgres.New(db.Pool)
-	proj := named{evidence.New(reg), evidence.Name + "-" + db.Schema}
+	// Under a checkpoint name of its own: tests run side by side.
+	proj := projectiontest.Named(evidence.New(reg), evidence.Name+"-"+db.Schema)
 	runner := projectiontest.Run(t, projections.RunnerConfig{
 		Store: store, Pool: db.Pool, Projectors: []projections.Projector{proj},
 		Subscriber: projections.SubscriberConfig{BatchSize: 50, IdlePoll: 20 * time.Millisecond, Wakeup: store.Wakeup().C},
@@ -291,11 +271,7 @@ func TestLiveProjectionEqualsRebuildAndEvents(t *testing.T) {
 	live := snapshot(t, db.Pool)
 	compare(t, "read model vs events", live, g.expected(t))
 
-	rctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	if _, err := projections.Rebuild(rctx, store, db.Pool, proj, projections.RebuildConfig{BatchSize: 40}); err != nil {
-		t.Fatalf("rebuild: %v", err)
-	}
+	projectiontest.Rebuild(t, store, db.Pool, proj)
 	compare(t, "live vs rebuild", live, snapshot(t, db.Pool))
 
 	for range 50 {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -42,20 +41,10 @@ type env struct {
 	controlIDs []int64
 	proj       projections.Projector
 	runner     *projections.Runner
-	errMu      sync.Mutex
-	runErrs    []error
+	// failures are the live projection's failed batches: none of the commands the
+	// tests run should fail one.
+	failures projectiontest.Failures
 }
-
-// named is the risk projector under a checkpoint name of its own. Checkpoint locks are
-// keyed by name across the whole database, not per schema, so every test (or benchmark)
-// that runs a projection called "risks" at the same time would otherwise queue behind
-// the others' batches and rebuilds.
-type named struct {
-	*risks.Projector
-	name string
-}
-
-func (n named) Name() string { return n.name }
 
 // slow makes the live projection hold its batches open, so a rebuild's switch-over
 // has to wait for a batch in flight.
@@ -90,7 +79,10 @@ func newEnv(t *testing.T, live func(projections.Projector) projections.Projector
 	if e.h, err = cmd.NewHandler(e.store, e.reg, ids, nil, library, nil); err != nil {
 		t.Fatal(err)
 	}
-	e.proj = named{risks.New(e.reg), risks.Name + "-" + e.db.Schema}
+	// Under a checkpoint name of its own: every test (or benchmark) that runs a
+	// projection called "risks" at the same time would otherwise queue behind the
+	// others' batches and rebuilds.
+	e.proj = projectiontest.Named(risks.New(e.reg), risks.Name+"-"+e.db.Schema)
 	var p projections.Projector = e.proj
 	if live != nil {
 		p = live(p)
@@ -99,27 +91,10 @@ func newEnv(t *testing.T, live func(projections.Projector) projections.Projector
 		Store: e.store, Pool: e.db.Pool, Projectors: []projections.Projector{p},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Subscriber: projections.SubscriberConfig{
-			BatchSize: 50, IdlePoll: 50 * time.Millisecond, Wakeup: e.store.Wakeup().C,
-			OnError: func(_ string, err error) {
-				e.errMu.Lock()
-				e.runErrs = append(e.runErrs, err)
-				e.errMu.Unlock()
-			},
+			BatchSize: 50, IdlePoll: 50 * time.Millisecond, Wakeup: e.store.Wakeup().C, OnError: e.failures.OnError,
 		},
 	})
 	return e
-}
-
-// checkRunner fails the test for every batch the live projection had to retry: none of
-// these commands should make a batch fail.
-func (e *env) checkRunner(t *testing.T) {
-	t.Helper()
-	e.errMu.Lock()
-	defer e.errMu.Unlock()
-	for _, err := range e.runErrs {
-		t.Errorf("live projection batch failed: %v", err)
-	}
-	e.runErrs = nil
 }
 
 func (e *env) wait(t *testing.T, pos events.Position) {
@@ -346,44 +321,11 @@ func (g *gen) responsePatch() json.RawMessage {
 	return b
 }
 
-// snapshot is every row of the risk read models, each as JSON text, in key order.
-type snapshot map[string][]string
-
-var snapshotQueries = map[string]string{
-	"risks":          `select row_to_json(t)::text from risks t order by id`,
-	"risk_responses": `select row_to_json(t)::text from risk_responses t order by id`,
-	"risk_controls":  `select row_to_json(t)::text from risk_controls t order by risk_id, control_id`,
-}
-
-func takeSnapshot(t *testing.T, e *env) snapshot {
-	t.Helper()
-	s := snapshot{}
-	for table, q := range snapshotQueries {
-		rows, err := e.db.Pool.Query(context.Background(), q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s[table], err = pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	return s
-}
-
-func compareSnapshots(t *testing.T, what string, a, b snapshot) {
-	t.Helper()
-	for _, table := range slices.Sorted(maps.Keys(snapshotQueries)) {
-		x, y := a[table], b[table]
-		if len(x) != len(y) {
-			t.Errorf("%s: %s has %d rows before, %d after", what, table, len(x), len(y))
-		}
-		for i := range min(len(x), len(y)) {
-			if x[i] != y[i] {
-				t.Errorf("%s: %s row %d differs:\n before %s\n after  %s", what, table, i, x[i], y[i])
-			}
-		}
-	}
+// tables are the risk read models, for a rebuild to equal row for row.
+var tables = []projectiontest.Table{
+	{Name: "risks", OrderBy: "id"},
+	{Name: "risk_responses", OrderBy: "id"},
+	{Name: "risk_controls", OrderBy: "risk_id, control_id"},
 }
 
 // checkAgainstAggregates compares every risk's read-model rows with its stream replayed.
@@ -452,7 +394,7 @@ func checkAgainstAggregates(t *testing.T, e *env, ids []int64) {
 		if want.Controls == nil {
 			want.Controls = []int64{}
 		}
-		if g, w := asJSON(got), asJSON(want); g != w {
+		if g, w := projectiontest.AsJSON(got), projectiontest.AsJSON(want); g != w {
 			t.Errorf("risk %d:\n read model %s\n replayed   %s", id, g, w)
 		}
 		if s.ID != id {
@@ -494,40 +436,14 @@ func checkAgainstAggregates(t *testing.T, e *env, ids []int64) {
 				t.Errorf("risk %d response %d: %v", id, rid, err)
 				continue
 			}
-			if riskID != id || asJSON(got) != asJSON(want) {
-				t.Errorf("risk %d response %d:\n read model %s (risk %d)\n replayed   %s", id, rid, asJSON(got), riskID, asJSON(want))
+			if riskID != id || projectiontest.AsJSON(got) != projectiontest.AsJSON(want) {
+				t.Errorf("risk %d response %d:\n read model %s (risk %d)\n replayed   %s", id, rid, projectiontest.AsJSON(got), riskID, projectiontest.AsJSON(want))
 			}
 			if want.Status != "done" && completed != nil {
 				t.Errorf("risk %d response %d is %s but completed at %v", id, rid, want.Status, completed)
 			}
 		}
 	}
-}
-
-// asJSON prints pointers as their values, so two views compare by content.
-func asJSON(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
-func rebuild(t *testing.T, e *env) projections.RebuildResult {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	res, err := projections.Rebuild(ctx, e.store, e.db.Pool, e.proj, projections.RebuildConfig{BatchSize: 40})
-	if err != nil {
-		t.Fatalf("rebuild: %v", err)
-	}
-	return res
-}
-
-func countEvents(t *testing.T, e *env) int {
-	t.Helper()
-	var n int
-	if err := e.db.Pool.QueryRow(context.Background(), `select count(*) from events`).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
 }
 
 // The live projection, fed by random commands, equals a rebuild from the log and
@@ -544,20 +460,14 @@ func TestLiveProjectionEqualsRebuildAndAggregates(t *testing.T) {
 	}
 	t.Logf("commands: %v", g.counts)
 	e.wait(t, g.last)
-	e.checkRunner(t)
-	live := takeSnapshot(t, e)
+	e.failures.Check(t)
 	checkAgainstAggregates(t, e, g.all)
 
-	res := rebuild(t, e)
+	res := projectiontest.RebuildEquals(t, "live vs rebuild", e.store, e.db.Pool, e.proj, tables...)
 	t.Logf("rebuild: %d events in %v", res.Events, res.Elapsed.Round(time.Millisecond))
-	if n := countEvents(t, e); res.Events != n {
-		t.Errorf("the rebuild applied %d events, the log holds %d", res.Events, n)
-	}
 	if res.Position.Compare(g.last) < 0 {
 		t.Errorf("the rebuild stopped at %+v, before the last command at %+v", res.Position, g.last)
 	}
-	rebuilt := takeSnapshot(t, e)
-	compareSnapshots(t, "live vs rebuild", live, rebuilt)
 	checkAgainstAggregates(t, e, g.all)
 
 	// The live projection carries on in the rebuilt tables.
@@ -567,7 +477,7 @@ func TestLiveProjectionEqualsRebuildAndAggregates(t *testing.T) {
 		}
 	}
 	e.wait(t, g.last)
-	e.checkRunner(t)
+	e.failures.Check(t)
 	checkAgainstAggregates(t, e, g.all)
 }
 
@@ -637,7 +547,7 @@ func TestRebuildWhileLive(t *testing.T) {
 	var results []projections.RebuildResult
 	concurrent := 0
 	for running := true; running || len(results) < 2; {
-		results = append(results, rebuild(t, e))
+		results = append(results, projectiontest.Rebuild(t, e.store, e.db.Pool, e.proj))
 		select {
 		case <-writersDone:
 			running = false
@@ -670,13 +580,7 @@ func TestRebuildWhileLive(t *testing.T) {
 		t.Logf("rebuild %d: %d events up to %+v in %v", i, r.Events, r.Position, r.Elapsed.Round(time.Millisecond))
 	}
 	e.wait(t, last)
-	e.checkRunner(t)
-	live := takeSnapshot(t, e)
+	e.failures.Check(t)
 	checkAgainstAggregates(t, e, all)
-
-	res := rebuild(t, e)
-	if n := countEvents(t, e); res.Events != n {
-		t.Errorf("the quiet rebuild applied %d events, the log holds %d", res.Events, n)
-	}
-	compareSnapshots(t, "live after concurrent rebuilds vs quiet rebuild", live, takeSnapshot(t, e))
+	projectiontest.RebuildEquals(t, "live after concurrent rebuilds vs quiet rebuild", e.store, e.db.Pool, e.proj, tables...)
 }

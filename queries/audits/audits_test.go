@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -12,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/strata-grc/strata"
 	"github.com/strata-grc/strata/commands"
 	cmd "github.com/strata-grc/strata/commands/audits"
 	"github.com/strata-grc/strata/events"
@@ -24,17 +22,9 @@ import (
 	"github.com/strata-grc/strata/queries"
 	qa "github.com/strata-grc/strata/queries/audits"
 	"github.com/strata-grc/strata/queries/dashboard"
+	"github.com/strata-grc/strata/queries/querytest"
 	"github.com/strata-grc/strata/schema/testdb"
 )
-
-// named is the projector under a checkpoint name of its own: checkpoint locks are
-// keyed by name across the whole database, and tests run side by side.
-type named struct {
-	*paudits.Projector
-	name string
-}
-
-func (n named) Name() string { return n.name }
 
 // env is a test's database with the audits projection running. Events are appended
 // through the engagement streams as the command side would append them.
@@ -61,9 +51,10 @@ func newEnv(t *testing.T) *env {
 	e.ids, e.keys = commands.NewSequences(e.db.Pool), commands.NewKeys(e.db.Pool)
 	e.setToday("2025-06-15")
 	e.r = qa.NewReader(e.db.Pool, e.streams, func() time.Time { return *e.now.Load() })
+	// Checkpoint names of their own: tests run side by side.
 	e.name = paudits.Name + "-" + e.db.Schema
 	e.runner = projectiontest.Run(t, projections.RunnerConfig{
-		Store: store, Pool: e.db.Pool, Projectors: []projections.Projector{named{paudits.New(reg), e.name}},
+		Store: store, Pool: e.db.Pool, Projectors: []projections.Projector{projectiontest.Named(paudits.New(reg), e.name)},
 		Subscriber: projections.SubscriberConfig{IdlePoll: 20 * time.Millisecond, Wakeup: store.Wakeup().C},
 	})
 	return e
@@ -192,52 +183,6 @@ func (e *env) control(org, id int64, code string) {
 
 func ptr[T any](v T) *T { return &v }
 
-func invalidField(t *testing.T, what string, err error, field string) {
-	t.Helper()
-	var se *strata.Error
-	if !errors.As(err, &se) || se.Code != strata.Invalid || (field != "" && se.Fields[field] == "") {
-		t.Errorf("%s: got %v, want a VALIDATION_ERROR naming %q", what, err, field)
-	}
-}
-
-func notFound(t *testing.T, what string, err error) {
-	t.Helper()
-	if strata.ErrorCode(err) != strata.NotFound {
-		t.Errorf("%s: got %v, want NOT_FOUND", what, err)
-	}
-}
-
-// walk reads every page of a list, checking that pages carry the first page's total.
-func walk[T any](t *testing.T, what string, list func(cursor string) (queries.Page[T], error)) []T {
-	t.Helper()
-	var out []T
-	cursor := ""
-	var total int64 = -1
-	for pages := 0; ; pages++ {
-		p, err := list(cursor)
-		if err != nil {
-			t.Fatalf("%s page %d: %v", what, pages, err)
-		}
-		if total < 0 {
-			total = p.Total
-		} else if p.Total != total {
-			t.Errorf("%s page %d: total %d, the first page said %d", what, pages, p.Total, total)
-		}
-		out = append(out, p.Items...)
-		if p.NextCursor == nil {
-			break
-		}
-		cursor = *p.NextCursor
-		if pages > 1000 {
-			t.Fatalf("%s: no end of pages", what)
-		}
-	}
-	if int64(len(out)) != total {
-		t.Errorf("%s: %d rows over the pages, total %d", what, len(out), total)
-	}
-	return out
-}
-
 func ids[T any](xs []T, id func(T) int64) []int64 {
 	out := make([]int64, len(xs))
 	for i, x := range xs {
@@ -315,7 +260,7 @@ func TestEngagementList(t *testing.T) {
 		{"q with a wildcard is literal", qa.EngagementFilter{Q: "%"}, []int64{}},
 		{"combined", qa.EngagementFilter{LeadAuditorID: 3, Active: ptr(true), Phase: cmd.Planning}, byIndex(0, 6)},
 	} {
-		got := walk(t, c.name, func(cursor string) (queries.Page[qa.Engagement], error) {
+		got := querytest.Walk(t, c.name, func(cursor string) (queries.Page[qa.Engagement], error) {
 			f := c.f
 			f.Limit, f.Cursor = 2, cursor
 			return e.r.Engagements(ctx, 1, f)
@@ -346,18 +291,9 @@ func TestEngagementList(t *testing.T) {
 		{"-planned_start", func(a, b qa.Engagement) int { return cmp.Compare(dateKey(b.PlannedStart), dateKey(a.PlannedStart)) }},
 		{"title", nil},
 	} {
-		want := slices.Clone(full.Items)
+		var want []qa.Engagement
 		if c.cmp != nil {
-			desc := c.sort[0] == '-'
-			slices.SortStableFunc(want, func(a, b qa.Engagement) int {
-				if r := c.cmp(a, b); r != 0 {
-					return r
-				}
-				if desc {
-					return cmp.Compare(b.ID, a.ID)
-				}
-				return cmp.Compare(a.ID, b.ID)
-			})
+			want = querytest.Ordered(full.Items, c.cmp, c.sort[0] == '-', engagementID)
 		} else {
 			// The database's collation orders titles; ask it rather than guess.
 			rows, err := e.db.Pool.Query(ctx, `select id from audit_engagements where org_id = 1 order by title, id`)
@@ -372,7 +308,6 @@ func TestEngagementList(t *testing.T) {
 				}
 				order = append(order, id)
 			}
-			want = want[:0]
 			for _, id := range order {
 				for _, g := range full.Items {
 					if g.ID == id {
@@ -381,7 +316,7 @@ func TestEngagementList(t *testing.T) {
 				}
 			}
 		}
-		got := walk(t, c.sort, func(cursor string) (queries.Page[qa.Engagement], error) {
+		got := querytest.Walk(t, c.sort, func(cursor string) (queries.Page[qa.Engagement], error) {
 			return e.r.Engagements(ctx, 1, qa.EngagementFilter{Sort: c.sort, Limit: 2, Cursor: cursor})
 		})
 		if g, w := ids(got, engagementID), ids(want, engagementID); !slices.Equal(g, w) {
@@ -415,7 +350,7 @@ func TestEngagementList(t *testing.T) {
 			Key: json.RawMessage(`"31/12/2025"`)}.Encode()}, ""},
 	} {
 		_, err := e.r.Engagements(ctx, 1, c.f)
-		invalidField(t, fmt.Sprintf("%+v", c.f), err, c.field)
+		querytest.InvalidField(t, fmt.Sprintf("%+v", c.f), err, c.field)
 	}
 }
 
@@ -511,7 +446,7 @@ func TestFindingList(t *testing.T) {
 		{"combined", qa.FindingFilter{Open: ptr(true), Severity: "Low", EngagementID: g1},
 			keep(func(w want) bool { return w.status != cmd.Closed && w.f.Severity == "Low" && w.engagement == g1 })},
 	} {
-		got := walk(t, c.name, func(cursor string) (queries.Page[qa.Finding], error) {
+		got := querytest.Walk(t, c.name, func(cursor string) (queries.Page[qa.Finding], error) {
 			f := c.f
 			f.Limit, f.Cursor = 4, cursor
 			return e.r.Findings(ctx, 1, f)
@@ -576,18 +511,8 @@ func TestFindingList(t *testing.T) {
 		{"severity", func(a, b qa.Finding) int { return cmp.Compare(rank(a.Severity), rank(b.Severity)) }},
 		{"-severity", func(a, b qa.Finding) int { return cmp.Compare(rank(b.Severity), rank(a.Severity)) }},
 	} {
-		want := slices.Clone(full.Items)
-		desc := c.sort[0] == '-'
-		slices.SortStableFunc(want, func(a, b qa.Finding) int {
-			if r := c.cmp(a, b); r != 0 {
-				return r
-			}
-			if desc {
-				return cmp.Compare(b.ID, a.ID)
-			}
-			return cmp.Compare(a.ID, b.ID)
-		})
-		got := walk(t, c.sort, func(cursor string) (queries.Page[qa.Finding], error) {
+		want := querytest.Ordered(full.Items, c.cmp, c.sort[0] == '-', findingID)
+		got := querytest.Walk(t, c.sort, func(cursor string) (queries.Page[qa.Finding], error) {
 			return e.r.Findings(ctx, 1, qa.FindingFilter{Sort: c.sort, Limit: 5, Cursor: cursor, Open: ptr(true)})
 		})
 		want = slices.DeleteFunc(want, func(f qa.Finding) bool { return f.Status == cmd.Closed })
@@ -613,7 +538,7 @@ func TestFindingList(t *testing.T) {
 		{qa.FindingFilter{Sort: "severity", Cursor: queries.Cursor{Sort: "severity", ID: 1, Key: json.RawMessage(`"High"`)}.Encode()}, ""},
 	} {
 		_, err := e.r.Findings(ctx, 1, c.f)
-		invalidField(t, fmt.Sprintf("%+v", c.f), err, c.field)
+		querytest.InvalidField(t, fmt.Sprintf("%+v", c.f), err, c.field)
 	}
 }
 
@@ -692,14 +617,14 @@ func TestDetails(t *testing.T) {
 		org, id int64
 	}{{2, g}, {1, g + 1000}} {
 		_, err := e.r.Engagement(ctx, c.org, c.id)
-		notFound(t, "engagement from the read model", err)
+		querytest.NotFound(t, "engagement from the read model", err)
 		_, err = e.r.CurrentEngagement(ctx, c.org, c.id)
-		notFound(t, "engagement from its stream", err)
+		querytest.NotFound(t, "engagement from its stream", err)
 		_, err = e.r.Procedure(ctx, c.org, c.id, 100)
-		notFound(t, "procedure of a missing engagement", err)
+		querytest.NotFound(t, "procedure of a missing engagement", err)
 	}
 	_, err = e.r.Procedure(ctx, 1, g, 102)
-	notFound(t, "missing procedure", err)
+	querytest.NotFound(t, "missing procedure", err)
 
 	for _, id := range []int64{f1, f2, f3} {
 		read, err := e.r.Finding(ctx, 1, id)
@@ -714,9 +639,9 @@ func TestDetails(t *testing.T) {
 			t.Errorf("finding %d:\n read model %s\n replayed   %s", id, asJSON(read), asJSON(replayed))
 		}
 		_, err = e.r.Finding(ctx, 2, id)
-		notFound(t, "another organization's finding", err)
+		querytest.NotFound(t, "another organization's finding", err)
 		_, err = e.r.CurrentFinding(ctx, 2, id)
-		notFound(t, "another organization's finding replayed", err)
+		querytest.NotFound(t, "another organization's finding replayed", err)
 	}
 	d, err := e.r.Finding(ctx, 1, f1)
 	if err != nil {
@@ -752,9 +677,9 @@ func TestDetails(t *testing.T) {
 		t.Errorf("finding %d: %s", f3, asJSON(d))
 	}
 	_, err = e.r.Finding(ctx, 1, f3+1000)
-	notFound(t, "unknown finding", err)
+	querytest.NotFound(t, "unknown finding", err)
 	_, err = e.r.CurrentFinding(ctx, 1, f3+1000)
-	notFound(t, "unknown finding replayed", err)
+	querytest.NotFound(t, "unknown finding replayed", err)
 }
 
 // An engagement's history holds its own and its procedures' events, not its
@@ -781,7 +706,7 @@ func TestHistories(t *testing.T) {
 	e.events(1, g, ev.EngagementPhaseChanged{EngagementID: g, From: cmd.Fieldwork, To: cmd.Planning, Comment: "rescope"})
 	e.setStatus(1, g, f, cmd.Closed)
 
-	entries := walk(t, "engagement history", func(cursor string) (queries.Page[queries.Entry], error) {
+	entries := querytest.Walk(t, "engagement history", func(cursor string) (queries.Page[queries.Entry], error) {
 		return e.r.EngagementHistory(ctx, 1, g, 2, cursor)
 	})
 	var types []string
@@ -803,7 +728,7 @@ func TestHistories(t *testing.T) {
 		}
 	}
 
-	entries = walk(t, "finding history", func(cursor string) (queries.Page[queries.Entry], error) {
+	entries = querytest.Walk(t, "finding history", func(cursor string) (queries.Page[queries.Entry], error) {
 		return e.r.FindingHistory(ctx, 1, f, 2, cursor)
 	})
 	types = nil
@@ -847,18 +772,18 @@ func TestHistories(t *testing.T) {
 		org, id int64
 	}{{2, f}, {1, f + 1000}} {
 		_, err := e.r.FindingHistory(ctx, c.org, c.id, 0, "")
-		notFound(t, "finding history", err)
+		querytest.NotFound(t, "finding history", err)
 	}
 	_, err = e.r.FindingHistory(ctx, 2, f, 2, past)
-	notFound(t, "another organization's finding history with a cursor", err)
+	querytest.NotFound(t, "another organization's finding history with a cursor", err)
 	_, err = e.r.EngagementHistory(ctx, 2, g, 0, "")
-	notFound(t, "another organization's engagement history", err)
+	querytest.NotFound(t, "another organization's engagement history", err)
 	_, err = e.r.EngagementHistory(ctx, 1, g+1000, 0, "")
-	notFound(t, "unknown engagement history", err)
+	querytest.NotFound(t, "unknown engagement history", err)
 	_, err = e.r.EngagementHistory(ctx, 1, g, 0, "bogus")
-	invalidField(t, "bad history cursor", err, "")
+	querytest.InvalidField(t, "bad history cursor", err, "")
 	_, err = e.r.EngagementHistory(ctx, 1, g, 1000, "")
-	invalidField(t, "history limit", err, "limit")
+	querytest.InvalidField(t, "history limit", err, "limit")
 }
 
 // The dashboard's counts and charts say what the lists they link to say.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +16,9 @@ import (
 	"github.com/strata-grc/strata/events"
 	ev "github.com/strata-grc/strata/events/audits"
 	"github.com/strata-grc/strata/events/postgres"
+	"github.com/strata-grc/strata/queries"
 	qa "github.com/strata-grc/strata/queries/audits"
+	"github.com/strata-grc/strata/queries/querytest"
 	"github.com/strata-grc/strata/schema/testdb"
 )
 
@@ -115,46 +116,32 @@ func BenchmarkFindingsList(b *testing.B) {
 	streams := &commands.Streams[cmd.Engagement]{Store: postgres.New(db.Pool), Registry: reg, Name: ev.Stream, Evolve: cmd.Evolve}
 	r := qa.NewReader(db.Pool, streams, func() time.Time { return today })
 	rng := rand.New(rand.NewPCG(5, 6))
-	type probe struct {
-		name string
-		// run reads one page and says how long the read took.
-		run func() (time.Duration, error)
+	// list reads the findings list, which is what most probes below time.
+	var list querytest.Lister[qa.FindingFilter, qa.Finding] = func(f qa.FindingFilter, cursor string) (queries.Page[qa.Finding], error) {
+		f.Cursor = cursor
+		return r.Findings(ctx, org, f)
 	}
-	timed := func(f qa.FindingFilter) (time.Duration, *string, error) {
-		t0 := time.Now()
-		p, err := r.Findings(ctx, org, f)
-		return time.Since(t0), p.NextCursor, err
-	}
-	first := func(f func() qa.FindingFilter) func() (time.Duration, error) {
-		return func() (time.Duration, error) {
-			took, _, err := timed(f())
-			return took, err
-		}
-	}
-	fixed := func(f qa.FindingFilter) func() (time.Duration, error) {
-		return first(func() qa.FindingFilter { return f })
-	}
-	probes := []probe{
-		{"first-page", fixed(qa.FindingFilter{})},
-		{"status=Open", fixed(qa.FindingFilter{Status: cmd.Open})},
-		{"severity=Critical", fixed(qa.FindingFilter{Severity: "Critical"})},
-		{"open=true", fixed(qa.FindingFilter{Open: ptr(true)})},
-		{"overdue=true", fixed(qa.FindingFilter{Overdue: ptr(true)})},
-		{"overdue=true,sort=due_date", fixed(qa.FindingFilter{Overdue: ptr(true), Sort: "due_date"})},
-		{"risk_rating=High", fixed(qa.FindingFilter{RiskRating: "High"})},
-		{"risk_rating=Critical,open", fixed(qa.FindingFilter{RiskRating: "Critical", Open: ptr(true)})},
-		{"risk_rating=none", fixed(qa.FindingFilter{RiskRating: "none"})},
-		{"q=encryption", fixed(qa.FindingFilter{Q: "encryption"})},
-		{"q=finding 4242", fixed(qa.FindingFilter{Q: "finding 4242"})},
-		{"engagement_id", first(func() qa.FindingFilter { return qa.FindingFilter{EngagementID: int64(1 + rng.IntN(1000))} })},
-		{"assigned_to", first(func() qa.FindingFilter { return qa.FindingFilter{AssignedTo: int64(1 + rng.IntN(50))} })},
-		{"assigned_to+open+overdue", first(func() qa.FindingFilter {
+	probes := []querytest.Probe{
+		{Name: "first-page", Run: list.Fixed(qa.FindingFilter{})},
+		{Name: "status=Open", Run: list.Fixed(qa.FindingFilter{Status: cmd.Open})},
+		{Name: "severity=Critical", Run: list.Fixed(qa.FindingFilter{Severity: "Critical"})},
+		{Name: "open=true", Run: list.Fixed(qa.FindingFilter{Open: ptr(true)})},
+		{Name: "overdue=true", Run: list.Fixed(qa.FindingFilter{Overdue: ptr(true)})},
+		{Name: "overdue=true,sort=due_date", Run: list.Fixed(qa.FindingFilter{Overdue: ptr(true), Sort: "due_date"})},
+		{Name: "risk_rating=High", Run: list.Fixed(qa.FindingFilter{RiskRating: "High"})},
+		{Name: "risk_rating=Critical,open", Run: list.Fixed(qa.FindingFilter{RiskRating: "Critical", Open: ptr(true)})},
+		{Name: "risk_rating=none", Run: list.Fixed(qa.FindingFilter{RiskRating: "none"})},
+		{Name: "q=encryption", Run: list.Fixed(qa.FindingFilter{Q: "encryption"})},
+		{Name: "q=finding 4242", Run: list.Fixed(qa.FindingFilter{Q: "finding 4242"})},
+		{Name: "engagement_id", Run: list.First(func() qa.FindingFilter { return qa.FindingFilter{EngagementID: int64(1 + rng.IntN(1000))} })},
+		{Name: "assigned_to", Run: list.First(func() qa.FindingFilter { return qa.FindingFilter{AssignedTo: int64(1 + rng.IntN(50))} })},
+		{Name: "assigned_to+open+overdue", Run: list.First(func() qa.FindingFilter {
 			return qa.FindingFilter{AssignedTo: int64(1 + rng.IntN(50)), Open: ptr(true), Overdue: ptr(true)}
 		})},
-		{"status+severity+risk_rating", fixed(qa.FindingFilter{Status: cmd.Open, Severity: "High", RiskRating: "Medium"})},
-		{"sort=-due_date", fixed(qa.FindingFilter{Sort: "-due_date"})},
-		{"sort=-severity", fixed(qa.FindingFilter{Sort: "-severity"})},
-		{"sort=-updated_at", fixed(qa.FindingFilter{Sort: "-updated_at"})},
+		{Name: "status+severity+risk_rating", Run: list.Fixed(qa.FindingFilter{Status: cmd.Open, Severity: "High", RiskRating: "Medium"})},
+		{Name: "sort=-due_date", Run: list.Fixed(qa.FindingFilter{Sort: "-due_date"})},
+		{Name: "sort=-severity", Run: list.Fixed(qa.FindingFilter{Sort: "-severity"})},
+		{Name: "sort=-updated_at", Run: list.Fixed(qa.FindingFilter{Sort: "-updated_at"})},
 	}
 	// The pages after: each walks on from a first page, read untimed, up to 20 pages
 	// deep.
@@ -162,48 +149,16 @@ func BenchmarkFindingsList(b *testing.B) {
 		{}, {Overdue: ptr(true)}, {RiskRating: "High"}, {Q: "encryption"}, {Sort: "-due_date"}, {Sort: "-severity", Open: ptr(true)},
 		{Status: cmd.Open, Sort: "due_date"},
 	} {
-		var cursor *string
-		var depth int
-		probes = append(probes, probe{"next:" + describe(f), func() (time.Duration, error) {
-			if cursor == nil || depth == 20 {
-				_, next, err := timed(f)
-				if err != nil {
-					return 0, err
-				}
-				cursor, depth = next, 0
-			}
-			g := f
-			g.Cursor = *cursor
-			took, next, err := timed(g)
-			cursor, depth = next, depth+1
-			return took, err
-		}})
+		probes = append(probes, querytest.Probe{Name: "next:" + describe(f), Run: list.Next(f, 20)})
 	}
-	probes = append(probes, probe{"engagements:active", func() (time.Duration, error) {
-		t0 := time.Now()
+	probes = append(probes, querytest.Probe{Name: "engagements:active", Run: querytest.Timed(func() error {
 		_, err := r.Engagements(ctx, org, qa.EngagementFilter{Active: ptr(true)})
-		return time.Since(t0), err
-	}})
+		return err
+	})})
 
 	b.ResetTimer()
 	for range b.N {
-		var worst float64
-		for _, p := range probes {
-			var took []time.Duration
-			for range 60 {
-				d, err := p.run()
-				if err != nil {
-					b.Fatalf("%s: %v", p.name, err)
-				}
-				took = append(took, d)
-			}
-			slices.Sort(took)
-			p50, p95 := ms(took[len(took)/2]), ms(took[len(took)*95/100])
-			worst = max(worst, p95)
-			fmt.Printf("  %-36s p50 %7.2f ms  p95 %7.2f ms\n", p.name, p50, p95)
-			b.ReportMetric(p95, metricName(p.name)+"-p95-ms")
-		}
-		b.ReportMetric(worst, "worst-p95-ms")
+		querytest.Report(b, 36, probes)
 	}
 }
 
@@ -232,8 +187,3 @@ func describe(f qa.FindingFilter) string {
 	}
 	return strings.Join(parts, ",")
 }
-
-// metricName makes a probe's name a metric unit, which takes no spaces.
-func metricName(s string) string { return strings.NewReplacer(" ", "_", "=", ":").Replace(s) }
-
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

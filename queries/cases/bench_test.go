@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,8 +17,10 @@ import (
 	ev "github.com/strata-grc/strata/events/cases"
 	"github.com/strata-grc/strata/events/evidence"
 	"github.com/strata-grc/strata/events/postgres"
+	"github.com/strata-grc/strata/queries"
 	qc "github.com/strata-grc/strata/queries/cases"
 	"github.com/strata-grc/strata/queries/dashboard"
+	"github.com/strata-grc/strata/queries/querytest"
 	"github.com/strata-grc/strata/schema/testdb"
 )
 
@@ -96,104 +97,59 @@ func BenchmarkCasesList(b *testing.B) {
 	}
 	investigator := cmd.Viewer{UserID: 7}
 	rng := rand.New(rand.NewPCG(5, 6))
-	type probe struct {
-		name string
-		// run reads one page and says how long the read took.
-		run func() (time.Duration, error)
-	}
-	timed := func(v cmd.Viewer, f qc.Filter) (time.Duration, *string, error) {
-		start := time.Now()
-		p, err := r.List(ctx, org, v, f)
-		return time.Since(start), p.NextCursor, err
-	}
-	first := func(v cmd.Viewer, f func() qc.Filter) func() (time.Duration, error) {
-		return func() (time.Duration, error) {
-			took, _, err := timed(v, f())
-			return took, err
+	// list reads a viewer's case list, which is what the probes below time.
+	list := func(v cmd.Viewer) querytest.Lister[qc.Filter, qc.Case] {
+		return func(f qc.Filter, cursor string) (queries.Page[qc.Case], error) {
+			f.Cursor = cursor
+			return r.List(ctx, org, v, f)
 		}
 	}
-	fixed := func(v cmd.Viewer, f qc.Filter) func() (time.Duration, error) {
-		return first(v, func() qc.Filter { return f })
-	}
-	var probes []probe
+	var probes []querytest.Probe
 	for _, who := range []struct {
 		name string
 		v    cmd.Viewer
 	}{{"admin", admin}, {"investigator", investigator}} {
-		v := who.v
-		for _, p := range []probe{
-			{"first-page", fixed(v, qc.Filter{})},
-			{"status=in_progress", fixed(v, qc.Filter{Status: cmd.InProgress})},
-			{"status=new,sort=-priority", fixed(v, qc.Filter{Status: cmd.New, Sort: "-priority"})},
-			{"priority=urgent", fixed(v, qc.Filter{Priority: cmd.Urgent})},
-			{"assignee_id", first(v, func() qc.Filter { return qc.Filter{AssigneeID: int64(1 + rng.IntN(40))} })},
-			{"assignee_id+status", first(v, func() qc.Filter {
+		l := list(who.v)
+		for _, p := range []querytest.Probe{
+			{Name: "first-page", Run: l.Fixed(qc.Filter{})},
+			{Name: "status=in_progress", Run: l.Fixed(qc.Filter{Status: cmd.InProgress})},
+			{Name: "status=new,sort=-priority", Run: l.Fixed(qc.Filter{Status: cmd.New, Sort: "-priority"})},
+			{Name: "priority=urgent", Run: l.Fixed(qc.Filter{Priority: cmd.Urgent})},
+			{Name: "assignee_id", Run: l.First(func() qc.Filter { return qc.Filter{AssigneeID: int64(1 + rng.IntN(40))} })},
+			{Name: "assignee_id+status", Run: l.First(func() qc.Filter {
 				return qc.Filter{AssigneeID: int64(1 + rng.IntN(40)), Status: cmd.Review}
 			})},
-			{"type=theft", fixed(v, qc.Filter{Type: "theft"})},
-			{"confidential=true", fixed(v, qc.Filter{Confidential: ptr(true)})},
-			{"q=bribery", fixed(v, qc.Filter{Q: "bribery"})},
-			{"q=case 4242", fixed(v, qc.Filter{Q: "case 4242:"})},
-			{"q=reporter 1999", fixed(v, qc.Filter{Q: "reporter 1999"})},
-			{"sort=-priority", fixed(v, qc.Filter{Sort: "-priority"})},
-			{"sort=created_at", fixed(v, qc.Filter{Sort: "created_at"})},
-			{"sort=updated_at", fixed(v, qc.Filter{Sort: "updated_at"})},
+			{Name: "type=theft", Run: l.Fixed(qc.Filter{Type: "theft"})},
+			{Name: "confidential=true", Run: l.Fixed(qc.Filter{Confidential: ptr(true)})},
+			{Name: "q=bribery", Run: l.Fixed(qc.Filter{Q: "bribery"})},
+			{Name: "q=case 4242", Run: l.Fixed(qc.Filter{Q: "case 4242:"})},
+			{Name: "q=reporter 1999", Run: l.Fixed(qc.Filter{Q: "reporter 1999"})},
+			{Name: "sort=-priority", Run: l.Fixed(qc.Filter{Sort: "-priority"})},
+			{Name: "sort=created_at", Run: l.Fixed(qc.Filter{Sort: "created_at"})},
+			{Name: "sort=updated_at", Run: l.Fixed(qc.Filter{Sort: "updated_at"})},
 		} {
-			p.name = who.name + ":" + p.name
+			p.Name = who.name + ":" + p.Name
 			probes = append(probes, p)
 		}
 		// The pages after: each walks on from a first page, read untimed, up to 20
 		// pages deep.
 		for _, f := range []qc.Filter{{}, {Status: cmd.InProgress}, {Priority: cmd.Urgent, Sort: "-created_at"}, {Q: "bribery"},
 			{Sort: "-priority"}, {Confidential: ptr(true)}} {
-			var cursor *string
-			var depth int
-			probes = append(probes, probe{who.name + ":next:" + describe(f), func() (time.Duration, error) {
-				if cursor == nil || depth == 20 {
-					_, next, err := timed(v, f)
-					if err != nil {
-						return 0, err
-					}
-					cursor, depth = next, 0
-				}
-				g := f
-				g.Cursor = *cursor
-				took, next, err := timed(v, g)
-				cursor, depth = next, depth+1
-				return took, err
-			}})
+			probes = append(probes, querytest.Probe{Name: who.name + ":next:" + describe(f), Run: l.Next(f, 20)})
 		}
-		dv := dashboard.Viewer{UserID: v.UserID, Admin: v.Admin, Holds: func(string) bool { return true }}
-		probes = append(probes, probe{who.name + ":dashboard-counts", func() (time.Duration, error) {
-			start := time.Now()
+		dv := dashboard.Viewer{UserID: who.v.UserID, Admin: who.v.Admin, Holds: func(string) bool { return true }}
+		probes = append(probes, querytest.Probe{Name: who.name + ":dashboard-counts", Run: querytest.Timed(func() error {
 			_, err := dash.Counts(ctx, org, dv)
-			return time.Since(start), err
-		}}, probe{who.name + ":chart-cases_by_status", func() (time.Duration, error) {
-			start := time.Now()
+			return err
+		})}, querytest.Probe{Name: who.name + ":chart-cases_by_status", Run: querytest.Timed(func() error {
 			_, err := dash.Chart(ctx, org, dv, "cases_by_status")
-			return time.Since(start), err
-		}})
+			return err
+		})})
 	}
 
 	b.ResetTimer()
 	for range b.N {
-		var worst float64
-		for _, p := range probes {
-			var took []time.Duration
-			for range 60 {
-				d, err := p.run()
-				if err != nil {
-					b.Fatalf("%s: %v", p.name, err)
-				}
-				took = append(took, d)
-			}
-			slices.Sort(took)
-			p50, p95 := ms(took[len(took)/2]), ms(took[len(took)*95/100])
-			worst = max(worst, p95)
-			fmt.Printf("  %-48s p50 %7.2f ms  p95 %7.2f ms\n", p.name, p50, p95)
-			b.ReportMetric(p95, metricName(p.name)+"-p95-ms")
-		}
-		b.ReportMetric(worst, "worst-p95-ms")
+		querytest.Report(b, 48, probes)
 	}
 }
 
@@ -219,8 +175,3 @@ func describe(f qc.Filter) string {
 	}
 	return strings.Join(parts, ",")
 }
-
-// metricName makes a probe's name a metric unit, which takes no spaces.
-func metricName(s string) string { return strings.NewReplacer(" ", "_", "=", ":").Replace(s) }
-
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

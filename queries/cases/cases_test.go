@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -25,17 +24,9 @@ import (
 	"github.com/strata-grc/strata/queries"
 	qc "github.com/strata-grc/strata/queries/cases"
 	"github.com/strata-grc/strata/queries/dashboard"
+	"github.com/strata-grc/strata/queries/querytest"
 	"github.com/strata-grc/strata/schema/testdb"
 )
-
-// named is a projector under a checkpoint name of its own: checkpoint locks are keyed
-// by name across the whole database, and tests run side by side.
-type named struct {
-	projections.Projector
-	name string
-}
-
-func (n named) Name() string { return n.name }
 
 // env is a test's database with the cases and evidence projections running. Events
 // are appended through the case streams as the command side would append them.
@@ -65,10 +56,11 @@ func newEnv(t *testing.T) *env {
 	if e.dash, err = dashboard.NewReader(e.db.Pool, qc.Dashboard); err != nil {
 		t.Fatal(err)
 	}
+	// Checkpoint names of their own: tests run side by side.
 	e.names = []string{pcases.Name + "-" + e.db.Schema, pevidence.Name + "-" + e.db.Schema}
 	e.runner = projectiontest.Run(t, projections.RunnerConfig{
 		Store: store, Pool: e.db.Pool,
-		Projectors: []projections.Projector{named{pcases.New(reg), e.names[0]}, named{pevidence.New(reg), e.names[1]}},
+		Projectors: []projections.Projector{projectiontest.Named(pcases.New(reg), e.names[0]), projectiontest.Named(pevidence.New(reg), e.names[1])},
 		Subscriber: projections.SubscriberConfig{IdlePoll: 20 * time.Millisecond, Wakeup: store.Wakeup().C},
 	})
 	return e
@@ -175,52 +167,6 @@ func sha(n int) string { return fmt.Sprintf("%064x", n) }
 
 func ptr[T any](v T) *T { return &v }
 
-func invalidField(t *testing.T, what string, err error, field string) {
-	t.Helper()
-	var se *strata.Error
-	if !errors.As(err, &se) || se.Code != strata.Invalid || (field != "" && se.Fields[field] == "") {
-		t.Errorf("%s: got %v, want a VALIDATION_ERROR naming %q", what, err, field)
-	}
-}
-
-func notFound(t *testing.T, what string, err error) {
-	t.Helper()
-	if strata.ErrorCode(err) != strata.NotFound {
-		t.Errorf("%s: got %v, want NOT_FOUND", what, err)
-	}
-}
-
-// walk reads every page of a list, checking that pages carry the first page's total.
-func walk[T any](t *testing.T, what string, list func(cursor string) (queries.Page[T], error)) []T {
-	t.Helper()
-	var out []T
-	cursor := ""
-	var total int64 = -1
-	for pages := 0; ; pages++ {
-		p, err := list(cursor)
-		if err != nil {
-			t.Fatalf("%s page %d: %v", what, pages, err)
-		}
-		if total < 0 {
-			total = p.Total
-		} else if p.Total != total {
-			t.Errorf("%s page %d: total %d, the first page said %d", what, pages, p.Total, total)
-		}
-		out = append(out, p.Items...)
-		if p.NextCursor == nil {
-			break
-		}
-		cursor = *p.NextCursor
-		if pages > 1000 {
-			t.Fatalf("%s: no end of pages", what)
-		}
-	}
-	if int64(len(out)) != total {
-		t.Errorf("%s: %d rows over the pages, total %d", what, len(out), total)
-	}
-	return out
-}
-
 func caseIDs(xs []qc.Case) []int64 {
 	out := make([]int64, len(xs))
 	for i, x := range xs {
@@ -297,7 +243,7 @@ func TestList(t *testing.T) {
 		{"q with only a wildcard", qc.Filter{Q: "_"}, []int64{}},
 		{"combined", qc.Filter{Type: "fraud", Priority: cmd.High, AssigneeID: 4}, byIndex(5)},
 	} {
-		got := walk(t, c.name, func(cursor string) (queries.Page[qc.Case], error) {
+		got := querytest.Walk(t, c.name, func(cursor string) (queries.Page[qc.Case], error) {
 			f := c.f
 			f.Limit, f.Cursor, f.Sort = 2, cursor, "created_at"
 			return e.r.List(ctx, 1, admin, f)
@@ -325,18 +271,8 @@ func TestList(t *testing.T) {
 		{"priority", func(a, b qc.Case) int { return cmp.Compare(rank(a), rank(b)) }},
 		{"-priority", func(a, b qc.Case) int { return cmp.Compare(rank(b), rank(a)) }},
 	} {
-		want := slices.Clone(full.Items)
-		desc := c.sort == "" || c.sort[0] == '-'
-		slices.SortStableFunc(want, func(a, b qc.Case) int {
-			if r := c.cmp(a, b); r != 0 {
-				return r
-			}
-			if desc {
-				return cmp.Compare(b.ID, a.ID)
-			}
-			return cmp.Compare(a.ID, b.ID)
-		})
-		got := walk(t, c.sort, func(cursor string) (queries.Page[qc.Case], error) {
+		want := querytest.Ordered(full.Items, c.cmp, c.sort == "" || c.sort[0] == '-', func(x qc.Case) int64 { return x.ID })
+		got := querytest.Walk(t, c.sort, func(cursor string) (queries.Page[qc.Case], error) {
 			return e.r.List(ctx, 1, admin, qc.Filter{Sort: c.sort, Limit: 2, Cursor: cursor})
 		})
 		if g, w := caseIDs(got), caseIDs(want); !slices.Equal(g, w) {
@@ -402,7 +338,7 @@ func TestListRefusesBadFilters(t *testing.T) {
 		{qc.Filter{Cursor: queries.Cursor{Sort: "-updated_at", ID: 1, Key: json.RawMessage(`"yesterday"`)}.Encode()}, ""},
 	} {
 		_, err := e.r.List(ctx, 1, admin, c.f)
-		invalidField(t, fmt.Sprintf("%+v", c.f), err, c.field)
+		querytest.InvalidField(t, fmt.Sprintf("%+v", c.f), err, c.field)
 	}
 	// The default sort's cursor serves the sort named or not.
 	p, err := e.r.List(ctx, 1, admin, qc.Filter{Limit: 1})
@@ -428,7 +364,7 @@ func TestPagingTies(t *testing.T) {
 	e.sync()
 	for _, sort := range qc.Sorts {
 		for _, limit := range []int{1, 3, 7, 50} {
-			got := caseIDs(walk(t, sort, func(cursor string) (queries.Page[qc.Case], error) {
+			got := caseIDs(querytest.Walk(t, sort, func(cursor string) (queries.Page[qc.Case], error) {
 				return e.r.List(ctx, 1, admin, qc.Filter{Sort: sort, Limit: limit, Cursor: cursor})
 			}))
 			if s := slices.Sorted(slices.Values(got)); !slices.Equal(s, all) {
@@ -478,13 +414,13 @@ func TestConfidentialCases(t *testing.T) {
 			want = append(want, theirs)
 		}
 		slices.Sort(want)
-		got := walk(t, c.name, func(cursor string) (queries.Page[qc.Case], error) {
+		got := querytest.Walk(t, c.name, func(cursor string) (queries.Page[qc.Case], error) {
 			return e.r.List(ctx, 1, c.v, qc.Filter{Sort: "created_at", Limit: 1, Cursor: cursor})
 		})
 		if g := caseIDs(got); !slices.Equal(g, want) {
 			t.Errorf("%s lists %v, want %v", c.name, g, want)
 		}
-		conf := walk(t, c.name, func(cursor string) (queries.Page[qc.Case], error) {
+		conf := querytest.Walk(t, c.name, func(cursor string) (queries.Page[qc.Case], error) {
 			return e.r.List(ctx, 1, c.v, qc.Filter{Sort: "created_at", Confidential: ptr(true), Cursor: cursor})
 		})
 		if len(conf) != len(want)-1 {
@@ -509,9 +445,9 @@ func TestConfidentialCases(t *testing.T) {
 				t.Errorf("%s reads the confidential case's history: %d entries, %v", c.name, h.Total, hErr)
 			}
 		} else {
-			notFound(t, c.name+" reads the confidential case", err)
-			notFound(t, c.name+" replays the confidential case", curErr)
-			notFound(t, c.name+" reads the confidential case's history", hErr)
+			querytest.NotFound(t, c.name+" reads the confidential case", err)
+			querytest.NotFound(t, c.name+" replays the confidential case", curErr)
+			querytest.NotFound(t, c.name+" reads the confidential case's history", hErr)
 		}
 
 		v := dashboard.Viewer{UserID: c.v.UserID, Admin: c.v.Admin, Holds: holds}
@@ -616,11 +552,11 @@ func TestDetailAndCurrent(t *testing.T) {
 		t.Errorf("detail JSON %s", asJSON(d))
 	}
 
-	notFound(t, "another organization's case", func() error { _, err := e.r.Get(ctx, 2, admin, id); return err }())
-	notFound(t, "no such case", func() error { _, err := e.r.Get(ctx, 1, admin, id+100); return err }())
-	notFound(t, "another organization's case replayed", func() error { _, err := e.r.Current(ctx, 2, admin, id); return err }())
-	notFound(t, "another organization's history", func() error { _, err := e.r.History(ctx, 2, admin, id, 0, ""); return err }())
-	notFound(t, "no such history", func() error { _, err := e.r.History(ctx, 1, admin, id+100, 0, ""); return err }())
+	querytest.NotFound(t, "another organization's case", func() error { _, err := e.r.Get(ctx, 2, admin, id); return err }())
+	querytest.NotFound(t, "no such case", func() error { _, err := e.r.Get(ctx, 1, admin, id+100); return err }())
+	querytest.NotFound(t, "another organization's case replayed", func() error { _, err := e.r.Current(ctx, 2, admin, id); return err }())
+	querytest.NotFound(t, "another organization's history", func() error { _, err := e.r.History(ctx, 2, admin, id, 0, ""); return err }())
+	querytest.NotFound(t, "no such history", func() error { _, err := e.r.History(ctx, 1, admin, id+100, 0, ""); return err }())
 }
 
 func asJSON(v any) string {
@@ -692,7 +628,7 @@ func TestHistory(t *testing.T) {
 	}
 
 	var walked []int64
-	for _, x := range walk(t, "history", func(cursor string) (queries.Page[queries.Entry], error) {
+	for _, x := range querytest.Walk(t, "history", func(cursor string) (queries.Page[queries.Entry], error) {
 		return e.r.History(ctx, 1, admin, id, 3, cursor)
 	}) {
 		walked = append(walked, x.Version)

@@ -19,6 +19,7 @@ import (
 	"github.com/strata-grc/strata/projections"
 	pcontrols "github.com/strata-grc/strata/projections/controls"
 	qc "github.com/strata-grc/strata/queries/controls"
+	"github.com/strata-grc/strata/queries/querytest"
 	"github.com/strata-grc/strata/schema/testdb"
 )
 
@@ -167,21 +168,11 @@ func BenchmarkControlLibrary(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		for _, p := range probes {
-			var took []time.Duration
-			for range 40 {
-				t0 := time.Now()
-				if err := p.run(); err != nil {
-					b.Fatalf("%s: %v", p.name, err)
-				}
-				took = append(took, time.Since(t0))
-			}
-			slices.Sort(took)
-			fmt.Printf("  %-30s p50 %7.2f ms  p95 %7.2f ms\n", p.name, ms(took[len(took)/2]), ms(took[len(took)*95/100]))
+			took := querytest.Sample(b, p.name, 40, querytest.Timed(p.run))
+			fmt.Printf("  %-30s p50 %7.2f ms  p95 %7.2f ms\n", p.name, took.P50(), took.P95())
 			if p.name == "coverage (2,000 requirements)" {
-				b.ReportMetric(ms(took[len(took)/2]), "coverage-p50-ms")
+				b.ReportMetric(took.P50(), "coverage-p50-ms")
 			}
 		}
 	}
 }
-
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
