@@ -54,6 +54,9 @@ func newConfiguredEnvWith(t *testing.T, db *testdb.DB, opts app.Options, cfg api
 	if cfg.RateLimit == (api.RateLimit{}) {
 		cfg.RateLimit = api.RateLimit{Rate: 1e9, Burst: 1e9}
 	}
+	if cfg.StreamLifetime == 0 {
+		cfg.StreamLifetime = 300 * time.Millisecond // as newStoppedEnvWith's
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	runner, err := a.Runner(ctx, cfg.Logger, nil)
 	if err != nil {

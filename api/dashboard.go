@@ -59,10 +59,11 @@ const (
 	streamPoll = 5 * time.Second
 	// streamHeartbeat keeps proxies from closing a quiet stream.
 	streamHeartbeat = 15 * time.Second
-	// streamLifetime ends a stream well inside the transfer time; the browser's
-	// EventSource reconnects after the retry the stream announces.
-	streamLifetime = 5 * time.Minute
 )
+
+// DefaultStreamLifetime ends a live stream well inside the transfer time; the
+// browser's EventSource reconnects after the retry the stream announces.
+const DefaultStreamLifetime = 5 * time.Minute
 
 // dashboardStream pushes the caller's dashboard counts as server-sent events: the
 // counts at once, then again whenever they change. It reads them again each time a
@@ -84,7 +85,7 @@ func (s *Server) dashboardStream(c *gin.Context) {
 
 	heartbeat := time.NewTicker(streamHeartbeat)
 	defer heartbeat.Stop()
-	end := time.NewTimer(streamLifetime)
+	end := time.NewTimer(s.cfg.StreamLifetime)
 	defer end.Stop()
 	var last []byte
 	for {

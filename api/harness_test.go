@@ -82,7 +82,10 @@ func newStoppedEnvWith(t *testing.T, db *testdb.DB, opts app.Options) (e *env, s
 		t.Fatal(err)
 	}
 	// Tests fire requests far faster than a person: the per-session limit has its own test.
-	srv, err := a.Server(api.Config{Tracker: runner.Tracker, Logger: quiet, RateLimit: api.RateLimit{Rate: 1e9, Burst: 1e9}})
+	// Route-wide tests call every route, the live stream too: it ends quickly here,
+	// and a client reconnects as a browser does.
+	srv, err := a.Server(api.Config{Tracker: runner.Tracker, Logger: quiet, RateLimit: api.RateLimit{Rate: 1e9, Burst: 1e9},
+		StreamLifetime: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

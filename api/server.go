@@ -73,6 +73,9 @@ type Config struct {
 	// BodyLimit caps request bodies (default 1 MiB); a route that receives a file has
 	// its own limit.
 	BodyLimit int64
+	// StreamLifetime is how long the live dashboard stream stays open before the
+	// browser reconnects (default 5m).
+	StreamLifetime time.Duration
 	// TransferTimeout bounds a route that moves a file, in place of RequestTimeout and
 	// the connection's read and write timeouts (default 15m): 100 MiB over a slow link
 	// takes minutes.
@@ -130,6 +133,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.TransferTimeout <= 0 {
 		cfg.TransferTimeout = DefaultTransferTimeout
+	}
+	if cfg.StreamLifetime <= 0 || cfg.StreamLifetime > cfg.TransferTimeout {
+		cfg.StreamLifetime = min(DefaultStreamLifetime, cfg.TransferTimeout)
 	}
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
