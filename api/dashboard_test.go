@@ -137,7 +137,7 @@ func TestDashboard(t *testing.T) {
 		t.Fatalf("the chart's Active %d, the count %d", value(byStatus, "Active"), counts.ControlsActive)
 	}
 
-	for _, bad := range []string{"", "vendors_by_risk", "bogus", "controls_by_owner"} {
+	for _, bad := range []string{"", "vendors_by_colour", "bogus", "controls_by_owner"} {
 		wantErr(t, e.do("GET", "/api/dashboard/charts?chart_type="+bad, nil), http.StatusBadRequest, "VALIDATION_ERROR", "chart_type")
 	}
 

@@ -4,8 +4,10 @@ import (
 	"github.com/strata-grc/strata/api/audits"
 	"github.com/strata-grc/strata/api/cases"
 	"github.com/strata-grc/strata/api/controls"
+	"github.com/strata-grc/strata/api/kpis"
 	"github.com/strata-grc/strata/api/module"
 	"github.com/strata-grc/strata/api/risks"
+	"github.com/strata-grc/strata/api/vendors"
 )
 
 // Modules is the one list of Strata's modules. They are built in this order, and a
@@ -17,4 +19,6 @@ var Modules = []module.Module{
 	risks.Module,
 	audits.Module,
 	cases.Module,
+	kpis.Module,
+	vendors.Module,
 }
