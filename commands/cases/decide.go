@@ -321,9 +321,6 @@ func attachable(c Case) error {
 	return nil
 }
 
-// CheckUpload checks what an uploader says about a file, before any byte is stored.
-func CheckUpload(f evevidence.File) error { return evidence.CheckUpload(f) }
-
 func decideAttach(c Case, a AttachEvidence) ([]events.Payload, error) {
 	if err := attachable(c); err != nil {
 		return nil, err

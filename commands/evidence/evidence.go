@@ -123,11 +123,6 @@ func Attach(fs Files, owner evevidence.Owner, id int64, f evevidence.File) ([]ev
 	return []events.Payload{evevidence.EvidenceUploaded{EvidenceID: id, Owner: owner, File: f}}, nil
 }
 
-// CheckUpload checks what an uploader says about a file (its name, content type and
-// description), so a bad one can be refused before any byte is stored. Problems with
-// the name or type are the multipart field file's.
-func CheckUpload(f evevidence.File) error { return described(f).Err() }
-
 func described(f evevidence.File) strata.FieldErrors {
 	errs := strata.FieldErrors{}
 	if p := text.Problem(f.FileName, text.FileName); f.FileName == "" {
