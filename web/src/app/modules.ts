@@ -6,9 +6,11 @@ import { casesModule } from '../features/cases';
 import { controlsModule } from '../features/controls';
 import { dashboardModule } from '../features/dashboard';
 import { docsModule } from '../features/docs';
+import { kpisModule } from '../features/kpis';
 import { risksModule } from '../features/risks';
+import { vendorsModule } from '../features/vendors';
 import type { WebModule } from '../lib/modules';
 
-const domain: WebModule[] = [risksModule, controlsModule, auditsModule, casesModule];
+const domain: WebModule[] = [risksModule, controlsModule, auditsModule, casesModule, kpisModule, vendorsModule];
 
 export const modules: WebModule[] = [dashboardModule(domain), ...domain, docsModule];

@@ -1,13 +1,11 @@
-import { Card, SimpleGrid, Stack, Text, Title } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
+import { Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { Suspense } from 'react';
 import { Link } from 'react-router-dom';
-import { api } from '../../lib/api';
 import { useAuth } from '../../lib/auth';
 import type { DashboardCard, WebModule } from '../../lib/modules';
-import type { DashboardCounts } from '../../lib/types';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { Loading } from '../../components/Loading';
+import { modeText, useLiveCounts, type EventSourceFactory } from './live';
 
 function CountCard({ card, value }: { card: DashboardCard; value: number | undefined }) {
   const body = (
@@ -29,19 +27,32 @@ function CountCard({ card, value }: { card: DashboardCard; value: number | undef
   );
 }
 
-/** The dashboard: every module's counts, then every module's charts, in the modules' order. */
-export default function DashboardPage({ modules }: { modules: WebModule[] }) {
+/**
+ * The dashboard: every module's counts, then every module's charts, in the modules'
+ * order. The counts follow the server's stream live (polling while it is down), and the
+ * charts are read again when the counts change.
+ */
+export default function DashboardPage({
+  modules,
+  eventSource,
+}: {
+  modules: WebModule[];
+  /** Where the live stream comes from; the browser's EventSource unless a test gives its own. */
+  eventSource?: EventSourceFactory | null;
+}) {
   const { can } = useAuth();
-  const counts = useQuery({
-    queryKey: ['dashboard', 'counts'],
-    queryFn: async () => (await api<DashboardCounts>('/dashboard')).data,
-  });
+  const { counts, mode } = useLiveCounts(eventSource === undefined ? {} : { create: eventSource });
   const cards = modules.flatMap((m) => m.dashboard?.cards ?? []).filter((c) => !c.permission || can(c.permission));
   const charts = modules.flatMap((m) => (m.dashboard?.Charts ? [{ name: m.name, Charts: m.dashboard.Charts }] : []));
 
   return (
     <Stack>
-      <Title order={1}>Dashboard</Title>
+      <Group justify="space-between" align="baseline" wrap="wrap">
+        <Title order={1}>Dashboard</Title>
+        <Text size="sm" c="dimmed" data-live={mode}>
+          {modeText(mode)}
+        </Text>
+      </Group>
       <ErrorAlert error={counts.error} />
       <SimpleGrid cols={{ base: 1, xs: 2, lg: Math.min(4, Math.max(2, cards.length)) }}>
         {cards.map((c) => (

@@ -21,7 +21,8 @@ export const risksModule: WebModule = {
   dashboard: {
     cards: [
       { count: 'risks_open', label: 'Open risks', to: '/risks' },
-      { count: 'risks_high', label: 'Open risks rated High or Critical' },
+      // The list filters one rating at a time: the card opens the closest list, the High ones.
+      { count: 'risks_high', label: 'Open risks rated High or Critical', to: '/risks?rating=High' },
     ],
     Charts: lazy(() => import('./Dashboard')),
   },

@@ -1,0 +1,151 @@
+import { MantineProvider } from '@mantine/core';
+import { QueryClient, QueryClientProvider, useQuery } from '@tanstack/react-query';
+import { act, renderHook, screen, waitFor } from '@testing-library/react';
+import { lazy, type ReactNode } from 'react';
+import { MemoryRouter } from 'react-router-dom';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { api } from '../../lib/api';
+import { AuthProvider } from '../../lib/auth';
+import type { WebModule } from '../../lib/modules';
+import { LOGGED_IN, mockFetch, renderAt } from '../../test-utils';
+import DashboardPage from './DashboardPage';
+import { fakeSources } from './fakeEventSource';
+import { useLiveCounts } from './live';
+
+afterEach(() => vi.unstubAllGlobals());
+
+const AUTH = { ...LOGGED_IN, data: { ...LOGGED_IN.data, permissions: ['dashboard:read', 'alpha:read'] } };
+
+let chartReads = 0;
+function AlphaChart() {
+  const q = useQuery({
+    queryKey: ['dashboard', 'chart', 'alpha_by_x'],
+    queryFn: async () =>
+      (await api<{ labels: string[] }>('/dashboard/charts', { query: { chart_type: 'alpha_by_x' } })).data,
+  });
+  return <p>{q.data ? `chart ${q.data.labels.join(',')}` : 'chart loading'}</p>;
+}
+
+// Two modules as the application lists them: the dashboard knows them only by what they contribute.
+const MODULES: WebModule[] = [
+  {
+    name: 'alpha',
+    routes: [],
+    dashboard: {
+      cards: [
+        { count: 'alpha_open', label: 'Open alphas', to: '/alphas?open=true' },
+        { count: 'alpha_late', label: 'Late alphas', to: '/alphas?late=true', permission: 'alpha:read' },
+      ],
+      Charts: lazy(async () => ({ default: AlphaChart })),
+    },
+  },
+  {
+    name: 'beta',
+    routes: [],
+    dashboard: { cards: [{ count: 'beta_secret', label: 'Secret betas', to: '/betas', permission: 'beta:read' }] },
+  },
+];
+
+function dashboardApi(counts: Record<string, number>) {
+  chartReads = 0;
+  return mockFetch((url) => {
+    if (url.pathname === '/api/auth/status') return { body: AUTH };
+    if (url.pathname === '/api/dashboard') return { body: { success: true, data: counts } };
+    if (url.pathname === '/api/dashboard/charts') {
+      chartReads++;
+      return {
+        body: { success: true, data: { chart_type: 'alpha_by_x', labels: [`read ${chartReads}`], values: [1] } },
+      };
+    }
+    return { status: 404, body: { success: false, error: { code: 'NOT_FOUND', message: 'no' } } };
+  });
+}
+
+const value = (label: string) => screen.getByText(label).parentElement!.querySelectorAll('p')[1].textContent;
+
+describe('DashboardPage', () => {
+  it("shows every module's cards the caller may see, each linking to the list it counts", async () => {
+    dashboardApi({ alpha_open: 4, alpha_late: 1 });
+    const sources = fakeSources();
+    renderAt('/', [{ path: '/', element: <DashboardPage modules={MODULES} eventSource={sources.create} /> }]);
+    await waitFor(() => expect(value('Open alphas')).toBe('4'));
+    expect(screen.getByText('Open alphas').closest('a')).toHaveAttribute('href', '/alphas?open=true');
+    expect(screen.getByText('Late alphas').closest('a')).toHaveAttribute('href', '/alphas?late=true');
+    expect(value('Late alphas')).toBe('1');
+    expect(screen.queryByText('Secret betas')).not.toBeInTheDocument();
+    expect(await screen.findByText('chart read 1')).toBeInTheDocument();
+  });
+
+  it('updates the cards from the live stream without a reload, then reads the charts again', async () => {
+    const fetch = dashboardApi({ alpha_open: 4, alpha_late: 1 });
+    const sources = fakeSources();
+    renderAt('/', [{ path: '/', element: <DashboardPage modules={MODULES} eventSource={sources.create} /> }]);
+    await waitFor(() => expect(value('Open alphas')).toBe('4'));
+    await screen.findByText('chart read 1');
+    expect(screen.getByText('Connecting for live figures…')).toBeInTheDocument();
+    const reads = fetch.mock.calls.length;
+
+    act(() => {
+      sources.last().open();
+      sources.last().send({ alpha_open: 4, alpha_late: 1 });
+    });
+    expect(screen.getByText('Live: the figures change as records do.')).toBeInTheDocument();
+    act(() => sources.last().send({ alpha_open: 5, alpha_late: 1 }));
+    await waitFor(() => expect(value('Open alphas')).toBe('5'));
+    // The counts came with the event: no request for them.
+    expect(fetch.mock.calls.slice(reads).filter((c) => String(c[0]).startsWith('/api/dashboard?'))).toHaveLength(0);
+    expect(await screen.findByText('chart read 2')).toBeInTheDocument();
+  });
+
+  it('falls back to polling when the stream fails', async () => {
+    dashboardApi({ alpha_open: 4 });
+    const sources = fakeSources();
+    renderAt('/', [{ path: '/', element: <DashboardPage modules={MODULES} eventSource={sources.create} /> }]);
+    await waitFor(() => expect(value('Open alphas')).toBe('4'));
+    act(() => sources.last().fail(true));
+    expect(screen.getByText('Live figures unavailable: refreshed every 15 seconds.')).toBeInTheDocument();
+  });
+});
+
+describe('useLiveCounts', () => {
+  function wrapper({ children }: { children: ReactNode }) {
+    const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+    return (
+      <MantineProvider>
+        <QueryClientProvider client={qc}>
+          <MemoryRouter>
+            <AuthProvider>{children}</AuthProvider>
+          </MemoryRouter>
+        </QueryClientProvider>
+      </MantineProvider>
+    );
+  }
+  const countReads = (fetch: ReturnType<typeof mockFetch>) =>
+    fetch.mock.calls.filter((c) => new URL(String(c[0]), 'http://x').pathname === '/api/dashboard').length;
+
+  it('polls GET /api/dashboard while there is no stream, and stops once the stream is live', async () => {
+    let n = 0;
+    const fetch = mockFetch((url) =>
+      url.pathname === '/api/dashboard' ? { body: { success: true, data: { alpha_open: ++n } } } : { body: AUTH },
+    );
+    const polled = renderHook(() => useLiveCounts({ create: null, pollMs: 40 }), { wrapper });
+    expect(polled.result.current.mode).toBe('polling');
+    await waitFor(() => expect(countReads(fetch)).toBeGreaterThanOrEqual(3));
+    await waitFor(() => expect(polled.result.current.counts.data?.alpha_open).toBeGreaterThanOrEqual(3));
+    polled.unmount();
+
+    const sources = fakeSources();
+    const live = renderHook(() => useLiveCounts({ create: sources.create, pollMs: 40 }), { wrapper });
+    act(() => {
+      sources.last().open();
+      sources.last().send({ alpha_open: 70 });
+    });
+    await waitFor(() => expect(live.result.current.counts.data?.alpha_open).toBe(70));
+    expect(live.result.current.mode).toBe('live');
+    const before = countReads(fetch);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(countReads(fetch)).toBe(before);
+    live.unmount();
+    expect(sources.last().closed).toBe(true);
+  });
+});
