@@ -431,6 +431,13 @@ func TestRiskListFilters(t *testing.T) {
 		{"?rating=Medium", []int64{fx, person, lower}},
 		{"?rating=High", []int64{vendor}},
 		{"?rating=Critical", []int64{breach, phish}},
+		{"?rating=High,Critical", []int64{vendor, breach, phish}},
+		{"?rating=Critical,High", []int64{vendor, breach, phish}},
+		{"?status=Accepted,Closed", []int64{fx, person}},
+		{"?open=true", []int64{vendor, breach, filing, phish, lower}},
+		{"?open=false", []int64{fx, person}},
+		{"?open=true&rating=High,Critical", []int64{vendor, breach, phish}},
+		{"?open=true&rating=Medium", []int64{lower}},
 		{"?q=vendor", []int64{vendor}},                    // case-insensitive, title and description
 		{"?q=records", []int64{breach}},                   // description only
 		{"?q=%25", []int64{fx}},                           // a literal %, not a wildcard

@@ -90,6 +90,32 @@ func OneOf(errs strata.FieldErrors, name, v string, allowed []string) {
 	}
 }
 
+// AnyOf checks a filter that takes one value or several separated by commas
+// ("High,Critical"): empty means no filter, and every value must be one of allowed.
+func AnyOf(errs strata.FieldErrors, name, v string, allowed []string) {
+	if v == "" {
+		return
+	}
+	for _, one := range strings.Split(v, ",") {
+		if !slices.Contains(allowed, one) {
+			errs.Add(name, "must be one or more of "+strings.Join(allowed, ", ")+", separated by commas")
+			return
+		}
+	}
+}
+
+// In narrows w to rows whose column holds v or, for a list checked with AnyOf, any of
+// its values. Empty v adds nothing.
+func (w *Where) In(column, v string) {
+	switch {
+	case v == "":
+	case strings.Contains(v, ","):
+		w.Add(column+" = any(?)", strings.Split(v, ","))
+	default:
+		w.Add(column+" = ?", v)
+	}
+}
+
 // IDFilter checks an id filter: 0 means no filter, a negative id is refused.
 func IDFilter(errs strata.FieldErrors, name string, v int64) {
 	if v < 0 {

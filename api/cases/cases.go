@@ -59,7 +59,7 @@ func filter(q url.Values) (qcases.Filter, error) {
 	if err != nil {
 		return qcases.Filter{}, err
 	}
-	flags, err := rest.QueryBools(q, "confidential")
+	flags, err := rest.QueryBools(q, "confidential", "open")
 	if err != nil {
 		return qcases.Filter{}, err
 	}
@@ -68,7 +68,7 @@ func filter(q url.Values) (qcases.Filter, error) {
 		return qcases.Filter{}, err
 	}
 	return qcases.Filter{Status: q.Get("status"), Priority: q.Get("priority"), AssigneeID: assignee, Type: q.Get("type"),
-		Confidential: flags[0], Q: q.Get("q"), Sort: q.Get("sort"), Limit: limit, Cursor: q.Get("cursor")}, nil
+		Confidential: flags[0], Open: flags[1], Q: q.Get("q"), Sort: q.Get("sort"), Limit: limit, Cursor: q.Get("cursor")}, nil
 }
 
 func (h *handlers) get(c *gin.Context) { rest.ByPathID(c, h.respond) }

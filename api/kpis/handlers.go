@@ -100,11 +100,11 @@ func kpiFilter(q url.Values) (qkpis.Filter, error) {
 	if err != nil {
 		return qkpis.Filter{}, err
 	}
-	flags, err := rest.QueryBools(q, "on_target", "stale")
+	flags, err := rest.QueryBools(q, "on_target", "stale", "has_value")
 	if err != nil {
 		return qkpis.Filter{}, err
 	}
-	return qkpis.Filter{ObjectiveID: objective, OwnerID: owner, OnTarget: flags[0], Stale: flags[1],
+	return qkpis.Filter{ObjectiveID: objective, OwnerID: owner, OnTarget: flags[0], Stale: flags[1], HasValue: flags[2],
 		Frequency: q.Get("frequency"), Q: q.Get("q"), Sort: q.Get("sort"), Limit: limit, Cursor: q.Get("cursor")}, nil
 }
 

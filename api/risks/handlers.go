@@ -53,12 +53,16 @@ func riskFilter(q url.Values) (qrisks.Filter, error) {
 			return qrisks.Filter{}, rest.FieldErr(name, "must be an integer from 1 to 5")
 		}
 	}
+	flags, err := rest.QueryBools(q, "open")
+	if err != nil {
+		return qrisks.Filter{}, err
+	}
 	limit, err := rest.QueryLimit(q)
 	if err != nil {
 		return qrisks.Filter{}, err
 	}
 	return qrisks.Filter{
-		Category: q.Get("category"), Status: q.Get("status"), Rating: q.Get("rating"),
+		Category: q.Get("category"), Status: q.Get("status"), Rating: q.Get("rating"), Open: flags[0],
 		OwnerID: owner, Likelihood: int(likelihood), Impact: int(impact), Q: q.Get("q"), Sort: q.Get("sort"), Limit: limit, Cursor: q.Get("cursor"),
 	}, nil
 }

@@ -234,6 +234,8 @@ func TestList(t *testing.T) {
 		{"assignee", qc.Filter{AssigneeID: 3}, byIndex(0, 3, 4)},
 		{"type", qc.Filter{Type: "data breach"}, byIndex(2, 4)},
 		{"type is exact", qc.Filter{Type: "Fraud"}, []int64{}},
+		{"open", qc.Filter{Open: ptr(true)}, byIndex(0, 1, 2, 4, 5, 6)},
+		{"completed", qc.Filter{Open: ptr(false)}, byIndex(3)},
 		{"confidential", qc.Filter{Confidential: ptr(true)}, byIndex(1, 5)},
 		{"not confidential", qc.Filter{Confidential: ptr(false)}, byIndex(0, 2, 3, 4, 6)},
 		{"q in title, any case", qc.Filter{Q: "fraud"}, byIndex(0, 5)},

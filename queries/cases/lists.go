@@ -21,6 +21,8 @@ type Filter struct {
 	AssigneeID int64
 	// Type keeps the cases of exactly this type.
 	Type string
+	// Open keeps the cases not completed, or with false the completed ones.
+	Open *bool
 	// Confidential keeps the confidential cases (of those the caller may see), or with
 	// false the others.
 	Confidential *bool
@@ -86,6 +88,9 @@ func (r *Reader) List(ctx context.Context, orgID int64, v cmd.Viewer, f Filter) 
 	}
 	if f.Status != "" {
 		w.Add("status = ?", f.Status)
+	}
+	if f.Open != nil {
+		w.Add("(status = 'completed') <> ?", *f.Open)
 	}
 	if f.Priority != "" {
 		// By rank, which the priority index holds.

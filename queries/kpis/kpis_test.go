@@ -215,6 +215,9 @@ func TestKpiList(t *testing.T) {
 		{"owner", e.r, qk.Filter{OwnerID: 4}, []string{"Restore time"}},
 		{"on target", e.r, qk.Filter{OnTarget: ptr(true)}, []string{"Availability", "KPI 10", "Legacy count", "Tests passed"}},
 		{"off target", e.r, qk.Filter{OnTarget: ptr(false)}, []string{"KPI 2", "Restore time"}},
+		{"without a value", e.r, qk.Filter{HasValue: ptr(false)}, []string{"Fraud losses"}},
+		{"with a value", e.r, qk.Filter{HasValue: ptr(true)},
+			[]string{"Availability", "KPI 2", "KPI 10", "Legacy count", "Restore time", "Tests passed"}},
 		{"stale on the fixed day", e.r, qk.Filter{Stale: ptr(true)}, []string{"Fraud losses", "Legacy count", "Restore time"}},
 		{"not stale on the fixed day", e.r, qk.Filter{Stale: ptr(false)}, []string{"Availability", "KPI 2", "KPI 10", "Tests passed"}},
 		// Today, the KPIs defined today owe nothing yet, and only the one whose values

@@ -59,6 +59,9 @@ type Filter struct {
 	// OnTarget keeps the KPIs on target, or with false those off target; a KPI
 	// without a value is neither.
 	OnTarget *bool
+	// HasValue keeps the KPIs with a value for some period, or with false those
+	// without any (the dashboard's "No data").
+	HasValue *bool
 	// Stale keeps the stale KPIs as of today, or with false the others.
 	Stale     *bool
 	Frequency string
@@ -94,6 +97,13 @@ func (r *Reader) Kpis(ctx context.Context, orgID int64, f Filter) (queries.Page[
 			fixed = append(fixed, "on_target")
 		} else {
 			fixed = append(fixed, "not on_target")
+		}
+	}
+	if f.HasValue != nil {
+		if *f.HasValue {
+			fixed = append(fixed, "on_target is not null")
+		} else {
+			fixed = append(fixed, "on_target is null")
 		}
 	}
 	if f.Stale != nil {

@@ -90,9 +90,12 @@ var Sorts = []string{"score", "-score", "updated_at", "-updated_at"}
 // Filter narrows a list. Zero values do not filter.
 type Filter struct {
 	Category string
-	Status   string
-	Rating   string
-	OwnerID  int64
+	// Status and Rating take one value or several separated by commas.
+	Status string
+	Rating string
+	// Open keeps the risks neither Accepted nor Closed, or with false those that are.
+	Open    *bool
+	OwnerID int64
 	// Likelihood and Impact pick one cell of the heat map.
 	Likelihood int
 	Impact     int
@@ -146,8 +149,8 @@ var sortSpecs = map[string]queries.Keyset{
 // Validate checks a filter's values, so an unknown value is an error, not an empty list.
 func (f *Filter) Validate() error {
 	errs := strata.FieldErrors{}
-	queries.OneOf(errs, "status", f.Status, cmd.Statuses)
-	queries.OneOf(errs, "rating", f.Rating, Ratings)
+	queries.AnyOf(errs, "status", f.Status, cmd.Statuses)
+	queries.AnyOf(errs, "rating", f.Rating, Ratings)
 	if _, ok := sortSpecs[f.Sort]; !ok {
 		errs.Add("sort", "must be one of "+strings.Join(Sorts, ", "))
 	}
@@ -169,11 +172,10 @@ func (r *Reader) List(ctx context.Context, orgID int64, f Filter) (queries.Page[
 	if f.Category != "" {
 		w.Add("category = ?", f.Category)
 	}
-	if f.Status != "" {
-		w.Add("status = ?", f.Status)
-	}
-	if f.Rating != "" {
-		w.Add("rating = ?", f.Rating)
+	w.In("status", f.Status)
+	w.In("rating", f.Rating)
+	if f.Open != nil {
+		w.Add("(status in ('Accepted', 'Closed')) <> ?", *f.Open)
 	}
 	if f.OwnerID > 0 {
 		w.Add("owner_id = ?", f.OwnerID)

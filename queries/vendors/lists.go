@@ -14,6 +14,7 @@ import (
 
 // Filter narrows a vendor list. Zero values do not filter.
 type Filter struct {
+	// RiskTier, Status and Criticality take one value or several separated by commas.
 	RiskTier    string
 	Status      string
 	Criticality string
@@ -58,9 +59,9 @@ var sortSpecs = map[string]queries.Keyset{
 // list. An empty sort becomes DefaultSort, so a cursor is good for either spelling.
 func (f *Filter) Validate() error {
 	errs := strata.FieldErrors{}
-	queries.OneOf(errs, "risk_tier", f.RiskTier, cmd.RiskTiers)
-	queries.OneOf(errs, "status", f.Status, cmd.Statuses)
-	queries.OneOf(errs, "criticality", f.Criticality, cmd.Criticalities)
+	queries.AnyOf(errs, "risk_tier", f.RiskTier, cmd.RiskTiers)
+	queries.AnyOf(errs, "status", f.Status, cmd.Statuses)
+	queries.AnyOf(errs, "criticality", f.Criticality, cmd.Criticalities)
 	if f.Sort == "" {
 		f.Sort = DefaultSort
 	}
@@ -87,15 +88,9 @@ func (r *Reader) List(ctx context.Context, orgID int64, f Filter) (queries.Page[
 			w.Add("(status = 'offboarded' or next_review is null or next_review >= ?::date)", today)
 		}
 	}
-	if f.RiskTier != "" {
-		w.Add("risk_tier = ?", f.RiskTier)
-	}
-	if f.Status != "" {
-		w.Add("status = ?", f.Status)
-	}
-	if f.Criticality != "" {
-		w.Add("criticality = ?", f.Criticality)
-	}
+	w.In("risk_tier", f.RiskTier)
+	w.In("status", f.Status)
+	w.In("criticality", f.Criticality)
 	if f.RiskID > 0 {
 		w.Add("risk_ids @> array[?::bigint]", f.RiskID)
 	}

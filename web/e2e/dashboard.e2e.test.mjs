@@ -15,18 +15,18 @@ const suffix = Date.now().toString(36).toUpperCase();
 
 /** Every count of GET /api/dashboard: its card's label and the list the card opens. */
 const CARDS = {
-  risks_open: ['Open risks', '/risks'],
-  risks_high: ['Open risks rated High or Critical', '/risks?rating=High'],
+  risks_open: ['Open risks', '/risks?open=true'],
+  risks_high: ['Open risks rated High or Critical', '/risks?open=true&rating=High,Critical'],
   controls_active: ['Active controls', '/controls?status=Active'],
   controls_ineffective: ['Active controls rated Ineffective', '/controls?status=Active&effectiveness=Ineffective'],
   engagements_active: ['Active engagements', '/engagements?active=true'],
   findings_open: ['Open findings', '/findings?open=true'],
   findings_overdue: ['Overdue findings', '/findings?overdue=true'],
-  cases_open: ['Open cases', '/cases?view=board'],
-  cases_urgent: ['Urgent open cases', '/cases?priority=urgent&view=board'],
+  cases_open: ['Open cases', '/cases?open=true&view=board'],
+  cases_urgent: ['Urgent open cases', '/cases?open=true&priority=urgent&view=board'],
   kpis_off_target: ['KPIs off target', '/kpis?on_target=false'],
   kpis_stale: ['Stale KPIs (a value is overdue)', '/kpis?stale=true'],
-  vendors_high_risk: ['Vendors tiered High or Critical', '/vendors?risk_tier=High'],
+  vendors_high_risk: ['Vendors tiered High or Critical', '/vendors?status=onboarding,active&risk_tier=High,Critical'],
   vendors_review_overdue: ['Vendor reviews overdue', '/vendors?overdue_review=true'],
 };
 
@@ -56,6 +56,22 @@ async function withPage(fn, viewport) {
 
 async function apiGet(page, url) {
   return page.evaluate(async (u) => (await (await fetch(u)).json()).data, url);
+}
+
+/**
+ * How many rows the list behind a page link holds: the link's filters sent to the
+ * list's API route (the board or table view is the page's own business).
+ */
+async function listTotal(page, href) {
+  const url = new URL(href, 'http://x');
+  url.searchParams.delete('view');
+  url.searchParams.set('limit', '1');
+  return page.evaluate(async (u) => {
+    const r = await fetch(u);
+    const body = await r.json();
+    if (r.status !== 200) throw new Error(`${u}: ${r.status} ${JSON.stringify(body)}`);
+    return body.meta.total;
+  }, `/api${url.pathname}${url.search}`);
 }
 
 async function apiPost(page, url, body) {
@@ -128,13 +144,33 @@ describe('complete dashboard e2e', { concurrency: 1 }, () => {
       for (const [key, [label, href]] of Object.entries(CARDS)) {
         assert.equal(await card(page, label).getAttribute('href'), href, `${key} links to ${href}`);
         assert.equal(await cardValue(page, label), counts[key], label);
+        assert.equal(await listTotal(page, href), counts[key], `${key}: the list ${href} holds what the card counts`);
       }
+      let bars = 0;
       for (const [type, title] of Object.entries(CHARTS)) {
         const chart = page.locator('.mantine-Card-root').filter({ has: page.getByRole('heading', { name: title }) });
         await chart.locator('canvas').first().waitFor();
         const data = await apiGet(page, `/api/dashboard/charts?chart_type=${type}`);
         assert.equal(data.chart_type, type);
+        // Each bar's link (the heat map's cells have none of their own here) opens a list
+        // holding exactly the bar's number.
+        const links = chart.locator('a[data-bar]');
+        if (type === 'risk_heatmap') continue;
+        assert.equal(await links.count(), data.labels.length, `${type}: a link per bar`);
+        for (const [i, label] of data.labels.entries()) {
+          const link = links.nth(i);
+          assert.equal(await link.getAttribute('data-bar'), label);
+          assert.equal((await link.textContent()).trim(), `${label}: ${data.values[i]}`);
+          const href = await link.getAttribute('href');
+          assert.equal(
+            await listTotal(page, href),
+            data.values[i],
+            `${type} ${label}: the list ${href} holds the bar's number`,
+          );
+          bars++;
+        }
       }
+      assert.ok(bars >= 25, `every bar was compared with its list (${bars})`);
       await page.getByText('Live: the figures change as records do.').waitFor();
       await sleep(500);
       await check(page, 'dashboard (admin)');
@@ -214,6 +250,12 @@ describe('complete dashboard e2e', { concurrency: 1 }, () => {
         ['KPIs off target', /\/kpis\?on_target=false$/, 'matching KPI'],
         ['Stale KPIs (a value is overdue)', /\/kpis\?stale=true$/, 'matching KPI'],
         ['Overdue findings', /\/findings\?overdue=true$/, 'matching finding'],
+        [
+          'Vendors tiered High or Critical',
+          /\/vendors\?status=onboarding(,|%2C)active&risk_tier=High(,|%2C)Critical$/,
+          'matching vendor',
+        ],
+        ['Open risks rated High or Critical', /\/risks\?open=true&rating=High(,|%2C)Critical$/, 'matching risk'],
       ]) {
         await page.goto('/');
         const n = await cardValue(page, label);
@@ -221,14 +263,25 @@ describe('complete dashboard e2e', { concurrency: 1 }, () => {
         await page.waitForURL(url);
         await page.getByText(`${n} ${noun}${n === 1 ? '' : 's'} · page 1`).waitFor();
       }
-      await check(page, 'findings list (from the dashboard)');
-      // The High or Critical card opens the High vendors (the list takes one tier at a time).
+      // The risk list shows both ratings picked, and only open risks of those ratings.
+      for (const rating of ['High', 'Critical']) {
+        await page.locator('.mantine-MultiSelect-pill').filter({ hasText: rating }).first().waitFor();
+      }
+      await page
+        .locator('tbody tr')
+        .filter({ hasNotText: /High|Critical/ })
+        .first()
+        .waitFor({ state: 'detached' });
+      await check(page, 'risk list, several ratings (from the dashboard)');
+      // A bar's link under a chart opens its list from the keyboard as well.
       await page.goto('/');
-      await card(page, 'Vendors tiered High or Critical').click();
-      await page.waitForURL(/\/vendors\?risk_tier=High$/);
-      await page.locator('tbody tr').first().waitFor();
-      // The table may still show the unfiltered rows for a moment after the URL changes.
-      await page.locator('tbody tr').filter({ hasNotText: 'High' }).first().waitFor({ state: 'detached' });
+      const tiers = page.getByRole('list', { name: 'Vendors by risk tier: lists' });
+      const critical = tiers.getByRole('link', { name: /^Critical: \d+$/ });
+      const n = Number((await critical.textContent()).split(': ')[1]);
+      await critical.focus();
+      await page.keyboard.press('Enter');
+      await page.waitForURL(/\/vendors\?status=onboarding(,|%2C)active&risk_tier=Critical$/);
+      await page.getByText(`${n} matching vendor${n === 1 ? '' : 's'} · page 1`).waitFor();
     });
   });
 

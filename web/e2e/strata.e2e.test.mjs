@@ -16,7 +16,7 @@ const state = { riskId: null, title: null, newTitle: null, beforeEdit: null };
 
 async function openRisksCount(page) {
   await page.goto('/');
-  const card = page.locator('a[href="/risks"]').filter({ hasText: 'Open risks' });
+  const card = page.locator('a[href="/risks?open=true"]').filter({ hasText: 'Open risks' });
   const value = card.locator('p').nth(1);
   await page.waitForFunction((el) => /^\d+$/.test(el.textContent.trim()), await value.elementHandle());
   return Number((await value.textContent()).trim());

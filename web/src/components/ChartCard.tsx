@@ -1,9 +1,9 @@
 // A dashboard card holding one chart of GET /api/dashboard/charts, and the bar chart
 // most of them draw. Only the dashboard's lazy chunks import this file.
-import { Card, Title } from '@mantine/core';
+import { Anchor, Card, Group, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
-import { useNavigate } from 'react-router-dom';
+import { Link, useNavigate } from 'react-router-dom';
 import { api } from '../lib/api';
 import type { Chart } from '../lib/types';
 import { EChart } from './EChart';
@@ -55,7 +55,8 @@ function barOption(chart: Chart, horizontal: boolean, colors?: Record<string, st
 
 /**
  * A bar chart whose bars open the list they count: `listHref(label)` names it. The
- * accessible name spells out every bar, since the canvas itself says nothing.
+ * accessible name spells out every bar, since the canvas itself says nothing, and a
+ * link per bar under the chart opens the same list from the keyboard.
  */
 export function BarChartCard({
   title,
@@ -74,12 +75,23 @@ export function BarChartCard({
   return (
     <ChartCard title={title} type={type}>
       {(c) => (
-        <EChart
-          label={`${title}: ${c.labels.map((l, i) => `${l} ${c.values[i]}`).join(', ')}`}
-          option={barOption(c, horizontal, colors)}
-          height={horizontal ? Math.max(200, c.labels.length * 28 + 40) : undefined}
-          onClick={(p) => p.name && navigate(listHref(p.name))}
-        />
+        <>
+          <EChart
+            label={`${title}: ${c.labels.map((l, i) => `${l} ${c.values[i]}`).join(', ')}`}
+            option={barOption(c, horizontal, colors)}
+            height={horizontal ? Math.max(200, c.labels.length * 28 + 40) : undefined}
+            onClick={(p) => p.name && navigate(listHref(p.name))}
+          />
+          <Group component="ul" gap="xs" mt="xs" p={0} style={{ listStyle: 'none' }} aria-label={`${title}: lists`}>
+            {c.labels.map((l, i) => (
+              <li key={l}>
+                <Anchor component={Link} to={listHref(l)} size="xs" data-bar={l}>
+                  {l}: {c.values[i]}
+                </Anchor>
+              </li>
+            ))}
+          </Group>
+        </>
       )}
     </ChartCard>
   );

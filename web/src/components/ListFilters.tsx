@@ -1,5 +1,5 @@
 // Building blocks of a list page's filter card; every value lives in the URL.
-import { Button, Card, Group, Select, SimpleGrid, TextInput } from '@mantine/core';
+import { Button, Card, Group, MultiSelect, Select, SimpleGrid, TextInput } from '@mantine/core';
 import { useDebouncedCallback } from '@mantine/hooks';
 import { useEffect, useState, type ReactNode } from 'react';
 import type { Option } from '../lib/options';
@@ -75,6 +75,33 @@ export function FilterSelect({
       data={data as Option[]}
       value={value || null}
       onChange={onChange}
+    />
+  );
+}
+
+/** A clearable choice of several values, kept in the URL separated by commas; '' is "any". */
+export function FilterMultiSelect({
+  label,
+  data,
+  value,
+  onChange,
+  placeholder = 'Any',
+}: {
+  label: string;
+  data: readonly string[] | Option[];
+  value: string;
+  onChange: (v: string) => void;
+  placeholder?: string;
+}) {
+  const picked = value ? value.split(',') : [];
+  return (
+    <MultiSelect
+      label={label}
+      clearable
+      placeholder={picked.length ? undefined : placeholder}
+      data={data as Option[]}
+      value={picked}
+      onChange={(v) => onChange(v.join(','))}
     />
   );
 }

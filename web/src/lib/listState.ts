@@ -12,6 +12,16 @@ export function oneOf<T extends string>(allowed: readonly T[], v: string | null)
   return v !== null && (allowed as readonly string[]).includes(v) ? (v as T) : '';
 }
 
+/**
+ * A filter of one value or several separated by commas ("High,Critical"): the allowed
+ * ones, in the order `allowed` lists them, so one choice has one URL.
+ */
+export function someOf(allowed: readonly string[], v: string | null): string {
+  if (v === null) return '';
+  const picked = new Set(v.split(','));
+  return allowed.filter((a) => picked.has(a)).join(',');
+}
+
 export function positiveInt(v: string | null): string {
   return v !== null && /^[1-9][0-9]{0,17}$/.test(v.trim()) ? v.trim() : '';
 }

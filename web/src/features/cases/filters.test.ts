@@ -13,7 +13,7 @@ const parse = (s: string) => parseCaseFilters(new URLSearchParams(s));
 describe('case filters <-> URL', () => {
   it('reads every filter from the URL and writes it back the same', () => {
     const url =
-      'status=review&priority=urgent&assignee_id=7&type=fraud&confidential=true&q=ledger&sort=-priority&view=board';
+      'status=review&priority=urgent&assignee_id=7&type=fraud&confidential=true&open=true&q=ledger&sort=-priority&view=board';
     const f = parse(url);
     expect(f).toMatchObject({
       status: 'review',
@@ -21,6 +21,7 @@ describe('case filters <-> URL', () => {
       assignee_id: '7',
       type: 'fraud',
       confidential: 'true',
+      open: 'true',
       q: 'ledger',
       sort: '-priority',
       view: 'board',
@@ -29,8 +30,16 @@ describe('case filters <-> URL', () => {
   });
 
   it('drops values the API would refuse', () => {
-    const f = parse('status=closed&priority=critical&assignee_id=-1&confidential=yes&sort=title&view=grid');
-    expect(f).toMatchObject({ status: '', priority: '', assignee_id: '', confidential: '', sort: '', view: '' });
+    const f = parse('status=closed&priority=critical&assignee_id=-1&confidential=yes&open=1&sort=title&view=grid');
+    expect(f).toMatchObject({
+      status: '',
+      priority: '',
+      assignee_id: '',
+      confidential: '',
+      open: '',
+      sort: '',
+      view: '',
+    });
     expect(serializeCaseFilters(f).toString()).toBe('');
   });
 

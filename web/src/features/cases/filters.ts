@@ -22,6 +22,8 @@ export interface CaseFilters extends Paging {
   /** Exact type ("fraud"); free text, as cases name their own types. */
   type: string;
   confidential: Bool | '';
+  /** 'true': not completed; 'false': completed. */
+  open: Bool | '';
   q: string;
   sort: CaseSort | '';
   /** 'board' shows the cases in columns by status; '' is the table. */
@@ -34,6 +36,7 @@ export const EMPTY_CASE_FILTERS: CaseFilters = {
   assignee_id: '',
   type: '',
   confidential: '',
+  open: '',
   q: '',
   sort: '',
   view: '',
@@ -41,7 +44,7 @@ export const EMPTY_CASE_FILTERS: CaseFilters = {
   prev: [],
 };
 
-const API_KEYS = ['status', 'priority', 'assignee_id', 'type', 'confidential', 'q', 'sort'] as const;
+const API_KEYS = ['status', 'priority', 'assignee_id', 'type', 'confidential', 'open', 'q', 'sort'] as const;
 const URL_KEYS = [...API_KEYS, 'view'] as const;
 export type CaseFilterKey = (typeof URL_KEYS)[number];
 
@@ -53,6 +56,7 @@ export function parseCaseFilters(params: URLSearchParams): CaseFilters {
     assignee_id: positiveInt(params.get('assignee_id')),
     type: (params.get('type') ?? '').trim().slice(0, 200),
     confidential: oneOf(BOOLS, params.get('confidential')),
+    open: oneOf(BOOLS, params.get('open')),
     q: searchText(params),
     sort: oneOf(CASE_SORTS, params.get('sort')),
     view: params.get('view') === 'board' ? 'board' : '',

@@ -20,11 +20,11 @@ export const casesModule: WebModule = {
   ],
   dashboard: {
     cards: [
-      { count: 'cases_open', label: 'Open cases', to: '/cases?view=board', permission: 'cases:read' },
+      { count: 'cases_open', label: 'Open cases', to: '/cases?open=true&view=board', permission: 'cases:read' },
       {
         count: 'cases_urgent',
         label: 'Urgent open cases',
-        to: '/cases?priority=urgent&view=board',
+        to: '/cases?open=true&priority=urgent&view=board',
         permission: 'cases:read',
       },
     ],

@@ -4,6 +4,8 @@ import { useAuth } from '../../lib/auth';
 import { EFFECTIVENESS_BAR_COLORS } from './controls';
 
 const controlsWhere = (param: string) => (label: string) => `/controls?${param}=${encodeURIComponent(label)}`;
+// The effectiveness chart counts Active controls only.
+const activeControlsWhere = (label: string) => `/controls?status=Active&effectiveness=${encodeURIComponent(label)}`;
 
 export default function ControlCharts() {
   const { can } = useAuth();
@@ -13,7 +15,7 @@ export default function ControlCharts() {
       <BarChartCard
         title="Controls by effectiveness"
         type="controls_by_effectiveness"
-        listHref={controlsWhere('effectiveness')}
+        listHref={activeControlsWhere}
         colors={EFFECTIVENESS_BAR_COLORS}
       />
       <BarChartCard title="Controls by status" type="controls_by_status" listHref={controlsWhere('status')} />

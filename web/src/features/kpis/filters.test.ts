@@ -13,12 +13,14 @@ const parse = (s: string) => parseKpiFilters(new URLSearchParams(s));
 
 describe('KPI filters <-> URL', () => {
   it('reads every filter from the URL and writes it back the same', () => {
-    const url = 'objective_id=3&owner_id=2&on_target=false&stale=true&frequency=quarterly&q=fraud&sort=-updated_at';
+    const url =
+      'objective_id=3&owner_id=2&on_target=false&has_value=true&stale=true&frequency=quarterly&q=fraud&sort=-updated_at';
     const f = parse(url);
     expect(f).toMatchObject({
       objective_id: '3',
       owner_id: '2',
       on_target: 'false',
+      has_value: 'true',
       stale: 'true',
       frequency: 'quarterly',
       q: 'fraud',
@@ -28,7 +30,7 @@ describe('KPI filters <-> URL', () => {
   });
 
   it('drops values the API would refuse', () => {
-    const f = parse('objective_id=-1&owner_id=x&on_target=yes&stale=1&frequency=weekly&sort=target');
+    const f = parse('objective_id=-1&owner_id=x&on_target=yes&has_value=no&stale=1&frequency=weekly&sort=target');
     expect(serializeKpiFilters(f).toString()).toBe('');
   });
 

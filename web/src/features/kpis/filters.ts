@@ -19,6 +19,8 @@ export interface KpiFilters extends Paging {
   objective_id: string;
   owner_id: string;
   on_target: Bool | '';
+  /** 'false': KPIs without any value yet (the dashboard's "No data"). */
+  has_value: Bool | '';
   stale: Bool | '';
   frequency: Frequency | '';
   q: string;
@@ -29,6 +31,7 @@ export const EMPTY_KPI_FILTERS: KpiFilters = {
   objective_id: '',
   owner_id: '',
   on_target: '',
+  has_value: '',
   stale: '',
   frequency: '',
   q: '',
@@ -37,7 +40,7 @@ export const EMPTY_KPI_FILTERS: KpiFilters = {
   prev: [],
 };
 
-const KPI_KEYS = ['objective_id', 'owner_id', 'on_target', 'stale', 'frequency', 'q', 'sort'] as const;
+const KPI_KEYS = ['objective_id', 'owner_id', 'on_target', 'has_value', 'stale', 'frequency', 'q', 'sort'] as const;
 export type KpiFilterKey = (typeof KPI_KEYS)[number];
 
 /** Reads the list state from the URL; invalid values are dropped rather than sent to the API (which would answer 400). */
@@ -46,6 +49,7 @@ export function parseKpiFilters(params: URLSearchParams): KpiFilters {
     objective_id: positiveInt(params.get('objective_id')),
     owner_id: positiveInt(params.get('owner_id')),
     on_target: oneOf(BOOLS, params.get('on_target')),
+    has_value: oneOf(BOOLS, params.get('has_value')),
     stale: oneOf(BOOLS, params.get('stale')),
     frequency: oneOf(FREQUENCIES, params.get('frequency')),
     q: searchText(params),

@@ -86,9 +86,9 @@ describe('objectives', () => {
 });
 
 describe('chart bars', () => {
-  it('open the KPIs each bar counts; "No data" has no filter and opens them all', () => {
+  it('open the KPIs each bar counts; "No data" opens those without any value', () => {
     expect(kpisOnTargetHref('On target')).toBe('/kpis?on_target=true');
     expect(kpisOnTargetHref('Off target')).toBe('/kpis?on_target=false');
-    expect(kpisOnTargetHref('No data')).toBe('/kpis');
+    expect(kpisOnTargetHref('No data')).toBe('/kpis?has_value=false');
   });
 });

@@ -107,12 +107,9 @@ export function periodRange(o: Pick<Objective, 'period_start' | 'period_end'>): 
   return '—';
 }
 
-/**
- * The KPI list a bar of the kpis_on_target chart counts. "No data" (KPIs without any
- * value) has no filter of its own, so it opens the whole list.
- */
+/** The KPI list a bar of the kpis_on_target chart counts. */
 export function kpisOnTargetHref(label: string): string {
   if (label === TARGET_LABELS.on) return '/kpis?on_target=true';
   if (label === TARGET_LABELS.off) return '/kpis?on_target=false';
-  return '/kpis';
+  return '/kpis?has_value=false';
 }

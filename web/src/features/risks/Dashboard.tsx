@@ -9,7 +9,11 @@ const RATING_BAR_COLORS: Record<string, string> = {
   Critical: '#e03131',
 };
 
-const risksWhere = (param: string) => (label: string) => `/risks?${param}=${encodeURIComponent(label)}`;
+// The by-rating and by-category charts count open risks only; the others every live risk.
+const risksWhere =
+  (param: string, open = false) =>
+  (label: string) =>
+    `/risks?${open ? 'open=true&' : ''}${param}=${encodeURIComponent(label)}`;
 
 export default function RiskCharts() {
   return (
@@ -21,13 +25,13 @@ export default function RiskCharts() {
       <BarChartCard
         title="Open risks by rating"
         type="risks_by_rating"
-        listHref={risksWhere('rating')}
+        listHref={risksWhere('rating', true)}
         colors={RATING_BAR_COLORS}
       />
       <BarChartCard
         title="Open risks by category"
         type="risks_by_category"
-        listHref={risksWhere('category')}
+        listHref={risksWhere('category', true)}
         horizontal
       />
     </>

@@ -26,6 +26,13 @@ describe('risk list URL state', () => {
     });
   });
 
+  it('takes several ratings and statuses, keeping the valid ones in a stable order, and the open flag', () => {
+    const f = parseRiskFilters(new URLSearchParams('rating=Critical,Huge,High&status=Closed,Accepted&open=true'));
+    expect(f).toMatchObject({ rating: 'High,Critical', status: 'Accepted,Closed', open: 'true' });
+    expect(toApiQuery(f).get('rating')).toBe('High,Critical');
+    expect(parseRiskFilters(new URLSearchParams('open=yes')).open).toBe('');
+  });
+
   it('round-trips through the URL, including the cursor stack', () => {
     const f = { ...EMPTY_FILTERS, status: 'Assessed' as const, owner_id: '7', cursor: 'c2', prev: ['', 'c1'] };
     const s = serializeRiskFilters(f);

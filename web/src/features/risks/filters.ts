@@ -7,15 +7,22 @@ import {
   positiveInt,
   searchText,
   serializeListState,
+  someOf,
   withListFilter,
   type Paging,
 } from '../../lib/listState';
-import { RATINGS, RISK_STATUSES, SORTS, type Rating, type RiskSort, type RiskStatus } from './types';
+import { RATINGS, RISK_STATUSES, SORTS, type RiskSort } from './types';
+
+const BOOLS = ['true', 'false'] as const;
 
 export interface RiskFilters extends Paging {
   category: string;
-  status: RiskStatus | '';
-  rating: Rating | '';
+  /** One status or several, separated by commas. */
+  status: string;
+  /** One rating or several, separated by commas. */
+  rating: string;
+  /** 'true': neither Accepted nor Closed; 'false': one of those. */
+  open: (typeof BOOLS)[number] | '';
   owner_id: string; // positive integer as text, or ''
   q: string;
   likelihood: string; // '1'..'5' or ''
@@ -27,6 +34,7 @@ export const EMPTY_FILTERS: RiskFilters = {
   category: '',
   status: '',
   rating: '',
+  open: '',
   owner_id: '',
   q: '',
   likelihood: '',
@@ -36,7 +44,7 @@ export const EMPTY_FILTERS: RiskFilters = {
   prev: [],
 };
 
-const FILTER_KEYS = ['category', 'status', 'rating', 'owner_id', 'q', 'likelihood', 'impact', 'sort'] as const;
+const FILTER_KEYS = ['category', 'status', 'rating', 'open', 'owner_id', 'q', 'likelihood', 'impact', 'sort'] as const;
 export type FilterKey = (typeof FILTER_KEYS)[number];
 
 function scale(v: string | null): string {
@@ -47,8 +55,9 @@ function scale(v: string | null): string {
 export function parseRiskFilters(params: URLSearchParams): RiskFilters {
   return {
     category: (params.get('category') ?? '').trim(),
-    status: oneOf(RISK_STATUSES, params.get('status')),
-    rating: oneOf(RATINGS, params.get('rating')),
+    status: someOf(RISK_STATUSES, params.get('status')),
+    rating: someOf(RATINGS, params.get('rating')),
+    open: oneOf(BOOLS, params.get('open')),
     owner_id: positiveInt(params.get('owner_id')),
     q: searchText(params),
     likelihood: scale(params.get('likelihood')),

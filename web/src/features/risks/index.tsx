@@ -20,9 +20,9 @@ export const risksModule: WebModule = {
   ],
   dashboard: {
     cards: [
-      { count: 'risks_open', label: 'Open risks', to: '/risks' },
+      { count: 'risks_open', label: 'Open risks', to: '/risks?open=true' },
       // The list filters one rating at a time: the card opens the closest list, the High ones.
-      { count: 'risks_high', label: 'Open risks rated High or Critical', to: '/risks?rating=High' },
+      { count: 'risks_high', label: 'Open risks rated High or Critical', to: '/risks?open=true&rating=High,Critical' },
     ],
     Charts: lazy(() => import('./Dashboard')),
   },

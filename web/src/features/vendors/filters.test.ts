@@ -44,4 +44,10 @@ describe('vendor filters <-> URL', () => {
     expect(withVendorFilter(f, 'risk_tier', 'Low')).toMatchObject({ risk_tier: 'Low', cursor: '', prev: [] });
     expect(serializeVendorFilters(clearVendorFilters(f)).toString()).toBe('sort=-name');
   });
+
+  it('takes several tiers, statuses and criticalities, keeping the valid ones in a stable order', () => {
+    const f = parse('risk_tier=Critical,High,Severe&status=active,onboarding&criticality=low,high');
+    expect(f).toMatchObject({ risk_tier: 'High,Critical', status: 'onboarding,active', criticality: 'low,high' });
+    expect(toVendorApiQuery(f).get('status')).toBe('onboarding,active');
+  });
 });

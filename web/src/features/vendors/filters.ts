@@ -7,27 +7,20 @@ import {
   positiveInt,
   searchText,
   serializeListState,
+  someOf,
   withListFilter,
   type Paging,
 } from '../../lib/listState';
-import {
-  CRITICALITIES,
-  RISK_TIERS,
-  VENDOR_SORTS,
-  VENDOR_STATUSES,
-  type Criticality,
-  type RiskTier,
-  type VendorSort,
-  type VendorStatus,
-} from './types';
+import { CRITICALITIES, RISK_TIERS, VENDOR_SORTS, VENDOR_STATUSES, type VendorSort } from './types';
 
 const BOOLS = ['true', 'false'] as const;
 type Bool = (typeof BOOLS)[number];
 
 export interface VendorFilters extends Paging {
-  risk_tier: RiskTier | '';
-  status: VendorStatus | '';
-  criticality: Criticality | '';
+  /** Risk tier, status and criticality take one value or several, separated by commas. */
+  risk_tier: string;
+  status: string;
+  criticality: string;
   overdue_review: Bool | '';
   risk_id: string;
   q: string;
@@ -52,9 +45,9 @@ export type VendorFilterKey = (typeof KEYS)[number];
 /** Reads the list state from the URL; invalid values are dropped rather than sent to the API (which would answer 400). */
 export function parseVendorFilters(params: URLSearchParams): VendorFilters {
   return {
-    risk_tier: oneOf(RISK_TIERS, params.get('risk_tier')),
-    status: oneOf(VENDOR_STATUSES, params.get('status')),
-    criticality: oneOf(CRITICALITIES, params.get('criticality')),
+    risk_tier: someOf(RISK_TIERS, params.get('risk_tier')),
+    status: someOf(VENDOR_STATUSES, params.get('status')),
+    criticality: someOf(CRITICALITIES, params.get('criticality')),
     overdue_review: oneOf(BOOLS, params.get('overdue_review')),
     risk_id: positiveInt(params.get('risk_id')),
     q: searchText(params),

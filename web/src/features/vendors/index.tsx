@@ -5,6 +5,7 @@ import type { WebModule } from '../../lib/modules';
 import { VendorFormPage } from './pages/VendorFormPage';
 import { VendorPage } from './pages/VendorPage';
 import { VendorsListPage } from './pages/VendorsListPage';
+import { VENDORS_HIGH_RISK_HREF } from './rules';
 
 export type { Vendor } from './types';
 
@@ -22,9 +23,7 @@ export const vendorsModule: WebModule = {
       {
         count: 'vendors_high_risk',
         label: 'Vendors tiered High or Critical',
-        // The list filters one tier at a time and cannot leave out offboarded vendors, so
-        // the card opens the closest list: the High ones (Critical is one filter away).
-        to: '/vendors?risk_tier=High',
+        to: VENDORS_HIGH_RISK_HREF,
         permission: 'vendors:read',
       },
       {

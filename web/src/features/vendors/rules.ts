@@ -1,6 +1,6 @@
 // How vendors read to people (pure): labels of their values, the overdue review in
 // words, and the lists the dashboard's vendor figures open.
-import type { Criticality, Decision, Vendor, VendorStatus } from './types';
+import { VENDOR_STATUSES, type Criticality, type Decision, type Vendor, type VendorStatus } from './types';
 
 const CRITICALITY_LABELS: Record<Criticality, string> = {
   low: 'Low',
@@ -33,11 +33,13 @@ export function overdueText(v: Pick<Vendor, 'overdue_review' | 'next_review'>): 
   return v.next_review ? `Review overdue since ${v.next_review}` : 'Review overdue';
 }
 
-/**
- * The vendor list a bar of the vendors_by_risk chart counts. The chart leaves offboarded
- * vendors out, which the list cannot (its status filter takes one status): the bar opens
- * every vendor of that tier.
- */
+/** The statuses of the vendors the dashboard counts: every one but offboarded. */
+const CURRENT = VENDOR_STATUSES.filter((s) => s !== 'offboarded').join(',');
+
+/** The vendor list a bar of the vendors_by_risk chart counts: current vendors of that tier. */
 export function vendorsByTierHref(label: string): string {
-  return `/vendors?risk_tier=${encodeURIComponent(label)}`;
+  return `/vendors?status=${CURRENT}&risk_tier=${encodeURIComponent(label)}`;
 }
+
+/** The vendor list the vendors_high_risk card counts. */
+export const VENDORS_HIGH_RISK_HREF = `/vendors?status=${CURRENT}&risk_tier=High,Critical`;

@@ -70,11 +70,24 @@ function StatusColumn({ status, query }: { status: CaseStatus; query: Record<str
   );
 }
 
-/** `query` holds the list's filters; a status filter, when set, leaves only that column. */
-export function CaseBoard({ query, status }: { query: Record<string, string>; status: CaseStatus | '' }) {
-  const statuses = status ? [status] : CASE_STATUSES;
+/**
+ * `query` holds the list's filters; a status filter, when set, leaves only that column,
+ * and the open filter leaves out the columns it excludes.
+ */
+export function CaseBoard({
+  query,
+  status,
+  open = '',
+}: {
+  query: Record<string, string>;
+  status: CaseStatus | '';
+  open?: 'true' | 'false' | '';
+}) {
+  const statuses = (status ? [status] : CASE_STATUSES).filter(
+    (s) => open === '' || (s === 'completed') === (open === 'false'),
+  );
   return (
-    <SimpleGrid cols={{ base: 1, sm: 2, lg: statuses.length === 1 ? 1 : 5 }} spacing="sm">
+    <SimpleGrid cols={{ base: 1, sm: 2, lg: Math.max(1, statuses.length) }} spacing="sm">
       {statuses.map((s) => (
         <StatusColumn key={s} status={s} query={query} />
       ))}

@@ -34,6 +34,10 @@ const CONFIDENTIAL_OPTIONS = [
   { value: 'true', label: 'Confidential only' },
   { value: 'false', label: 'Not confidential' },
 ];
+const OPEN_OPTIONS = [
+  { value: 'true', label: 'Open' },
+  { value: 'false', label: 'Completed' },
+];
 const COLUMNS = ['ID', 'Title', 'Status', 'Priority', 'Type', 'Assignee', 'Reporter', 'Evidence', 'Updated'];
 
 export function CasesListPage() {
@@ -74,6 +78,7 @@ export function CasesListPage() {
           value={filters.q}
           onCommit={(v) => set('q', v)}
         />
+        <FilterSelect label="Open" data={OPEN_OPTIONS} value={filters.open} onChange={(v) => set('open', v)} />
         <FilterSelect
           label="Status"
           data={labelled(CASE_STATUSES, statusLabel)}
@@ -110,7 +115,7 @@ export function CasesListPage() {
       </FiltersCard>
 
       {board ? (
-        <CaseBoard query={boardQuery(filters)} status={filters.status} />
+        <CaseBoard query={boardQuery(filters)} status={filters.status} open={filters.open} />
       ) : (
         <PagedTable
           list={list}

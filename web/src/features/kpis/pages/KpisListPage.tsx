@@ -31,6 +31,10 @@ const ON_TARGET_OPTIONS = [
   { value: 'true', label: 'On target' },
   { value: 'false', label: 'Off target' },
 ];
+const HAS_VALUE_OPTIONS = [
+  { value: 'true', label: 'With values' },
+  { value: 'false', label: 'No values yet' },
+];
 const STALE_OPTIONS = [
   { value: 'true', label: 'Stale only' },
   { value: 'false', label: 'Up to date' },
@@ -91,6 +95,12 @@ export function KpisListPage() {
           data={ON_TARGET_OPTIONS}
           value={filters.on_target}
           onChange={(v) => set('on_target', v)}
+        />
+        <FilterSelect
+          label="Values"
+          data={HAS_VALUE_OPTIONS}
+          value={filters.has_value}
+          onChange={(v) => set('has_value', v)}
         />
         <FilterSelect label="Stale" data={STALE_OPTIONS} value={filters.stale} onChange={(v) => set('stale', v)} />
         <FilterSelect

@@ -14,7 +14,13 @@ import {
   type RiskFilters,
 } from '../filters';
 import { RATINGS, RISK_STATUSES, type Risk } from '../types';
-import { DebouncedTextFilter, FilterSelect, FiltersCard, SortSelect } from '../../../components/ListFilters';
+import {
+  DebouncedTextFilter,
+  FilterMultiSelect,
+  FilterSelect,
+  FiltersCard,
+  SortSelect,
+} from '../../../components/ListFilters';
 import { PagedTable } from '../../../components/PagedTable';
 
 const SORT_OPTIONS = [
@@ -25,6 +31,10 @@ const SORT_OPTIONS = [
   { value: 'updated_at', label: 'Least recently updated first' },
 ];
 const SCALE = ['1', '2', '3', '4', '5'];
+const OPEN_OPTIONS = [
+  { value: 'true', label: 'Open' },
+  { value: 'false', label: 'Accepted or closed' },
+];
 const COLUMNS = ['ID', 'Title', 'Category', 'Status', 'L × I', 'Score', 'Rating', 'Residual', 'Owner', 'Updated'];
 
 export function RisksListPage() {
@@ -61,8 +71,14 @@ export function RisksListPage() {
           value={filters.category}
           onCommit={(v) => set('category', v)}
         />
-        <FilterSelect label="Status" data={RISK_STATUSES} value={filters.status} onChange={(v) => set('status', v)} />
-        <FilterSelect label="Rating" data={RATINGS} value={filters.rating} onChange={(v) => set('rating', v)} />
+        <FilterSelect label="Open" data={OPEN_OPTIONS} value={filters.open} onChange={(v) => set('open', v)} />
+        <FilterMultiSelect
+          label="Status"
+          data={RISK_STATUSES}
+          value={filters.status}
+          onChange={(v) => set('status', v)}
+        />
+        <FilterMultiSelect label="Rating" data={RATINGS} value={filters.rating} onChange={(v) => set('rating', v)} />
         <FilterSelect
           label="Owner"
           searchable

@@ -1,7 +1,13 @@
 import { Anchor, Button, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { Link, useSearchParams } from 'react-router-dom';
 import { useAuth } from '../../../lib/auth';
-import { DebouncedTextFilter, FilterSelect, FiltersCard, SortSelect } from '../../../components/ListFilters';
+import {
+  DebouncedTextFilter,
+  FilterMultiSelect,
+  FilterSelect,
+  FiltersCard,
+  SortSelect,
+} from '../../../components/ListFilters';
 import { PagedTable } from '../../../components/PagedTable';
 import { CriticalityBadge, OverdueBadge, TierBadge, VendorStatusBadge } from '../components/VendorBadges';
 import {
@@ -67,19 +73,19 @@ export function VendorsListPage() {
           value={filters.q}
           onCommit={(v) => set('q', v)}
         />
-        <FilterSelect
+        <FilterMultiSelect
           label="Risk tier"
           data={[...RISK_TIERS]}
           value={filters.risk_tier}
           onChange={(v) => set('risk_tier', v)}
         />
-        <FilterSelect
+        <FilterMultiSelect
           label="Criticality"
           data={labelled(CRITICALITIES, criticalityLabel)}
           value={filters.criticality}
           onChange={(v) => set('criticality', v)}
         />
-        <FilterSelect
+        <FilterMultiSelect
           label="Status"
           data={labelled(VENDOR_STATUSES, statusLabel)}
           value={filters.status}
