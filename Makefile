@@ -59,7 +59,7 @@ fmt-check:
 
 # Prints throughput, lag, rebuild, list-latency and import-memory figures; takes a few minutes.
 bench: db
-	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./api ./projections/risks ./events/copier ./queries/controls ./queries/audits ./queries/cases
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./api ./projections/risks ./events/copier ./queries/controls ./queries/audits ./queries/cases ./queries/trail ./queries/seal ./queries/dashboard
 	eval "$$(bash .ci/s3 start)" && $(GO) test -run '^$$' -bench . -benchtime 3x ./commands/blobs
 	$(GO) test -run '^$$' -bench BenchmarkEvidenceTransfer -benchtime 1x ./cmd/strata
 

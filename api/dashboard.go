@@ -25,7 +25,22 @@ func (s *Server) mountDashboard(r *module.Router) {
 }
 
 func (s *Server) dashboardCounts(c *gin.Context) {
-	counts, err := s.cfg.Dashboard.Counts(c.Request.Context(), rest.Caller(c).OrgID, viewer(c))
+	ctx, org, v := c.Request.Context(), rest.Caller(c).OrgID, viewer(c)
+	if raw, ok := c.GetQuery("as_of"); ok {
+		at, err := rest.ParseAsOf(raw)
+		if err != nil {
+			rest.Fail(c, err)
+			return
+		}
+		counts, at, err := s.cfg.Dashboard.CountsAsOf(ctx, org, v, at)
+		if err != nil {
+			rest.Fail(c, err)
+			return
+		}
+		asOf(c, counts, at)
+		return
+	}
+	counts, err := s.cfg.Dashboard.Counts(ctx, org, v)
 	if err != nil {
 		rest.Fail(c, err)
 		return
@@ -34,12 +49,33 @@ func (s *Server) dashboardCounts(c *gin.Context) {
 }
 
 func (s *Server) dashboardChart(c *gin.Context) {
-	chart, err := s.cfg.Dashboard.Chart(c.Request.Context(), rest.Caller(c).OrgID, viewer(c), c.Query("chart_type"))
+	ctx, org, v, kind := c.Request.Context(), rest.Caller(c).OrgID, viewer(c), c.Query("chart_type")
+	if raw, ok := c.GetQuery("as_of"); ok {
+		at, err := rest.ParseAsOf(raw)
+		if err != nil {
+			rest.Fail(c, err)
+			return
+		}
+		chart, at, err := s.cfg.Dashboard.ChartAsOf(ctx, org, v, kind, at)
+		if err != nil {
+			rest.Fail(c, err)
+			return
+		}
+		asOf(c, chart, at)
+		return
+	}
+	chart, err := s.cfg.Dashboard.Chart(ctx, org, v, kind)
 	if err != nil {
 		rest.Fail(c, err)
 		return
 	}
 	rest.OK(c, http.StatusOK, chart)
+}
+
+// asOf answers with a figure as of a past instant, naming the instant in meta so a
+// page can say that it shows the past.
+func asOf(c *gin.Context, data any, at time.Time) {
+	c.JSON(http.StatusOK, gin.H{"success": true, "data": data, "meta": gin.H{"as_of": at.Format(time.RFC3339Nano)}})
 }
 
 // viewer is the caller as the dashboard sees it: figures about records the caller may

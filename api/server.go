@@ -25,6 +25,8 @@ import (
 	"github.com/strata-grc/strata/projections"
 	"github.com/strata-grc/strata/queries/dashboard"
 	qidentity "github.com/strata-grc/strata/queries/identity"
+	qseal "github.com/strata-grc/strata/queries/seal"
+	qtrail "github.com/strata-grc/strata/queries/trail"
 )
 
 // Config is everything the server needs. Pool, Store, the session store and the
@@ -47,6 +49,11 @@ type Config struct {
 	Roles *cmdidentity.RoleTable
 	// Dashboard is composed from the modules' contributions.
 	Dashboard *dashboard.Reader
+	// Seal verifies the organization's sealed log; nil when the log is not in
+	// PostgreSQL, where verification reads it.
+	Seal *qseal.Verifier
+	// Trail reads the organization-wide audit trail.
+	Trail *qtrail.Reader
 	// OpenAPI is the API description served at /api/openapi.json (JSON), merged
 	// from the core's and the modules' parts.
 	OpenAPI []byte
@@ -181,6 +188,8 @@ func New(cfg Config) (*Server, error) {
 		s.mountAuth(g, authed)
 		s.mountMembers(s.router(authed, "members"))
 		s.mountDashboard(s.router(authed, "dashboard"))
+		s.mountSeal(s.router(authed, "audit_trail"))
+		s.mountTrail(s.router(authed, "audit_trail"))
 		for _, m := range cfg.Modules {
 			if m.Mount != nil {
 				m.Mount(s.router(authed, m.Name))

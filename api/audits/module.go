@@ -45,6 +45,7 @@ var Module = module.Module{
 	},
 	OpenAPI:   openAPI,
 	Dashboard: qaudits.Dashboard,
+	Trail:     qaudits.Trail,
 	Build:     build,
 }
 

@@ -41,6 +41,7 @@ var Module = module.Module{
 	},
 	OpenAPI:   openAPI,
 	Dashboard: qcases.Dashboard,
+	Trail:     qcases.Trail,
 	Build:     build,
 }
 

@@ -38,6 +38,7 @@ var Module = module.Module{
 	},
 	OpenAPI:   openAPI,
 	Dashboard: qcontrols.Dashboard,
+	Trail:     qcontrols.Trail,
 	Build:     build,
 }
 

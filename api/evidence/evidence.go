@@ -370,8 +370,8 @@ func (f *Files) ExportCustody(c *gin.Context, o evevidence.Owner) {
 	w := csv.NewWriter(c.Writer)
 	_ = w.Write([]string{"at", "evidence_id", "file_name", "action", "actor_id", "actor_name", "ip", "user_agent", "sha256", "result", "reason"})
 	err := f.Reader.CustodyOfOwner(c.Request.Context(), rest.Caller(c).OrgID, o.Kind, o.ID, func(r qevidence.CustodyRow) error {
-		return w.Write([]string{r.At.UTC().Format(time.RFC3339Nano), strconv.FormatInt(r.EvidenceID, 10), cell(r.FileName), r.Action,
-			strconv.FormatInt(r.ActorID, 10), cell(r.ActorName), cell(r.IP), cell(r.UserAgent), r.SHA256, deref(r.Result), cell(deref(r.Reason))})
+		return w.Write([]string{r.At.UTC().Format(time.RFC3339Nano), strconv.FormatInt(r.EvidenceID, 10), rest.CSVCell(r.FileName), r.Action,
+			strconv.FormatInt(r.ActorID, 10), rest.CSVCell(r.ActorName), rest.CSVCell(r.IP), rest.CSVCell(r.UserAgent), r.SHA256, deref(r.Result), rest.CSVCell(deref(r.Reason))})
 	})
 	w.Flush()
 	if err != nil {
@@ -387,14 +387,4 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
-}
-
-// cell defuses text a spreadsheet would run as a formula (=, +, - or @ first): the
-// export is opened by people, in spreadsheet programs, and these cells hold what
-// uploaders and their browsers chose.
-func cell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }

@@ -36,6 +36,7 @@ var Module = module.Module{
 	},
 	OpenAPI:   openAPI,
 	Dashboard: qkpis.Dashboard,
+	Trail:     qkpis.Trail,
 	Build:     build,
 }
 

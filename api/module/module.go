@@ -19,6 +19,7 @@ import (
 	"github.com/strata-grc/strata/commands/identity"
 	"github.com/strata-grc/strata/events"
 	"github.com/strata-grc/strata/projections"
+	"github.com/strata-grc/strata/projections/trail"
 	"github.com/strata-grc/strata/queries/dashboard"
 )
 
@@ -41,6 +42,10 @@ type Module struct {
 	// Dashboard is the module's contribution to the dashboard: its counts, its charts
 	// and the projections they read.
 	Dashboard dashboard.Part
+	// Trail tells the organization-wide audit trail how to describe the module's
+	// events (what each is about, what it changed, with the functions its histories
+	// use) and which of its records only some callers may see.
+	Trail trail.Part
 	// Build makes the module's running parts over the shared environment.
 	Build func(*Env) (Parts, error)
 }

@@ -154,7 +154,7 @@ func TestBuildRefsResolve(t *testing.T) {
 	for _, tag := range doc["tags"].([]any) {
 		tags = append(tags, tag.(map[string]any)["name"].(string))
 	}
-	if want := []string{"auth", "members", "dashboard", "operations", "risks", "controls", "frameworks"}; !reflect.DeepEqual(tags, want) {
+	if want := []string{"auth", "members", "dashboard", "Audit trail", "operations", "risks", "controls", "frameworks"}; !reflect.DeepEqual(tags, want) {
 		t.Errorf("tags %v, want the core's then each module's in order %v", tags, want)
 	}
 }

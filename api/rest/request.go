@@ -256,6 +256,7 @@ func RespondPage[T any](c *gin.Context, page queries.Page[T], err error) {
 		Fail(c, err)
 		return
 	}
+	withoutOrigins(c, page.Items)
 	OKList(c, page.Items, Meta{Total: page.Total, Limit: page.Limit, NextCursor: page.NextCursor})
 }
 

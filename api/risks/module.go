@@ -35,6 +35,7 @@ var Module = module.Module{
 	},
 	OpenAPI:   openAPI,
 	Dashboard: qrisks.Dashboard,
+	Trail:     qrisks.Trail,
 	Build:     build,
 }
 

@@ -36,6 +36,7 @@ var Module = module.Module{
 	},
 	OpenAPI:   openAPI,
 	Dashboard: qvendors.Dashboard,
+	Trail:     qvendors.Trail,
 	Build:     build,
 }
 

@@ -50,6 +50,12 @@ Usage:
                                             that are older than the guard age
   strata blobs verify                       re-hash every stored file; report altered, unreadable
                                             and missing ones (exit 1 if any)
+  strata trail verify [--org N] [--checkpoints DIR] [--public-key KEY]
+                                            recompute the sealed log from the events and check it
+                                            against its checkpoints (exit 1 on any break)
+  strata trail export --dir DIR             write every checkpoint DIR lacks, one file each
+  strata keys generate [-o FILE]            make a checkpoint signing key (mode 0600) for
+                                            STRATA_SIGNING_KEY and print its public key
   strata openapi [-o FILE]                  write the API description (JSON) to standard
                                             output or FILE
   strata admin create-user --email E --name N --org ORG --role ROLE
@@ -139,6 +145,10 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return openAPICommand(args[1:], stdout)
 	case "blobs":
 		return blobsCmd(ctx, fs, dbURL, args[1:], stdout, logger)
+	case "trail":
+		return trailCmd(ctx, fs, dbURL, args[1:], stdout, logger)
+	case "keys":
+		return keysCmd(fs, args[1:], stdout)
 	case "seed":
 		n := fs.Int("risks", 300, "how many demo risks to create")
 		if err := fs.Parse(args[1:]); err != nil {

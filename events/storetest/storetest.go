@@ -337,6 +337,65 @@ func Run(t *testing.T, newStore func(t *testing.T) events.Store, opts ...Options
 		}
 	})
 
+	t.Run("one organization's events up to an instant", func(t *testing.T) {
+		s := newStore(t)
+		other := Meta
+		other.OrgID = 2
+		then := time.Date(2024, 5, 1, 7, 30, 0, 0, time.UTC)
+		var want []uuid.UUID
+		for i := range 5 {
+			evs := NewEvents(2)
+			for j := range evs {
+				evs[j].RecordedAt = then.Add(time.Duration(i) * time.Hour)
+			}
+			if i < 3 {
+				for _, e := range evs {
+					want = append(want, e.ID)
+				}
+			}
+			if _, err := s.Append(ctx, fmt.Sprintf("thing-org-%d", i%2), events.Any(), Meta, evs...); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Append(ctx, fmt.Sprintf("thing-other-%d", i), events.Any(), other, NewEvents(1)...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The third hour's events are the last ones recorded at or before the instant.
+		// Both ways of reading are checked: the store's own (when it has one) and the
+		// whole-log scan every store can serve, which, like ReadAll, may hold back
+		// events while an older transaction anywhere on the server is still open.
+		read := func(s events.Store, asOf time.Time) (got []uuid.UUID, batches int) {
+			t.Helper()
+			err := events.ReadOrg(ctx, s, Meta.OrgID, asOf, 4, func(evs []events.Event) error {
+				batches++
+				if len(evs) > 4 {
+					t.Fatalf("batch of %d, limit 4", len(evs))
+				}
+				for _, e := range evs {
+					got = append(got, e.ID)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got, batches
+		}
+		for _, s := range []events.Store{s, struct{ events.Store }{s}} {
+			got, batches := read(s, then.Add(2*time.Hour))
+			for deadline := time.Now().Add(30 * time.Second); len(got) < len(want) && time.Now().Before(deadline); {
+				time.Sleep(20 * time.Millisecond)
+				got, batches = read(s, then.Add(2*time.Hour))
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) || batches != 2 {
+				t.Fatalf("read %v in %d batches, want %v (the organization's first six events, in append order) in 2", got, batches, want)
+			}
+			if none, _ := read(s, then.Add(-time.Second)); len(none) != 0 {
+				t.Fatalf("before the first event: %d events", len(none))
+			}
+		}
+	})
+
 	t.Run("metadata is required", func(t *testing.T) {
 		s := newStore(t)
 		for _, m := range []events.Metadata{{}, {OrgID: 1, ActorID: 1, ActorName: "x"}, {ActorID: 1, ActorName: "x", CorrelationID: "c"}} {

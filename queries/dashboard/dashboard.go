@@ -9,11 +9,14 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/schema"
 )
 
 // Count is one dashboard figure: SQL returning a single bigint for the organization
@@ -58,6 +61,10 @@ func (v Viewer) may(permission string) bool {
 // statement given more arguments than it uses is refused.
 const callerArgs = ` from (select $2::bigint, $3::boolean) as caller`
 
+// callerAtArgs is callerArgs for a read as of an instant, which also types the
+// instant the clock reads, $4.
+const callerAtArgs = ` from (select $2::bigint, $3::boolean, $4::timestamptz) as caller`
+
 // Part is one module's contribution: its counts, its charts and the projections
 // they read, which dashboard reads wait for.
 type Part struct {
@@ -79,6 +86,8 @@ type Reader struct {
 	counts      []Count
 	charts      map[string]ChartSpec
 	projections []string
+	// past answers as of an instant; nil until EnableAsOf.
+	past atomic.Pointer[past]
 }
 
 // NewReader composes the modules' parts; a name contributed twice is refused.
@@ -123,12 +132,18 @@ func (r *Reader) CountNames() []string {
 // Counts returns an organization's figures by name, those the viewer may be given,
 // read in one round trip.
 func (r *Reader) Counts(ctx context.Context, orgID int64, v Viewer) (map[string]int64, error) {
+	return r.readCounts(ctx, r.pool, orgID, v, nil)
+}
+
+// readCounts reads the counts on q. With at, the SQL's clock reads at instead of the
+// database's (see asOfSQL).
+func (r *Reader) readCounts(ctx context.Context, q schema.Querier, orgID int64, v Viewer, at *time.Time) (map[string]int64, error) {
 	var given []Count
 	var selects []string
 	for _, c := range r.counts {
 		if v.may(c.Permission) {
 			given = append(given, c)
-			selects = append(selects, "("+c.SQL+")")
+			selects = append(selects, "("+clockAt(c.SQL, at)+")")
 		}
 	}
 	out := make(map[string]int64, len(given))
@@ -141,7 +156,12 @@ func (r *Reader) Counts(ctx context.Context, orgID int64, v Viewer) (map[string]
 		dest[i] = &values[i]
 	}
 	sql := "select " + strings.Join(selects, ",\n\t") + callerArgs
-	if err := r.pool.QueryRow(ctx, sql, orgID, v.UserID, v.Admin).Scan(dest...); err != nil {
+	args := []any{orgID, v.UserID, v.Admin}
+	if at != nil {
+		sql = "select " + strings.Join(selects, ",\n\t") + callerAtArgs
+		args = append(args, *at)
+	}
+	if err := q.QueryRow(ctx, sql, args...).Scan(dest...); err != nil {
 		return nil, err
 	}
 	for i, c := range given {
@@ -162,17 +182,36 @@ func (r *Reader) ChartTypes() []string {
 
 // Chart returns one chart of an organization as the viewer may see it.
 func (r *Reader) Chart(ctx context.Context, orgID int64, v Viewer, chartType string) (Chart, error) {
+	def, err := r.chartSpec(v, chartType)
+	if err != nil {
+		return Chart{}, err
+	}
+	return r.readChart(ctx, r.pool, orgID, v, def, nil)
+}
+
+// chartSpec is the chart named chartType, when it exists and the viewer may read it.
+func (r *Reader) chartSpec(v Viewer, chartType string) (ChartSpec, error) {
 	def, ok := r.charts[chartType]
 	if !ok {
 		errs := strata.FieldErrors{}
 		errs.Add("chart_type", "must be one of "+strings.Join(r.ChartTypes(), ", "))
-		return Chart{}, errs.Err()
+		return ChartSpec{}, errs.Err()
 	}
 	if !v.may(def.Permission) {
-		return Chart{}, strata.Errorf(strata.PermissionDenied, "your role does not allow %s", def.Permission)
+		return ChartSpec{}, strata.Errorf(strata.PermissionDenied, "your role does not allow %s", def.Permission)
 	}
-	rows, err := r.pool.Query(ctx, "select chart.* from ("+def.SQL+") as chart cross join (select $2::bigint, $3::boolean) as caller",
-		orgID, v.UserID, v.Admin)
+	return def, nil
+}
+
+// readChart reads one chart on q; with at, its clock reads at, as for readCounts.
+func (r *Reader) readChart(ctx context.Context, q schema.Querier, orgID int64, v Viewer, def ChartSpec, at *time.Time) (Chart, error) {
+	sql := "select chart.* from (" + def.SQL + ") as chart cross join (select $2::bigint, $3::boolean) as caller"
+	args := []any{orgID, v.UserID, v.Admin}
+	if at != nil {
+		sql = "select chart.* from (" + clockAt(def.SQL, at) + ") as chart cross join (select $2::bigint, $3::boolean, $4::timestamptz) as caller"
+		args = append(args, *at)
+	}
+	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
 		return Chart{}, err
 	}
@@ -188,7 +227,7 @@ func (r *Reader) Chart(ctx context.Context, orgID int64, v Viewer, chartType str
 	if err != nil {
 		return Chart{}, err
 	}
-	out := Chart{ChartType: chartType, Labels: []string{}, Values: []int64{}}
+	out := Chart{ChartType: def.Name, Labels: []string{}, Values: []int64{}}
 	byLabel := map[string]int64{}
 	for _, p := range points {
 		byLabel[p.label] = p.value

@@ -24,11 +24,17 @@ import (
 	evevidence "github.com/strata-grc/strata/events/evidence"
 	evidentity "github.com/strata-grc/strata/events/identity"
 	"github.com/strata-grc/strata/events/postgres"
+	evtrail "github.com/strata-grc/strata/events/trail"
 	"github.com/strata-grc/strata/projections"
 	pevidence "github.com/strata-grc/strata/projections/evidence"
 	pidentity "github.com/strata-grc/strata/projections/identity"
+	"github.com/strata-grc/strata/projections/replay"
+	pseal "github.com/strata-grc/strata/projections/seal"
+	ptrail "github.com/strata-grc/strata/projections/trail"
 	"github.com/strata-grc/strata/queries/dashboard"
 	qidentity "github.com/strata-grc/strata/queries/identity"
+	qseal "github.com/strata-grc/strata/queries/seal"
+	qtrail "github.com/strata-grc/strata/queries/trail"
 	"github.com/strata-grc/strata/schema"
 	"github.com/strata-grc/strata/web"
 )
@@ -48,6 +54,7 @@ type App struct {
 	Modules    []module.Built
 	Roles      *cmdidentity.RoleTable
 	Dashboard  *dashboard.Reader
+	Trail      *qtrail.Reader
 	Projectors []projections.Projector
 	Metrics    *prometheus.Registry
 
@@ -129,6 +136,7 @@ func New(pool *pgxpool.Pool, opts Options) (*App, error) {
 		Sessions: sessionstore.New(pool, opts.Sessions)}
 	evidentity.Register(a.Registry)
 	evevidence.Register(a.Registry)
+	evtrail.Register(a.Registry)
 	for _, m := range Modules {
 		m.Events(a.Registry)
 	}
@@ -178,7 +186,13 @@ func New(pool *pgxpool.Pool, opts Options) (*App, error) {
 	var parts []dashboard.Part
 	// Files attached to any module's records share one read model of their chain of
 	// custody.
-	a.Projectors = []projections.Projector{pidentity.New(a.Registry), pevidence.New(a.Registry)}
+	// The seal reads every event of every organization; its key and checkpoint
+	// settings come from the environment (docs/trail.md).
+	sealer, err := pseal.FromEnv()
+	if err != nil {
+		return nil, err
+	}
+	a.Projectors = []projections.Projector{pidentity.New(a.Registry), pevidence.New(a.Registry), sealer}
 	for _, m := range a.Modules {
 		parts = append(parts, m.Dashboard)
 		a.Projectors = append(a.Projectors, m.Projectors...)
@@ -186,6 +200,24 @@ func New(pool *pgxpool.Pool, opts Options) (*App, error) {
 	if a.Dashboard, err = dashboard.NewReader(pool, parts...); err != nil {
 		return nil, err
 	}
+	// The dashboard as of a past instant replays the organization through the
+	// projectors its parts read (docs/trail.md, "Replay").
+	past, err := replay.New(a.Store, pool, a.Projectors, a.Dashboard.Projections()...)
+	if err != nil {
+		return nil, err
+	}
+	a.Dashboard.EnableAsOf(past, dashboard.AsOfOptions{})
+	// The audit trail describes every module's events as the module declares.
+	trailParts := []ptrail.Part{ptrail.Core}
+	for _, m := range a.Modules {
+		trailParts = append(trailParts, m.Trail)
+	}
+	trail, err := ptrail.New(a.Registry, a.Store, trailParts...)
+	if err != nil {
+		return nil, err
+	}
+	a.Projectors = append(a.Projectors, trail)
+	a.Trail = qtrail.NewReader(pool, a.Registry, trailParts...)
 	return a, nil
 }
 
@@ -262,6 +294,9 @@ func (a *App) Runner(ctx context.Context, logger *slog.Logger, tracker *projecti
 	} else if err != nil {
 		return nil, err
 	}
+	if p, ok := a.Projector(pseal.Name); ok {
+		go p.(*pseal.Projector).RunCheckpoints(ctx, a.Pool, logger)
+	}
 	return projections.NewRunner(ctx, projections.RunnerConfig{
 		Store: a.Store, Pool: a.Pool, Projectors: a.Projectors, Logger: logger, Tracker: tracker,
 		Subscriber: a.subscriberConfig(func(name string, _ events.Position, n int) {
@@ -323,8 +358,14 @@ func (a *App) Server(cfg api.Config) (*api.Server, error) {
 	}
 	cfg.Identity, cfg.IdentityReader = a.Identity, a.IdentityReader
 	cfg.Modules, cfg.Roles, cfg.Dashboard = a.Modules, a.Roles, a.Dashboard
+	cfg.Trail = a.Trail
 	cfg.Projections = a.ProjectorNames()
 	var err error
+	if p, ok := a.Projector(pseal.Name); ok && a.Log != nil {
+		if cfg.Seal, err = qseal.New(a.Pool, pseal.Name, p.(*pseal.Projector).PublicKey()); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.OpenAPI, err = OpenAPI(); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,306 @@
+// Package trail answers the organization-wide audit trail: every event of the
+// caller's organization, newest first, filtered and paged, or all of it for export.
+package trail
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/commands/text"
+	"github.com/strata-grc/strata/events"
+	ptrail "github.com/strata-grc/strata/projections/trail"
+	"github.com/strata-grc/strata/queries"
+)
+
+// Projection is the read model these queries read.
+const Projection = ptrail.Name
+
+// Row is one event of the trail.
+type Row struct {
+	// Position is the event's number in its organization's own sequence (1 for the
+	// organization's first event), never its place in the shared log.
+	Position   int64           `json:"position"`
+	EventID    string          `json:"event_id"`
+	At         time.Time       `json:"at"`
+	Type       string          `json:"type"`
+	EntityType string          `json:"entity_type"`
+	EntityID   int64           `json:"entity_id"`
+	ActorID    int64           `json:"actor_id"`
+	ActorName  string          `json:"actor_name"`
+	IP         string          `json:"ip"`
+	UserAgent  string          `json:"user_agent"`
+	RequestID  string          `json:"request_id"`
+	Changes    json.RawMessage `json:"changes"`
+	Comment    string          `json:"comment"`
+}
+
+// Filter narrows the trail. Zero values filter nothing.
+type Filter struct {
+	EntityType string
+	EntityID   int64
+	ActorID    int64
+	EventType  string
+	From, To   *time.Time
+	Q          string
+	Limit      int
+	Cursor     string
+}
+
+// Viewer is who reads: rows about records the caller may not know of are left out.
+type Viewer struct {
+	UserID int64
+	Admin  bool
+}
+
+// Reader answers trail queries.
+type Reader struct {
+	pool       *pgxpool.Pool
+	reg        *events.Registry
+	entities   []string
+	restricted []ptrail.Restriction
+}
+
+// NewReader reads the trail in pool; reg knows the event types and parts are the
+// core's and the modules' descriptions (their entity types and restrictions).
+func NewReader(pool *pgxpool.Pool, reg *events.Registry, parts ...ptrail.Part) *Reader {
+	r := &Reader{pool: pool, reg: reg, entities: ptrail.EntityTypes(parts...)}
+	for _, p := range parts {
+		r.restricted = append(r.restricted, p.Restricted...)
+	}
+	return r
+}
+
+// sortName names trail cursors: newest first, by position.
+const sortName = "-position"
+
+// ParseFilter reads a filter from query parameters. Unknown entity or event types,
+// times that are not RFC 3339 and a from after to are refused, naming the parameter.
+func (r *Reader) ParseFilter(q url.Values) (Filter, error) {
+	errs := strata.FieldErrors{}
+	f := Filter{EntityType: q.Get("entity_type"), EventType: q.Get("event_type"), Q: strings.TrimSpace(q.Get("q")),
+		Cursor: q.Get("cursor")}
+	queries.OneOf(errs, "entity_type", f.EntityType, r.entities)
+	if f.EventType != "" && (!text.Storable(f.EventType) || !r.reg.Known(f.EventType)) {
+		errs.Add("event_type", "must be the name of an event type, such as RiskCreated")
+	}
+	text.Check(errs, "q", f.Q, text.Search)
+	for _, p := range []struct {
+		name string
+		into *int64
+	}{{"entity_id", &f.EntityID}, {"actor_id", &f.ActorID}} {
+		if raw := q.Get(p.name); raw != "" {
+			v, err := strconv.ParseInt(raw, 10, 64)
+			if err != nil || v <= 0 {
+				errs.Add(p.name, "must be a positive integer")
+				continue
+			}
+			*p.into = v
+		}
+	}
+	for _, p := range []struct {
+		name string
+		into **time.Time
+	}{{"from", &f.From}, {"to", &f.To}} {
+		if raw := q.Get(p.name); raw != "" {
+			at, err := time.Parse(time.RFC3339Nano, raw)
+			if err != nil {
+				errs.Add(p.name, "must be an RFC 3339 timestamp such as 2026-01-31T12:00:00Z")
+				continue
+			}
+			*p.into = &at
+		}
+	}
+	if f.From != nil && f.To != nil && f.From.After(*f.To) {
+		errs.Add("from", "must not be after to")
+	}
+	if raw := q.Get("limit"); raw != "" {
+		v, err := strconv.Atoi(raw)
+		if err != nil || v == 0 {
+			errs.Add("limit", "must be from 1 to 500")
+		} else {
+			f.Limit = v
+		}
+	}
+	queries.Limit(errs, &f.Limit)
+	return f, errs.Err()
+}
+
+// Params is the filter as its query parameters, for the record an export leaves.
+func (f Filter) Params() map[string]string {
+	out := map[string]string{}
+	set := func(k, v string) {
+		if v != "" {
+			out[k] = v
+		}
+	}
+	set("entity_type", f.EntityType)
+	set("event_type", f.EventType)
+	set("q", f.Q)
+	if f.EntityID > 0 {
+		set("entity_id", strconv.FormatInt(f.EntityID, 10))
+	}
+	if f.ActorID > 0 {
+		set("actor_id", strconv.FormatInt(f.ActorID, 10))
+	}
+	if f.From != nil {
+		set("from", f.From.UTC().Format(time.RFC3339Nano))
+	}
+	if f.To != nil {
+		set("to", f.To.UTC().Format(time.RFC3339Nano))
+	}
+	return out
+}
+
+// columns read a row; the actor's name is the member's name now, or the name the
+// event recorded when the account is gone from the identity read model.
+const columns = `t.position, t.event_id::text, t.at, t.type, t.entity_type, t.entity_id, t.actor_id,
+	coalesce(u.name, t.actor_name), t.ip, t.user_agent, t.request_id, t.changes, t.comment`
+
+const from = `trail t left join users u on u.id = t.actor_id`
+
+func scan(row pgx.CollectableRow) (Row, error) {
+	var x Row
+	err := row.Scan(&x.Position, &x.EventID, &x.At, &x.Type, &x.EntityType, &x.EntityID, &x.ActorID, &x.ActorName,
+		&x.IP, &x.UserAgent, &x.RequestID, &x.Changes, &x.Comment)
+	x.At = x.At.UTC()
+	return x, err
+}
+
+// where is a query's conditions with their numbered arguments.
+type where struct {
+	conds []string
+	args  []any
+}
+
+// arg numbers an argument.
+func (w *where) arg(v any) string {
+	w.args = append(w.args, v)
+	return "$" + strconv.Itoa(len(w.args))
+}
+
+func (w *where) add(cond string) { w.conds = append(w.conds, cond) }
+
+func (w *where) sql() string { return strings.Join(w.conds, " and ") }
+
+// where is the filter in SQL, the organization and the caller's visibility first.
+func (r *Reader) where(orgID int64, v Viewer, f Filter) *where {
+	w := &where{}
+	org := w.arg(orgID)
+	w.add("t.org_id = " + org)
+	if !v.Admin {
+		for _, x := range r.restricted {
+			visible := strings.NewReplacer("{id}", "t.entity_id", "{admin}", "false", "{user}", w.arg(v.UserID)).Replace(x.Visible)
+			w.add("(t.entity_type <> " + w.arg(x.EntityType) + " or " + visible + ")")
+		}
+	}
+	if f.EntityType != "" {
+		w.add("t.entity_type = " + w.arg(f.EntityType))
+	}
+	if f.EntityID > 0 {
+		w.add("t.entity_id = " + w.arg(f.EntityID))
+	}
+	if f.ActorID > 0 {
+		w.add("t.actor_id = " + w.arg(f.ActorID))
+	}
+	if f.EventType != "" {
+		w.add("t.type = " + w.arg(f.EventType))
+	}
+	if f.From != nil {
+		w.add("t.at >= " + w.arg(*f.From))
+	}
+	if f.To != nil {
+		w.add("t.at <= " + w.arg(*f.To))
+	}
+	if f.Q != "" {
+		// The search column is lower-cased; the member's current name is matched too,
+		// so someone renamed since is found under either name.
+		pattern := w.arg(queries.LikePattern(strings.ToLower(f.Q)))
+		w.add(`(t.search like ` + pattern + ` or t.actor_id in (select m.user_id from memberships m
+			join users mu on mu.id = m.user_id where m.org_id = ` + org + ` and lower(mu.name) like ` + pattern + `))`)
+	}
+	return w
+}
+
+// Page reads one page of the trail, newest first. The first page counts the rows
+// that match; later pages carry that count in their cursor.
+func (r *Reader) Page(ctx context.Context, orgID int64, v Viewer, f Filter) (queries.Page[Row], error) {
+	cur, err := queries.DecodeCursor(f.Cursor, sortName)
+	if err != nil {
+		return queries.Page[Row]{}, err
+	}
+	w := r.where(orgID, v, f)
+	var total int64
+	if cur != nil {
+		total = cur.Total
+	}
+	page, err := r.read(ctx, r.pool, w, cur, f.Limit)
+	if err != nil {
+		return queries.Page[Row]{}, err
+	}
+	if cur == nil {
+		if len(page) <= f.Limit {
+			total = int64(len(page))
+		} else if err := r.pool.QueryRow(ctx, `select count(*) from trail t where `+w.sql(), w.args...).Scan(&total); err != nil {
+			return queries.Page[Row]{}, err
+		}
+	}
+	return queries.PageOf(page, total, f.Limit, sortName, func(x Row) (int64, any) { return x.Position, nil }), nil
+}
+
+// read reads up to limit+1 rows after the cursor.
+func (r *Reader) read(ctx context.Context, q queries.Querier, w *where, cur *queries.Cursor, limit int) ([]Row, error) {
+	conds := w.sql()
+	args := w.args
+	if cur != nil {
+		args = append(args[:len(args):len(args)], cur.ID)
+		conds += " and t.position < $" + strconv.Itoa(len(args))
+	}
+	args = append(args[:len(args):len(args)], limit+1)
+	rows, err := q.Query(ctx, `select `+columns+` from `+from+` where `+conds+
+		` order by t.position desc limit $`+strconv.Itoa(len(args)), args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, scan)
+}
+
+// exportChunk is how many rows an export reads at a time.
+const exportChunk = 1000
+
+// Each hands every row the filter matches to each, newest first, a chunk at a time,
+// so an export of any size holds one chunk; flush is called after each chunk. It
+// returns how many rows it handed.
+// Rows are read by position below the newest one that matched when the export began,
+// so events written meanwhile do not join it.
+func (r *Reader) Each(ctx context.Context, orgID int64, v Viewer, f Filter, each func(Row) error, flush func() error) (int64, error) {
+	w := r.where(orgID, v, f)
+	var cur *queries.Cursor
+	var n int64
+	for {
+		rows, err := r.read(ctx, r.pool, w, cur, exportChunk-1)
+		if err != nil {
+			return n, err
+		}
+		for _, x := range rows {
+			if err := each(x); err != nil {
+				return n, err
+			}
+			n++
+		}
+		if err := flush(); err != nil {
+			return n, err
+		}
+		if len(rows) < exportChunk {
+			return n, nil
+		}
+		cur = &queries.Cursor{ID: rows[len(rows)-1].Position}
+	}
+}
