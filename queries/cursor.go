@@ -18,6 +18,8 @@ type Cursor struct {
 	// instead of counting again: counting a large filtered list costs more than the
 	// page itself, and a total that moved under a reader's paging helps no one.
 	Total int64 `json:"t"`
+	// Capped says Total is a floor: the first page's count stopped there.
+	Capped bool `json:"c,omitempty"`
 }
 
 // Encode returns the opaque form.
@@ -45,21 +47,35 @@ func DecodeCursor(s, sort string) (*Cursor, error) {
 
 // Page is one page of a list.
 type Page[T any] struct {
-	Items      []T
-	Total      int64
-	Limit      int
-	NextCursor *string
+	Items []T
+	Total int64
+	// TotalCapped says Total is a floor: the list has more rows than were counted.
+	TotalCapped bool
+	Limit       int
+	NextCursor  *string
+}
+
+// Count is a list's size as its first page counted it: exact, or a floor (Capped)
+// where counting stops at a bound because an exact count would cost more than the page.
+type Count struct {
+	N      int64
+	Capped bool
 }
 
 // PageOf makes a page of rows fetched with limit+1: the extra row only says that a
 // next page exists. key returns a row's id and its value in the sort's key column
 // (nil when the list is ordered by id alone).
 func PageOf[T any](items []T, total int64, limit int, sort string, key func(T) (int64, any)) Page[T] {
-	page := Page[T]{Items: items, Total: total, Limit: limit}
+	return PageOfCount(items, Count{N: total}, limit, sort, key)
+}
+
+// PageOfCount is PageOf for a list whose count may be a floor.
+func PageOfCount[T any](items []T, total Count, limit int, sort string, key func(T) (int64, any)) Page[T] {
+	page := Page[T]{Items: items, Total: total.N, TotalCapped: total.Capped, Limit: limit}
 	if len(items) > limit {
 		page.Items = items[:limit]
 		id, k := key(page.Items[limit-1])
-		c := Cursor{Sort: sort, ID: id, Total: total}
+		c := Cursor{Sort: sort, ID: id, Total: total.N, Capped: total.Capped}
 		if k != nil {
 			c.Key, _ = json.Marshal(k)
 		}

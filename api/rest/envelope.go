@@ -40,9 +40,12 @@ type ErrorBody struct {
 
 // Meta is a list answer's paging member.
 type Meta struct {
-	Total      int64   `json:"total"`
-	Limit      int     `json:"limit"`
-	NextCursor *string `json:"next_cursor"`
+	Total int64 `json:"total"`
+	// TotalCapped marks Total as a floor, on lists that stop counting at a bound
+	// (the audit trail); absent where totals are exact.
+	TotalCapped bool    `json:"total_capped,omitempty"`
+	Limit       int     `json:"limit"`
+	NextCursor  *string `json:"next_cursor"`
 }
 
 // OK writes a success envelope.

@@ -257,7 +257,7 @@ func RespondPage[T any](c *gin.Context, page queries.Page[T], err error) {
 		return
 	}
 	withoutOrigins(c, page.Items)
-	OKList(c, page.Items, Meta{Total: page.Total, Limit: page.Limit, NextCursor: page.NextCursor})
+	OKList(c, page.Items, Meta{Total: page.Total, TotalCapped: page.TotalCapped, Limit: page.Limit, NextCursor: page.NextCursor})
 }
 
 // QueryLimit reads the optional page size; an explicit 0 is refused here because the

@@ -229,17 +229,24 @@ func (r *Reader) where(orgID int64, v Viewer, f Filter) *where {
 	return w
 }
 
+// CountCap is where a first page stops counting the rows that match: beyond it the
+// page says "at least CountCap". An organization's trail grows without end, and an
+// exact count of a broad filter over a million events costs a hundred times the page
+// it would describe; nobody pages through ten thousand rows, they narrow the filter
+// or export.
+const CountCap = 10_000
+
 // Page reads one page of the trail, newest first. The first page counts the rows
-// that match; later pages carry that count in their cursor.
+// that match, up to CountCap; later pages carry that count in their cursor.
 func (r *Reader) Page(ctx context.Context, orgID int64, v Viewer, f Filter) (queries.Page[Row], error) {
 	cur, err := queries.DecodeCursor(f.Cursor, sortName)
 	if err != nil {
 		return queries.Page[Row]{}, err
 	}
 	w := r.where(orgID, v, f)
-	var total int64
+	var total queries.Count
 	if cur != nil {
-		total = cur.Total
+		total = queries.Count{N: cur.Total, Capped: cur.Capped}
 	}
 	page, err := r.read(ctx, r.pool, w, cur, f.Limit)
 	if err != nil {
@@ -247,12 +254,16 @@ func (r *Reader) Page(ctx context.Context, orgID int64, v Viewer, f Filter) (que
 	}
 	if cur == nil {
 		if len(page) <= f.Limit {
-			total = int64(len(page))
-		} else if err := r.pool.QueryRow(ctx, `select count(*) from trail t where `+w.sql(), w.args...).Scan(&total); err != nil {
+			total.N = int64(len(page))
+		} else if err := r.pool.QueryRow(ctx, `select count(*) from (select from trail t where `+w.sql()+
+			` limit `+strconv.Itoa(CountCap+1)+`) matched`, w.args...).Scan(&total.N); err != nil {
 			return queries.Page[Row]{}, err
 		}
+		if total.N > CountCap {
+			total = queries.Count{N: CountCap, Capped: true}
+		}
 	}
-	return queries.PageOf(page, total, f.Limit, sortName, func(x Row) (int64, any) { return x.Position, nil }), nil
+	return queries.PageOfCount(page, total, f.Limit, sortName, func(x Row) (int64, any) { return x.Position, nil }), nil
 }
 
 // read reads up to limit+1 rows after the cursor.
