@@ -5,9 +5,12 @@ PG_VERSION = $(shell ls /etc/postgresql 2>/dev/null | sort -n | tail -1)
 
 .PHONY: run build web web-deps test web-test e2e vet fmt-check openapi-lint bench fuzz soak db clean
 
+# The demo signs its checkpoints with a key of its own under data/ (made once) and
+# exports them to data/checkpoints, so `bin/strata trail verify` has both to check.
 run: web build db
 	$(BIN) seed
-	$(BIN) serve
+	mkdir -p data/checkpoints && (test -f data/signing.key || $(BIN) keys generate -o data/signing.key)
+	STRATA_SIGNING_KEY=data/signing.key STRATA_CHECKPOINT_DIR=data/checkpoints $(BIN) serve
 
 build:
 	$(GO) build -o $(BIN) ./cmd/strata

@@ -350,7 +350,7 @@ describe('control library e2e', { concurrency: 1 }, () => {
   test('7. dashboard: control cards and the effectiveness chart', async () => {
     await withPage(async (page) => {
       await login(page, COMPLIANCE);
-      const card = page.locator('a[href="/controls?status=Active&effectiveness=Ineffective"]');
+      const card = page.locator('a.mantine-Card-root[href="/controls?status=Active&effectiveness=Ineffective"]');
       await card.getByText('Active controls rated Ineffective').waitFor();
       await page.waitForFunction(
         (el) => /^\d+$/.test(el.textContent.trim()),
@@ -358,7 +358,7 @@ describe('control library e2e', { concurrency: 1 }, () => {
       );
       const counts = await apiGet(page, '/api/dashboard');
       assert.equal(Number((await card.locator('p').nth(1).innerText()).trim()), counts.controls_ineffective);
-      const active = page.locator('a[href="/controls?status=Active"]');
+      const active = page.locator('a.mantine-Card-root[href="/controls?status=Active"]');
       assert.equal(Number((await active.locator('p').nth(1).innerText()).trim()), counts.controls_active);
       const chart = page
         .locator('.mantine-Card-root')
