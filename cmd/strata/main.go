@@ -50,10 +50,11 @@ Usage:
                                             that are older than the guard age
   strata blobs verify                       re-hash every stored file; report altered, unreadable
                                             and missing ones (exit 1 if any)
-  strata trail verify [--org N] [--checkpoints DIR] [--public-key KEY]
+  strata trail verify [--org N] [--checkpoints DIR|s3://BUCKET/PREFIX] [--public-key KEY]
                                             recompute the sealed log from the events and check it
                                             against its checkpoints (exit 1 on any break)
-  strata trail export --dir DIR             write every checkpoint DIR lacks, one file each
+  strata trail export [--dir DIR] [--s3 URL] write every checkpoint DIR or the bucket lacks, one
+                                            file or object each
   strata keys generate [-o FILE]            make a checkpoint signing key (mode 0600) for
                                             STRATA_SIGNING_KEY and print its public key
   strata openapi [-o FILE]                  write the API description (JSON) to standard

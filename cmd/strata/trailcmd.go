@@ -16,7 +16,8 @@ import (
 	qseal "github.com/strata-grc/strata/queries/seal"
 )
 
-const trailUsage = "usage: strata trail verify [--org N] [--checkpoints DIR] [--public-key KEY]... | strata trail export --dir DIR"
+const trailUsage = "usage: strata trail verify [--org N] [--checkpoints DIR|s3://BUCKET/PREFIX?...] [--public-key KEY]... | " +
+	"strata trail export [--dir DIR] [--s3 s3://BUCKET/PREFIX?...]"
 
 // keyList is a repeatable flag: several public keys are trusted when the signing key
 // was replaced.
@@ -27,14 +28,16 @@ func (k *keyList) Set(v string) error { *k = append(*k, v); return nil }
 
 // trailCmd runs `strata trail verify` (check the sealed log of every organization, or
 // one, against the log as it is now and against checkpoints, exit status 1 on any
-// break) and `strata trail export` (write each checkpoint to a directory).
+// break) and `strata trail export` (write each checkpoint to a directory, an S3
+// bucket, or both).
 func trailCmd(ctx context.Context, fs *flag.FlagSet, dbURL *string, args []string, stdout io.Writer, logger *slog.Logger) error {
 	if len(args) == 0 || (args[0] != "verify" && args[0] != "export") {
 		return errors.New(trailUsage)
 	}
 	org := fs.Int64("org", -1, "verify this organization only (0 is the events filed under none)")
-	dir := fs.String("checkpoints", "", "directory of exported checkpoints to check the log against")
+	dir := fs.String("checkpoints", "", "directory, or s3:// URL, of exported checkpoints to check the log against")
 	exportDir := fs.String("dir", "", "directory to export checkpoints to")
+	exportS3 := fs.String("s3", "", "s3://BUCKET/PREFIX?endpoint=host:port URL to export checkpoints to")
 	var keys keyList
 	fs.Var(&keys, "public-key", "a trusted public key (name+hash+key), or a file holding one; repeatable (default: STRATA_SIGNING_KEY's)")
 	positional, err := parseInterspersed(fs, args[1:])
@@ -55,10 +58,10 @@ func trailCmd(ctx context.Context, fs *flag.FlagSet, dbURL *string, args []strin
 	}
 	sealer := p.(*pseal.Projector)
 	if args[0] == "export" {
-		if *exportDir == "" {
-			return errors.New("trail export needs --dir DIR")
+		if *exportDir == "" && *exportS3 == "" {
+			return errors.New("trail export needs --dir DIR or --s3 URL")
 		}
-		return exportCheckpoints(ctx, a, sealer, *exportDir, stdout)
+		return exportCheckpoints(ctx, a, sealer, *exportDir, *exportS3, stdout)
 	}
 	if a.Log == nil {
 		return errors.New("trail verify reads the event log's table: it needs the log in PostgreSQL")
@@ -73,7 +76,7 @@ func trailCmd(ctx context.Context, fs *flag.FlagSet, dbURL *string, args []strin
 	}
 	var exported []qseal.ExportedCheckpoint
 	if *dir != "" {
-		if exported, err = readCheckpoints(*dir); err != nil {
+		if exported, err = readCheckpoints(ctx, *dir); err != nil {
 			return err
 		}
 	}
@@ -123,7 +126,24 @@ func publicKeys(given []string, own string) ([]string, error) {
 	return out, nil
 }
 
-func readCheckpoints(dir string) ([]qseal.ExportedCheckpoint, error) {
+// readCheckpoints reads the *.checkpoint files of a directory, or the objects under
+// an s3:// URL's prefix.
+func readCheckpoints(ctx context.Context, dir string) ([]qseal.ExportedCheckpoint, error) {
+	if strings.HasPrefix(dir, "s3://") {
+		s, err := pseal.OpenS3(dir)
+		if err != nil {
+			return nil, err
+		}
+		objs, err := s.ReadAll(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]qseal.ExportedCheckpoint, len(objs))
+		for i, o := range objs {
+			out[i] = qseal.ExportedCheckpoint{Name: o.Name, Note: o.Note}
+		}
+		return out, nil
+	}
 	paths, err := filepath.Glob(filepath.Join(dir, "*.checkpoint"))
 	if err != nil {
 		return nil, err
@@ -174,13 +194,32 @@ func printReport(w io.Writer, r *qseal.Report) {
 }
 
 // exportCheckpoints makes the checkpoints that are due, so the export is current,
-// then writes every checkpoint the directory lacks.
-func exportCheckpoints(ctx context.Context, a *app.App, sealer *pseal.Projector, dir string, stdout io.Writer) error {
+// then writes every checkpoint the directory, the bucket, or both lack. A failure at
+// one destination does not stop the other.
+func exportCheckpoints(ctx context.Context, a *app.App, sealer *pseal.Projector, dir, bucket string, stdout io.Writer) error {
+	var s3 *pseal.S3
+	if bucket != "" {
+		var err error
+		if s3, err = pseal.OpenS3(bucket); err != nil {
+			return err
+		}
+	}
 	made, err := sealer.CheckpointOnce(ctx, a.Pool)
 	if err != nil {
 		return err
 	}
-	written, present, err := pseal.Export(ctx, a.Pool, dir)
-	fmt.Fprintf(stdout, "%d checkpoint(s) made; %d written to %s, %d there already\n", len(made), written, dir, present)
-	return err
+	line := fmt.Sprintf("%d checkpoint(s) made", len(made))
+	var errs []error
+	if dir != "" {
+		written, present, err := pseal.Export(ctx, a.Pool, dir)
+		line += fmt.Sprintf("; %d written to %s, %d there already", written, dir, present)
+		errs = append(errs, err)
+	}
+	if s3 != nil {
+		written, present, err := pseal.ExportS3(ctx, a.Pool, s3)
+		line += fmt.Sprintf("; %d written to %s, %d there already", written, s3, present)
+		errs = append(errs, err)
+	}
+	fmt.Fprintln(stdout, line)
+	return errors.Join(errs...)
 }

@@ -51,6 +51,8 @@ type Config struct {
 	Poll time.Duration
 	// Dir, when set, receives each checkpoint as a file as it is made.
 	Dir string
+	// S3, when set, receives each checkpoint as an object as it is made.
+	S3  *S3
 	Now func() time.Time
 }
 
@@ -70,9 +72,9 @@ func (c *Config) setDefaults() {
 }
 
 // ConfigFromEnv reads STRATA_SIGNING_KEY (a key file, mode 0600), STRATA_CHECKPOINT_DIR,
-// STRATA_CHECKPOINT_EVERY (events) and STRATA_CHECKPOINT_INTERVAL (a duration). A
-// setting that is set but wrong is an error: the server must not run believing it
-// signs when it does not.
+// STRATA_CHECKPOINT_S3 (an s3:// URL, see OpenS3), STRATA_CHECKPOINT_EVERY (events) and
+// STRATA_CHECKPOINT_INTERVAL (a duration). A setting that is set but wrong is an error:
+// the server must not run believing it signs, or exports, when it does not.
 func ConfigFromEnv() (Config, error) {
 	var c Config
 	if path := os.Getenv(EnvSigningKey); path != "" {
@@ -83,6 +85,13 @@ func ConfigFromEnv() (Config, error) {
 		c.Key = k
 	}
 	c.Dir = os.Getenv(EnvCheckpointDir)
+	if v := os.Getenv(EnvCheckpointS3); v != "" {
+		s, err := OpenS3(v)
+		if err != nil {
+			return c, fmt.Errorf("%s: %w", EnvCheckpointS3, err)
+		}
+		c.S3 = s
+	}
 	if v := os.Getenv(EnvCheckpointEvery); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n <= 0 {
@@ -296,11 +305,25 @@ func (p *Projector) RunCheckpoints(ctx context.Context, pool *pgxpool.Pool, logg
 			logger.Error("exporting checkpoints", "dir", p.cfg.Dir, "err", err)
 		}
 	}
+	if p.cfg.S3 != nil {
+		p.cfg.S3.behind.Store(true)
+	}
+	var lastS3 time.Time
 	t := time.NewTicker(p.cfg.Poll)
 	defer t.Stop()
 	for {
 		if _, err := p.CheckpointOnce(ctx, pool); err != nil && ctx.Err() == nil {
 			logger.Error("sealing checkpoints", "err", err)
+		}
+		// The bucket gets what it lacks at start-up and, after a failed write, once a
+		// minute at most until it has everything again; a conflicting object is
+		// reported but not retried, since writing again cannot resolve it.
+		if s := p.cfg.S3; s != nil && s.behind.Load() && time.Since(lastS3) >= s3Retry {
+			lastS3 = time.Now()
+			s.behind.Store(false)
+			if _, _, err := ExportS3(ctx, pool, s); err != nil && ctx.Err() == nil {
+				logger.Error("exporting checkpoints", "bucket", s.String(), "err", err)
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -351,6 +374,9 @@ func (p *Projector) CheckpointOnce(ctx context.Context, pool *pgxpool.Pool) ([]C
 				if err := writeCheckpoint(p.cfg.Dir, c); err != nil {
 					errs = append(errs, err)
 				}
+			}
+			if err := p.cfg.S3.write(ctx, c); err != nil {
+				errs = append(errs, err)
 			}
 		}
 	}
