@@ -8,9 +8,10 @@ import { dashboardModule } from '../features/dashboard';
 import { docsModule } from '../features/docs';
 import { kpisModule } from '../features/kpis';
 import { risksModule } from '../features/risks';
+import { trailModule } from '../features/trail';
 import { vendorsModule } from '../features/vendors';
 import type { WebModule } from '../lib/modules';
 
 const domain: WebModule[] = [risksModule, controlsModule, auditsModule, casesModule, kpisModule, vendorsModule];
 
-export const modules: WebModule[] = [dashboardModule(domain), ...domain, docsModule];
+export const modules: WebModule[] = [dashboardModule(domain), ...domain, trailModule, docsModule];

@@ -9,9 +9,9 @@ import { DataTable } from './DataTable';
 import { ErrorAlert } from './ErrorAlert';
 import { Loading } from './Loading';
 
-/** "1 framework", "3 matching risks". */
-function countOf(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+/** "1 framework", "3 matching risks", "10,000+ matching events" when the count is a floor. */
+export function countOf(n: number, noun: string, capped = false): string {
+  return capped ? `${n.toLocaleString('en')}+ ${noun}s` : `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** Previous / Next over a keyset-paged list; the cursors live in the URL state `filters`. */
@@ -73,10 +73,10 @@ export function PagedTable<T, F extends Paging>({
       ) : (
         <>
           <Text size="sm" c="dimmed" aria-live="polite">
-            {meta ? `${countOf(meta.total, noun)} · page ${pageNumber(filters)}` : ''}
+            {meta ? `${countOf(meta.total, noun, meta.total_capped)} · page ${pageNumber(filters)}` : ''}
             {list.isFetching ? ' · updating…' : ''}
           </Text>
-          <DataTable minWidth={minWidth} columns={columns} striped highlightOnHover empty={rows.length === 0 && empty}>
+          <DataTable minWidth={minWidth} columns={columns} striped highlightOnHover empty={rows.length === 0 && !list.error && empty}>
             {rows.map(row)}
           </DataTable>
           <ListPager filters={filters} nextCursor={meta?.next_cursor} onPage={onPage} />

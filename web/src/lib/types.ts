@@ -23,6 +23,8 @@ export interface Member extends User {
 
 export interface ListMeta {
   total: number;
+  /** True where the list stopped counting and `total` is a floor (the audit trail). */
+  total_capped?: boolean;
   limit: number;
   next_cursor: string | null;
 }
