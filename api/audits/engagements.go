@@ -56,11 +56,25 @@ func engagementFilter(q url.Values) (qaudits.EngagementFilter, error) {
 	}, nil
 }
 
-func (h *handlers) getEngagement(c *gin.Context) { rest.ByPathID(c, h.respondEngagement) }
+func (h *handlers) getEngagement(c *gin.Context) {
+	id, err := rest.PathID(c, "id")
+	if err != nil {
+		rest.Fail(c, err)
+		return
+	}
+	h.engagementPage().Serve(c, id, true)
+}
 
+// respondEngagement answers the seed's action=get, which ignores as_of as it ignores
+// every other parameter.
 func (h *handlers) respondEngagement(c *gin.Context, id int64) {
-	rest.EntityPage[qaudits.EngagementDetail]{Get: h.reader.Engagement,
-		Version: func(d qaudits.EngagementDetail) int64 { return d.Version }}.Serve(c, id, false)
+	h.engagementPage().Serve(c, id, false)
+}
+
+// engagementPage reads an engagement now or (with as_of) as it stood then.
+func (h *handlers) engagementPage() rest.EntityPage[qaudits.EngagementDetail] {
+	return rest.EntityPage[qaudits.EngagementDetail]{Get: h.reader.Engagement, AsOf: h.reader.EngagementAsOf,
+		Version: func(d qaudits.EngagementDetail) int64 { return d.Version }}
 }
 
 // respondEngagementWritten answers a mutation with the engagement as its stream now

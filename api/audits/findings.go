@@ -58,11 +58,23 @@ func findingFilter(q url.Values) (qaudits.FindingFilter, error) {
 	}, nil
 }
 
-func (h *handlers) getFinding(c *gin.Context) { rest.ByPathID(c, h.respondFinding) }
+func (h *handlers) getFinding(c *gin.Context) {
+	id, err := rest.PathID(c, "id")
+	if err != nil {
+		rest.Fail(c, err)
+		return
+	}
+	h.findingPage().Serve(c, id, true)
+}
 
-func (h *handlers) respondFinding(c *gin.Context, id int64) {
-	rest.EntityPage[qaudits.FindingDetail]{Get: h.reader.Finding,
-		Version: func(d qaudits.FindingDetail) int64 { return d.Version }}.Serve(c, id, false)
+// respondFinding answers the seed's action=get, which ignores as_of as it ignores
+// every other parameter.
+func (h *handlers) respondFinding(c *gin.Context, id int64) { h.findingPage().Serve(c, id, false) }
+
+// findingPage reads a finding now or (with as_of) as it stood then.
+func (h *handlers) findingPage() rest.EntityPage[qaudits.FindingDetail] {
+	return rest.EntityPage[qaudits.FindingDetail]{Get: h.reader.Finding, AsOf: h.reader.FindingAsOf,
+		Version: func(d qaudits.FindingDetail) int64 { return d.Version }}
 }
 
 // respondFindingWritten answers a mutation with the finding as its engagement's

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -71,16 +72,31 @@ func filter(q url.Values) (qcases.Filter, error) {
 		Confidential: flags[0], Open: flags[1], Q: q.Get("q"), Sort: q.Get("sort"), Limit: limit, Cursor: q.Get("cursor")}, nil
 }
 
-func (h *handlers) get(c *gin.Context) { rest.ByPathID(c, h.respond) }
+func (h *handlers) get(c *gin.Context) {
+	id, err := rest.PathID(c, "id")
+	if err != nil {
+		rest.Fail(c, err)
+		return
+	}
+	h.page(c).Serve(c, id, true)
+}
 
-func (h *handlers) respond(c *gin.Context, id int64) {
+// respond answers the seed's action=get, which ignores as_of as it ignores every
+// other parameter.
+func (h *handlers) respond(c *gin.Context, id int64) { h.page(c).Serve(c, id, false) }
+
+// page reads a case as the caller sees it, now or (with as_of) as it stood then.
+func (h *handlers) page(c *gin.Context) rest.EntityPage[qcases.CaseDetail] {
 	v := viewer(c)
-	rest.EntityPage[qcases.CaseDetail]{
+	return rest.EntityPage[qcases.CaseDetail]{
 		Get: func(ctx context.Context, orgID, id int64) (qcases.CaseDetail, error) {
 			return h.reader.Get(ctx, orgID, v, id)
 		},
+		AsOf: func(ctx context.Context, orgID, id int64, at time.Time) (qcases.CaseDetail, error) {
+			return h.reader.AsOf(ctx, orgID, v, id, at)
+		},
 		Version: func(d qcases.CaseDetail) int64 { return d.Version },
-	}.Serve(c, id, false)
+	}
 }
 
 // respondWritten answers a mutation with the case as its stream now tells it.

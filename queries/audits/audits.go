@@ -340,10 +340,16 @@ func links(ctx context.Context, q queries.Querier, orgID int64, d *FindingDetail
 	return nil
 }
 
-// load replays an engagement's stream, refusing one that is missing or another
+// load replays an engagement's whole stream, refusing one that is missing or another
 // organization's.
 func (r *Reader) load(ctx context.Context, orgID, id int64) (cmd.Engagement, []events.Event, error) {
-	agg, evs, err := r.streams.Load(ctx, id, events.ReadOptions{})
+	return r.replay(ctx, orgID, id, events.ReadOptions{})
+}
+
+// replay folds an engagement's stream within opts' bounds, refusing one that is
+// missing (or not yet planned within them) or another organization's.
+func (r *Reader) replay(ctx context.Context, orgID, id int64, opts events.ReadOptions) (cmd.Engagement, []events.Event, error) {
+	agg, evs, err := r.streams.Load(ctx, id, opts)
 	if err != nil {
 		return cmd.Engagement{}, nil, err
 	}
@@ -360,6 +366,26 @@ func (r *Reader) CurrentEngagement(ctx context.Context, orgID, id int64) (Engage
 	if err != nil {
 		return EngagementDetail{}, err
 	}
+	return engagementDetail(s), nil
+}
+
+// EngagementAsOf replays an engagement's stream up to an instant (inclusive) and
+// returns it, its procedures and its finding counts, as it stood then. One missing,
+// another organization's or not yet planned at the instant is a 404.
+func (r *Reader) EngagementAsOf(ctx context.Context, orgID, id int64, at time.Time) (EngagementDetail, error) {
+	s, _, err := r.replay(ctx, orgID, id, events.ReadOptions{AsOf: at})
+	if strata.ErrorCode(err) == strata.NotFound {
+		return EngagementDetail{}, strata.Errorf(strata.NotFound, "engagement not found as of %s", at.UTC().Format(time.RFC3339))
+	}
+	if err != nil {
+		return EngagementDetail{}, err
+	}
+	return engagementDetail(s), nil
+}
+
+// engagementDetail describes an engagement replayed from its stream as the read
+// model describes it.
+func engagementDetail(s cmd.Engagement) EngagementDetail {
 	d := EngagementDetail{Engagement: Engagement{
 		ID: s.ID, Title: s.Title, Scope: s.Scope, Auditee: s.Auditee, LeadAuditorID: s.LeadAuditorID,
 		Phase: s.Phase, Status: s.Status, PlannedStart: s.PlannedStart, PlannedEnd: s.PlannedEnd,
@@ -383,7 +409,7 @@ func (r *Reader) CurrentEngagement(ctx context.Context, orgID, id int64) (Engage
 		}
 		d.Procedures = append(d.Procedures, p)
 	}
-	return d, nil
+	return d
 }
 
 // Procedure returns one procedure of an engagement as its stream tells it now, for
@@ -425,21 +451,46 @@ func (r *Reader) CurrentFinding(ctx context.Context, orgID, id int64) (FindingDe
 	if err != nil {
 		return FindingDetail{}, err
 	}
-	s, evs, err := r.load(ctx, orgID, engagementID)
+	return r.finding(ctx, orgID, engagementID, id, events.ReadOptions{}, r.today(), errFindingNotFound)
+}
+
+// FindingAsOf replays the finding's engagement stream up to an instant (inclusive)
+// and picks the finding out of it as it stood then: its fields, its management
+// responses submitted by then, and overdue as it was on that instant's UTC date.
+// Its risk and control are described as their modules describe them now. One
+// missing, another organization's or not yet raised at the instant is a 404.
+func (r *Reader) FindingAsOf(ctx context.Context, orgID, id int64, at time.Time) (FindingDetail, error) {
+	notFound := strata.Errorf(strata.NotFound, "finding not found as of %s", at.UTC().Format(time.RFC3339))
+	engagementID, err := r.engagementOf(ctx, orgID, id)
 	if strata.ErrorCode(err) == strata.NotFound {
-		return FindingDetail{}, errFindingNotFound
+		return FindingDetail{}, notFound
+	}
+	if err != nil {
+		return FindingDetail{}, err
+	}
+	return r.finding(ctx, orgID, engagementID, id, events.ReadOptions{AsOf: at}, at.UTC().Format(time.DateOnly), notFound)
+}
+
+// finding folds the engagement's stream within opts' bounds and describes finding
+// id as the read model does, telling overdue against today; notFound answers for an
+// engagement or finding the fold does not hold.
+func (r *Reader) finding(ctx context.Context, orgID, engagementID, id int64, opts events.ReadOptions, today string,
+	notFound error) (FindingDetail, error) {
+	s, evs, err := r.replay(ctx, orgID, engagementID, opts)
+	if strata.ErrorCode(err) == strata.NotFound {
+		return FindingDetail{}, notFound
 	}
 	if err != nil {
 		return FindingDetail{}, err
 	}
 	f, ok := s.Findings[id]
 	if !ok {
-		return FindingDetail{}, errFindingNotFound
+		return FindingDetail{}, notFound
 	}
 	d := FindingDetail{Finding: Finding{
 		ID: f.ID, EngagementID: s.ID, EngagementTitle: s.Title, Title: f.Title, Description: f.Description,
 		Severity: f.Severity, RiskID: f.RiskID, ControlID: f.ControlID, SourceTestID: f.SourceTestID,
-		Status: f.Status, AssignedTo: f.AssignedTo, DueDate: f.DueDate, Overdue: overdue(f.DueDate, f.Status, r.today()),
+		Status: f.Status, AssignedTo: f.AssignedTo, DueDate: f.DueDate, Overdue: overdue(f.DueDate, f.Status, today),
 		CreatedAt: f.CreatedAt.UTC(), UpdatedAt: f.UpdatedAt.UTC(), Version: f.Version,
 	}}
 	if f.Response != nil {

@@ -911,3 +911,93 @@ func TestDashboard(t *testing.T) {
 		t.Errorf("organization 2 counts %v, want %v", counts, want)
 	}
 }
+
+// EngagementAsOf and FindingAsOf fold the engagement's stream up to an instant: an
+// engagement with its procedures and finding counts of the time, and a finding picked
+// out of the fold with the responses submitted by then.
+func TestAsOf(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	mark := func() time.Time {
+		time.Sleep(15 * time.Millisecond)
+		at := time.Now()
+		time.Sleep(15 * time.Millisecond)
+		return at
+	}
+	before := mark()
+	g := e.engagement(1, ev.Fields{Title: "Treasury"}, cmd.OnTrack)
+	planned := mark()
+	f := e.finding(1, g, ev.FindingFields{Title: "Unreconciled accounts", DueDate: ptr("2025-06-14")})
+	raised := mark()
+	e.append(1, 5, g, func(cmd.Engagement) []events.Payload {
+		return []events.Payload{ev.ManagementResponseSubmitted{EngagementID: g, FindingID: f,
+			ManagementResponse: ev.ManagementResponse{Response: "Agreed"}, SubmittedBy: 5}}
+	})
+	answered := mark()
+	e.setStatus(1, g, f, cmd.Approved)
+	e.events(1, g, ev.ProcedureAdded{EngagementID: g, ProcedureID: 100, Procedure: ev.Procedure{Title: "Walkthrough", Status: cmd.NotStarted}})
+	e.finding(1, g, ev.FindingFields{Title: "Sibling"})
+
+	then, err := e.r.EngagementAsOf(ctx, 1, g, planned)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if then.Title != "Treasury" || then.Version != 1 || then.FindingsByStatus != (qa.FindingCounts{}) || len(then.Procedures) != 0 {
+		t.Errorf("engagement as planned %s", asJSON(then))
+	}
+	later, err := e.r.EngagementAsOf(ctx, 1, g, answered)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if later.FindingsByStatus != (qa.FindingCounts{Open: 1}) {
+		t.Errorf("engagement as answered %s", asJSON(later))
+	}
+
+	x, err := e.r.FindingAsOf(ctx, 1, f, raised)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.Status != cmd.Open || x.Version != 1 || x.ManagementResponse != nil || len(x.ManagementResponses) != 0 ||
+		x.EngagementTitle != "Treasury" || !x.Overdue {
+		t.Errorf("finding as raised %s", asJSON(x))
+	}
+	x, err = e.r.FindingAsOf(ctx, 1, f, answered)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.Status != cmd.Open || x.Version != 2 || x.ManagementResponse == nil || len(x.ManagementResponses) != 1 {
+		t.Errorf("finding as answered %s", asJSON(x))
+	}
+
+	now := time.Now().Add(time.Second)
+	for name, pair := range map[string][2]func() (any, error){
+		"engagement": {
+			func() (any, error) { return e.r.EngagementAsOf(ctx, 1, g, now) },
+			func() (any, error) { return e.r.CurrentEngagement(ctx, 1, g) },
+		},
+		"finding": {
+			func() (any, error) { return e.r.FindingAsOf(ctx, 1, f, now) },
+			func() (any, error) { return e.r.CurrentFinding(ctx, 1, f) },
+		},
+	} {
+		a, err := pair[0]()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := pair[1]()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if asJSON(a) != asJSON(b) {
+			t.Errorf("%s as of now and current differ:\n as of   %s\n current %s", name, asJSON(a), asJSON(b))
+		}
+	}
+
+	querytest.NotFound(t, "engagement before it was planned", func() error { _, err := e.r.EngagementAsOf(ctx, 1, g, before); return err }())
+	querytest.NotFound(t, "another organization's engagement", func() error { _, err := e.r.EngagementAsOf(ctx, 2, g, now); return err }())
+	querytest.NotFound(t, "no such engagement", func() error { _, err := e.r.EngagementAsOf(ctx, 1, g+100, now); return err }())
+	querytest.NotFound(t, "finding before it was raised", func() error { _, err := e.r.FindingAsOf(ctx, 1, f, planned); return err }())
+	querytest.NotFound(t, "another organization's finding", func() error { _, err := e.r.FindingAsOf(ctx, 2, f, now); return err }())
+	querytest.NotFound(t, "no such finding", func() error { _, err := e.r.FindingAsOf(ctx, 1, f+100, now); return err }())
+}

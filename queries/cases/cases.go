@@ -128,14 +128,28 @@ func (r *Reader) Get(ctx context.Context, orgID int64, v cmd.Viewer, id int64) (
 	return d, nil
 }
 
-// load replays a case's stream, refusing one that is missing, another
+// load replays a case's whole stream, refusing one that is missing, another
 // organization's, or not v's to see.
 func (r *Reader) load(ctx context.Context, orgID int64, v cmd.Viewer, id int64) (cmd.Case, error) {
-	agg, _, err := r.streams.Load(ctx, id, events.ReadOptions{})
+	s, err := r.replay(ctx, orgID, id, events.ReadOptions{})
 	if err != nil {
 		return cmd.Case{}, err
 	}
-	if agg.Version == 0 || agg.OrgID != orgID || agg.State.ID != id || !agg.State.VisibleTo(v) {
+	if !s.VisibleTo(v) {
+		return cmd.Case{}, errNotFound
+	}
+	return s, nil
+}
+
+// replay folds a case's stream within opts' bounds, refusing one that is missing
+// (or not yet opened within them) or another organization's. It does not ask who may
+// see the case.
+func (r *Reader) replay(ctx context.Context, orgID, id int64, opts events.ReadOptions) (cmd.Case, error) {
+	agg, _, err := r.streams.Load(ctx, id, opts)
+	if err != nil {
+		return cmd.Case{}, err
+	}
+	if agg.Version == 0 || agg.OrgID != orgID || agg.State.ID != id {
 		return cmd.Case{}, errNotFound
 	}
 	return agg.State, nil
@@ -148,6 +162,37 @@ func (r *Reader) Current(ctx context.Context, orgID int64, v cmd.Viewer, id int6
 	if err != nil {
 		return CaseDetail{}, err
 	}
+	return r.detail(ctx, s)
+}
+
+// AsOf replays a case's stream up to an instant (inclusive) and returns the case, its
+// evidence included, as it stood then.
+//
+// Whether v may know of the case is decided first, by the case as it is now, as the
+// live detail and the history decide it: a case confidential now stays hidden from
+// an outsider at every instant, even one before it was made confidential, and one
+// that v may see now shows v its whole past, as its history does. A case that is
+// missing, another organization's, hidden from v or not yet opened at the instant
+// is one and the same 404.
+func (r *Reader) AsOf(ctx context.Context, orgID int64, v cmd.Viewer, id int64, at time.Time) (CaseDetail, error) {
+	notFound := func(err error) error {
+		if strata.ErrorCode(err) == strata.NotFound {
+			return strata.Errorf(strata.NotFound, "case not found as of %s", at.UTC().Format(time.RFC3339))
+		}
+		return err
+	}
+	if _, err := r.load(ctx, orgID, v, id); err != nil {
+		return CaseDetail{}, notFound(err)
+	}
+	s, err := r.replay(ctx, orgID, id, events.ReadOptions{AsOf: at})
+	if err != nil {
+		return CaseDetail{}, notFound(err)
+	}
+	return r.detail(ctx, s)
+}
+
+// detail describes a case replayed from its stream as the read model describes it.
+func (r *Reader) detail(ctx context.Context, s cmd.Case) (CaseDetail, error) {
 	d := CaseDetail{Case: Case{
 		ID: s.ID, Title: s.Title, Description: s.Description, Type: s.Type, Status: s.Status, Priority: s.Priority,
 		Reporter: s.Reporter, AssigneeID: s.AssigneeID, Confidential: s.Confidential,

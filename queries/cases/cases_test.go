@@ -639,3 +639,73 @@ func TestHistory(t *testing.T) {
 		t.Errorf("history pages walk %v", walked)
 	}
 }
+
+// AsOf folds a case's stream up to an instant, evidence included; who may see it is
+// decided by the case as it is now, so a former assignee of a confidential case sees
+// it at no instant and its present assignee sees its whole past.
+func TestAsOf(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	mark := func() time.Time {
+		time.Sleep(15 * time.Millisecond)
+		at := time.Now()
+		time.Sleep(15 * time.Millisecond)
+		return at
+	}
+	before := mark()
+	id := e.open(1, 2, ev.Fields{Title: "Payroll ghosts", Confidential: true})
+	opened := mark()
+	e.assign(1, id, 5)
+	assigned := mark()
+	f := e.upload(1, 5, id, "payslips.pdf", sha(1))
+	e.events(1, 5, id, evidence.EvidenceDownloaded{EvidenceID: f, Owner: evidence.Owner{Kind: cmd.OwnerKind, ID: id}, SHA256: sha(1)})
+	downloaded := mark()
+	e.assign(1, id, 6)
+	e.events(1, 6, id, ev.CaseUpdated{CaseID: id, Set: json.RawMessage(`{"title":"Payroll ghosts, wider"}`),
+		Previous: json.RawMessage(`{"title":"Payroll ghosts"}`)})
+
+	newAssignee, formerAssignee, creator := cmd.Viewer{UserID: 6}, cmd.Viewer{UserID: 5}, cmd.Viewer{UserID: 2}
+	for _, x := range []struct {
+		name     string
+		at       time.Time
+		title    string
+		assignee *int64
+		files    int
+	}{
+		{"opened", opened, "Payroll ghosts", nil, 0},
+		{"assigned", assigned, "Payroll ghosts", ptr(int64(5)), 0},
+		{"downloaded", downloaded, "Payroll ghosts", ptr(int64(5)), 1},
+		{"now", time.Now().Add(time.Second), "Payroll ghosts, wider", ptr(int64(6)), 1},
+	} {
+		for _, v := range []cmd.Viewer{newAssignee, creator, admin} {
+			d, err := e.r.AsOf(ctx, 1, v, id, x.at)
+			if err != nil {
+				t.Fatalf("%s for %+v: %v", x.name, v, err)
+			}
+			if d.Title != x.title || (d.AssigneeID == nil) != (x.assignee == nil) || (d.AssigneeID != nil && *d.AssigneeID != *x.assignee) ||
+				len(d.Evidence) != x.files || d.EvidenceCount != int64(x.files) {
+				t.Fatalf("%s for %+v: %+v", x.name, v, d)
+			}
+			if x.files == 1 && d.Evidence[0].DownloadCount != 1 {
+				t.Fatalf("%s: file %+v", x.name, d.Evidence[0])
+			}
+		}
+		querytest.NotFound(t, "a former assignee, "+x.name, func() error { _, err := e.r.AsOf(ctx, 1, formerAssignee, id, x.at); return err }())
+		querytest.NotFound(t, "a stranger, "+x.name, func() error { _, err := e.r.AsOf(ctx, 1, cmd.Viewer{UserID: 7}, id, x.at); return err }())
+		querytest.NotFound(t, "another organization, "+x.name, func() error { _, err := e.r.AsOf(ctx, 2, admin, id, x.at); return err }())
+	}
+	now, err := e.r.AsOf(ctx, 1, admin, id, time.Now().Add(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur, err := e.r.Current(ctx, 1, admin, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := asJSON(now), asJSON(cur); a != b {
+		t.Errorf("as of now and current differ:\n as of   %s\n current %s", a, b)
+	}
+	querytest.NotFound(t, "before it was opened", func() error { _, err := e.r.AsOf(ctx, 1, admin, id, before); return err }())
+	querytest.NotFound(t, "no such case", func() error { _, err := e.r.AsOf(ctx, 1, admin, id+100, opened); return err }())
+}

@@ -153,13 +153,55 @@ describe('EngagementPage', () => {
     expect((put.headers as Record<string, string>)['If-Match']).toBe('"2"');
   });
 
+  it('shows the engagement as of the time in the URL, read-only, with its findings counted as they were', async () => {
+    const at = '2026-01-01T12:00:00.000Z';
+    const then = {
+      ...engagement,
+      title: 'Payroll review',
+      phase: 'Planning' as const,
+      findings_by_status: { Open: 0, Approved: 0, Closed: 0 },
+      procedures: [],
+      procedures_total: 0,
+      version: 1,
+    };
+    const fetch = serveEngagement(WRITER, engagement, (url) =>
+      url.pathname === '/api/engagements/3' && url.searchParams.get('as_of') ? one(then) : null,
+    );
+    renderAt(`/engagements/3?as_of=${at}`, routes);
+    expect(await screen.findByText('Historical view')).toBeInTheDocument();
+    await screen.findByRole('heading', { level: 1, name: '#3 Payroll review' });
+    expect(callsTo(fetch, '/api/engagements/3').some((c) => c.url.searchParams.get('as_of') === at)).toBe(true);
+    const counts = screen.getByRole('region', { name: 'Findings then' });
+    expect(within(counts).getByText('Open 0 · Approved 0 · Closed 0')).toBeInTheDocument();
+    expect(screen.queryByText(procedure.title)).not.toBeInTheDocument();
+    expect(screen.queryByRole('link', { name: finding.title })).not.toBeInTheDocument();
+    expect(screen.queryByRole('link', { name: 'Edit' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: /^Move/ })).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Change status' })).not.toBeInTheDocument();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Back to current' }));
+    await screen.findByRole('heading', { level: 1, name: '#3 Payroll audit' });
+    expect(await screen.findByRole('link', { name: 'Edit' })).toBeInTheDocument();
+  });
+
+  it('says when the engagement had not been planned yet at the chosen time', async () => {
+    serveEngagement(VIEWER, engagement, (url) =>
+      url.pathname === '/api/engagements/3' && url.searchParams.get('as_of')
+        ? fail(404, 'NOT_FOUND', 'not found')
+        : null,
+    );
+    renderAt('/engagements/3?as_of=2025-06-01T00:00:00.000Z', routes);
+    expect(await screen.findByText('The engagement had not been planned yet at that time.')).toBeInTheDocument();
+  });
+
   it('shows a viewer the engagement without any write action', async () => {
     serveEngagement(VIEWER, engagement);
     renderAt('/engagements/3', routes);
     expect(await screen.findByRole('heading', { level: 1, name: '#3 Payroll audit' })).toBeInTheDocument();
     expect(await screen.findByRole('link', { name: finding.title })).toBeInTheDocument();
     expect(screen.getByText(procedure.title)).toBeInTheDocument();
-    expect(screen.queryAllByRole('button').map((b) => b.textContent)).toEqual([]);
+    // The only button is the "view as of" picker's, which reads.
+    expect(screen.queryAllByRole('button').map((b) => b.textContent)).toEqual(['Show']);
     expect(screen.queryByRole('link', { name: 'Edit' })).not.toBeInTheDocument();
     expect(screen.queryByRole('link', { name: 'Raise finding' })).not.toBeInTheDocument();
   });

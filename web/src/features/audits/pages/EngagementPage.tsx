@@ -4,6 +4,8 @@ import { Link, useParams } from 'react-router-dom';
 import { isNotFound } from '../../../lib/api';
 import { useAuth } from '../../../lib/auth';
 import { useMembers } from '../../../lib/hooks';
+import { useAsOfView } from '../../../lib/records';
+import { AsOfPicker, HistoricalState } from '../../../components/AsOfView';
 import { DetailField } from '../../../components/DetailsCard';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { HistorySection } from '../../../components/HistoryTimeline';
@@ -15,8 +17,32 @@ import { EngagementStatusModal } from '../components/EngagementStatusModal';
 import { PhaseStepper } from '../components/PhaseStepper';
 import { Procedures } from '../components/Procedures';
 import { useEngagement } from '../hooks';
+import type { Engagement } from '../types';
 
 const when = (iso: string) => new Date(iso).toLocaleString();
+
+function EngagementDetails({ e, name }: { e: Engagement; name: (id: number | null) => string }) {
+  return (
+    <Card withBorder>
+      <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }} component="dl" m={0}>
+        <DetailField label="Phase">{e.phase}</DetailField>
+        <DetailField label="Status">
+          <EngagementStatusBadge value={e.status} />
+        </DetailField>
+        <DetailField label="Auditee">{e.auditee || '—'}</DetailField>
+        <DetailField label="Lead auditor">{name(e.lead_auditor_id)}</DetailField>
+        <DetailField label="Planned start">{e.planned_start ?? '—'}</DetailField>
+        <DetailField label="Planned end">{e.planned_end ?? '—'}</DetailField>
+        <DetailField label="Version">{e.version}</DetailField>
+        <DetailField label="Updated">{when(e.updated_at)}</DetailField>
+      </SimpleGrid>
+      <Text size="xs" c="dimmed" mt="md">
+        Scope
+      </Text>
+      <Text style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>{e.scope || '—'}</Text>
+    </Card>
+  );
+}
 
 export function EngagementPage() {
   const { id = '' } = useParams();
@@ -24,8 +50,11 @@ export function EngagementPage() {
   const members = useMembers();
   const [statusOpen, statusModal] = useDisclosure(false);
   const current = useEngagement(id);
+  const view = useAsOfView<Engagement>('engagements', id);
+  const { asOf, past } = view;
   const e = current.data;
-  const editable = can('audits:write');
+  // A past state is only looked at: every write acts on the engagement as it is now.
+  const editable = can('audits:write') && !asOf;
 
   return (
     <Stack>
@@ -44,7 +73,7 @@ export function EngagementPage() {
         <>
           <Group justify="space-between" align="flex-start">
             <Title order={1} style={{ overflowWrap: 'anywhere' }}>
-              #{e.id} {e.title}
+              #{e.id} {asOf && past.data ? past.data.title : e.title}
             </Title>
             {editable && (
               <Group>
@@ -58,28 +87,43 @@ export function EngagementPage() {
             )}
           </Group>
 
-          <Card withBorder>
-            <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }} component="dl" m={0}>
-              <DetailField label="Phase">{e.phase}</DetailField>
-              <DetailField label="Status">
-                <EngagementStatusBadge value={e.status} />
-              </DetailField>
-              <DetailField label="Auditee">{e.auditee || '—'}</DetailField>
-              <DetailField label="Lead auditor">{members.name(e.lead_auditor_id)}</DetailField>
-              <DetailField label="Planned start">{e.planned_start ?? '—'}</DetailField>
-              <DetailField label="Planned end">{e.planned_end ?? '—'}</DetailField>
-              <DetailField label="Version">{e.version}</DetailField>
-              <DetailField label="Updated">{when(e.updated_at)}</DetailField>
-            </SimpleGrid>
-            <Text size="xs" c="dimmed" mt="md">
-              Scope
-            </Text>
-            <Text style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>{e.scope || '—'}</Text>
-          </Card>
+          <AsOfPicker view={view} />
 
-          <PhaseStepper engagement={e} editable={editable} />
-          <Procedures engagement={e} editable={editable} />
-          <EngagementFindings engagement={e} editable={editable} />
+          {asOf ? (
+            <>
+              <HistoricalState
+                view={view}
+                noun="engagement"
+                missing="The engagement had not been planned yet at that time."
+              />
+              {past.data && (
+                <>
+                  <EngagementDetails e={past.data} name={members.name} />
+                  <PhaseStepper engagement={past.data} editable={false} />
+                  <Procedures engagement={past.data} editable={false} />
+                  <Card withBorder component="section" aria-label="Findings then">
+                    <Title order={2} size="h4" mb="xs">
+                      Findings
+                    </Title>
+                    <Text size="sm">
+                      Open {past.data.findings_by_status?.Open ?? 0} · Approved{' '}
+                      {past.data.findings_by_status?.Approved ?? 0} · Closed {past.data.findings_by_status?.Closed ?? 0}
+                    </Text>
+                    <Text size="xs" c="dimmed">
+                      Counted by the status each finding had then; open a finding to view it as of the same time.
+                    </Text>
+                  </Card>
+                </>
+              )}
+            </>
+          ) : (
+            <>
+              <EngagementDetails e={e} name={members.name} />
+              <PhaseStepper engagement={e} editable={editable} />
+              <Procedures engagement={e} editable={editable} />
+              <EngagementFindings engagement={e} editable={editable} />
+            </>
+          )}
           <HistorySection path={`/engagements/${id}/history`} queryKey={['engagements', 'history', id]} />
 
           {editable && <EngagementStatusModal engagement={e} opened={statusOpen} onClose={statusModal.close} />}

@@ -44,8 +44,49 @@ describe('FindingPage', () => {
     expect(items[0]).toHaveTextContent('We will add a second approver.');
     expect(items[1]).toHaveTextContent('Version 1');
     expect(items[1]).toHaveTextContent('Looking into it.');
-    expect(screen.queryAllByRole('button').map((b) => b.textContent)).toEqual([]);
+    // The only button is the "view as of" picker's, which reads.
+    expect(screen.queryAllByRole('button').map((b) => b.textContent)).toEqual(['Show']);
     expect(screen.queryByRole('link', { name: 'Edit' })).not.toBeInTheDocument();
+  });
+
+  it('shows the finding as of the time in the URL, read-only, with the responses submitted by then', async () => {
+    const at = '2026-02-01T12:00:00.000Z';
+    const then = {
+      ...finding,
+      title: 'Payroll approvals unclear',
+      overdue: false,
+      management_response: responses[1],
+      management_responses: [responses[1]],
+      version: 2,
+    };
+    const fetch = serveFinding(
+      WRITER,
+      { ...finding, management_response: responses[0], management_responses: responses },
+      (url) => (url.pathname === '/api/findings/8' && url.searchParams.get('as_of') ? one(then) : null),
+    );
+    renderAt(`/findings/8?as_of=${at}`, routes);
+    expect(await screen.findByText('Historical view')).toBeInTheDocument();
+    await screen.findByRole('heading', { level: 1, name: '#8 Payroll approvals unclear' });
+    expect(callsTo(fetch, '/api/findings/8').some((c) => c.url.searchParams.get('as_of') === at)).toBe(true);
+    const versions = await screen.findByRole('list', { name: 'Response versions' });
+    expect(within(versions).getAllByRole('listitem')).toHaveLength(1);
+    expect(within(versions).getByText(/Looking into it\./)).toBeInTheDocument();
+    expect(screen.queryByText('Overdue')).not.toBeInTheDocument();
+    expect(screen.queryByRole('link', { name: 'Edit' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Submit response' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Approve' })).not.toBeInTheDocument();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Back to current' }));
+    await screen.findByRole('heading', { level: 1, name: `#8 ${finding.title}` });
+    expect(await screen.findByRole('link', { name: 'Edit' })).toBeInTheDocument();
+  });
+
+  it('says when the finding had not been raised yet at the chosen time', async () => {
+    serveFinding(VIEWER, finding, (url) =>
+      url.pathname === '/api/findings/8' && url.searchParams.get('as_of') ? fail(404, 'NOT_FOUND', 'not found') : null,
+    );
+    renderAt('/findings/8?as_of=2025-06-01T00:00:00.000Z', routes);
+    expect(await screen.findByText('The finding had not been raised yet at that time.')).toBeInTheDocument();
   });
 
   it('lets the assignee without audit write answer, and no one else', async () => {

@@ -3,6 +3,8 @@ import { Link, useParams } from 'react-router-dom';
 import { isNotFound } from '../../../lib/api';
 import { useAuth } from '../../../lib/auth';
 import { useMembers } from '../../../lib/hooks';
+import { useAsOfView } from '../../../lib/records';
+import { AsOfPicker, HistoricalState } from '../../../components/AsOfView';
 import { DetailField } from '../../../components/DetailsCard';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { HistorySection } from '../../../components/HistoryTimeline';
@@ -82,8 +84,11 @@ export function FindingPage() {
   const { can, status } = useAuth();
   const members = useMembers();
   const current = useFinding(id);
+  const view = useAsOfView<Finding>('findings', id);
+  const { asOf, past } = view;
   const f = current.data;
-  const editable = can('audits:write');
+  // A past state is only looked at: every write acts on the finding as it is now.
+  const editable = can('audits:write') && !asOf;
 
   return (
     <Stack>
@@ -102,7 +107,7 @@ export function FindingPage() {
         <>
           <Group justify="space-between" align="flex-start">
             <Title order={1} style={{ overflowWrap: 'anywhere' }}>
-              #{f.id} {f.title}
+              #{f.id} {asOf && past.data ? past.data.title : f.title}
             </Title>
             {editable && (
               <Group>
@@ -119,8 +124,24 @@ export function FindingPage() {
             </Text>
           )}
 
-          <FindingDetails finding={f} name={members.name} />
-          <ManagementResponses finding={f} canRespond={mayRespond(f, status?.user?.id, can)} />
+          <AsOfPicker view={view} />
+
+          {asOf ? (
+            <>
+              <HistoricalState view={view} noun="finding" missing="The finding had not been raised yet at that time." />
+              {past.data && (
+                <>
+                  <FindingDetails finding={past.data} name={members.name} />
+                  <ManagementResponses finding={past.data} canRespond={false} />
+                </>
+              )}
+            </>
+          ) : (
+            <>
+              <FindingDetails finding={f} name={members.name} />
+              <ManagementResponses finding={f} canRespond={mayRespond(f, status?.user?.id, can)} />
+            </>
+          )}
           <HistorySection path={`/findings/${id}/history`} queryKey={['findings', 'history', id]} />
         </>
       )}

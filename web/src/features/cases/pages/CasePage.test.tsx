@@ -147,6 +147,40 @@ describe('CasePage', () => {
     expect(screen.getByText('Inconclusive')).toBeInTheDocument();
   });
 
+  it('shows the case as of the time in the URL, read-only, without the later evidence', async () => {
+    const at = '2026-01-01T12:00:00.000Z';
+    const fetch = serveCase({ ...openCase, status: 'in_progress', assignee_id: 1 }, INVESTIGATOR, (url) =>
+      url.pathname === '/api/cases/4' && url.searchParams.get('as_of')
+        ? one({ ...openCase, title: 'Expense claims query', evidence_count: 0, evidence: [] })
+        : null,
+    );
+    renderAt(`/cases/4?as_of=${at}`, routes);
+    expect(await screen.findByText('Historical view')).toBeInTheDocument();
+    await screen.findByRole('heading', { level: 1, name: '#4 Expense claims query' });
+    expect(callsTo(fetch, '/api/cases/4').some((c) => c.url.searchParams.get('as_of') === at)).toBe(true);
+    expect(await screen.findByText('0 files')).toBeInTheDocument();
+    expect(screen.getByText('No evidence yet.')).toBeInTheDocument();
+    expect(screen.queryByText(/Drag a file here/)).not.toBeInTheDocument();
+    expect(screen.queryByRole('link', { name: 'Edit' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Send for review' })).not.toBeInTheDocument();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Back to current' }));
+    await screen.findByRole('heading', { level: 1, name: '#4 Expense fraud in sales' });
+    expect(screen.queryByText('Historical view')).not.toBeInTheDocument();
+    expect(await screen.findByRole('link', { name: 'Edit' })).toBeInTheDocument();
+  });
+
+  it('says when the case had not been opened yet at the chosen time', async () => {
+    serveCase(openCase, INVESTIGATOR, (url) =>
+      url.pathname === '/api/cases/4' && url.searchParams.get('as_of')
+        ? fail(404, 'NOT_FOUND', 'case not found as of')
+        : null,
+    );
+    renderAt('/cases/4?as_of=2025-06-01T00:00:00.000Z', routes);
+    expect(await screen.findByText('The case had not been opened yet at that time.')).toBeInTheDocument();
+    expect(screen.getByRole('heading', { level: 1, name: '#4 Expense fraud in sales' })).toBeInTheDocument();
+  });
+
   it('answers an unknown or hidden case as not found', async () => {
     serve(INVESTIGATOR);
     renderAt('/cases/4', routes);

@@ -2,6 +2,8 @@ import { Alert, Button, Group, SimpleGrid, Stack, Text, Title, Card } from '@man
 import { Link, useParams } from 'react-router-dom';
 import { isNotFound } from '../../../lib/api';
 import { useAuth } from '../../../lib/auth';
+import { useAsOfView } from '../../../lib/records';
+import { AsOfPicker, HistoricalState } from '../../../components/AsOfView';
 import { DetailField } from '../../../components/DetailsCard';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { HistorySection } from '../../../components/HistoryTimeline';
@@ -58,8 +60,11 @@ export function CasePage() {
   const { id = '' } = useParams();
   const { can } = useAuth();
   const current = useCase(id);
+  const view = useAsOfView<Case>('cases', id);
+  const { asOf, past } = view;
   const c = current.data;
-  const writable = can('cases:write');
+  // A past state is only looked at: every write acts on the case as it is now.
+  const writable = can('cases:write') && !asOf;
 
   return (
     <Stack>
@@ -79,9 +84,9 @@ export function CasePage() {
           <Group justify="space-between" align="flex-start">
             <Stack gap={4}>
               <Title order={1} style={{ overflowWrap: 'anywhere' }}>
-                #{c.id} {c.title}
+                #{c.id} {asOf && past.data ? past.data.title : c.title}
               </Title>
-              {c.confidential && (
+              {c.confidential && !asOf && (
                 <Group gap="xs">
                   <ConfidentialBadge />
                   <Text size="sm">Visible only to admins, the assignee and whoever opened the case.</Text>
@@ -101,21 +106,39 @@ export function CasePage() {
           </Group>
           {writable && frozenReason(c) && <Text size="sm">{frozenReason(c)}</Text>}
 
-          <CaseDetails c={c} writable={writable} />
+          <AsOfPicker view={view} />
 
-          <Section id="evidence-title" title="Evidence">
-            <Stack>
-              {writable &&
-                (evidenceClosedReason(c) ? (
-                  <Alert color="gray" title="No new evidence">
-                    {evidenceClosedReason(c)}
-                  </Alert>
-                ) : (
-                  <EvidenceUpload caseId={c.id} />
-                ))}
-              <EvidenceTable caseId={c.id} evidence={c.evidence ?? []} canVerify={writable} />
-            </Stack>
-          </Section>
+          {asOf ? (
+            <>
+              <HistoricalState view={view} noun="case" missing="The case had not been opened yet at that time." />
+              {past.data && (
+                <>
+                  <CaseDetails c={past.data} writable={false} />
+                  <Section id="evidence-title" title="Evidence">
+                    <EvidenceTable caseId={c.id} evidence={past.data.evidence ?? []} canVerify={false} />
+                  </Section>
+                </>
+              )}
+            </>
+          ) : (
+            <>
+              <CaseDetails c={c} writable={writable} />
+
+              <Section id="evidence-title" title="Evidence">
+                <Stack>
+                  {writable &&
+                    (evidenceClosedReason(c) ? (
+                      <Alert color="gray" title="No new evidence">
+                        {evidenceClosedReason(c)}
+                      </Alert>
+                    ) : (
+                      <EvidenceUpload caseId={c.id} />
+                    ))}
+                  <EvidenceTable caseId={c.id} evidence={c.evidence ?? []} canVerify={writable} />
+                </Stack>
+              </Section>
+            </>
+          )}
 
           <HistorySection path={`/cases/${id}/history`} queryKey={['cases', 'history', id]} />
         </>
