@@ -108,10 +108,23 @@ func kpiFilter(q url.Values) (qkpis.Filter, error) {
 		Frequency: q.Get("frequency"), Q: q.Get("q"), Sort: q.Get("sort"), Limit: limit, Cursor: q.Get("cursor")}, nil
 }
 
-func (h *handlers) getKpi(c *gin.Context) { rest.ByPathID(c, h.respondKpi) }
+// getKpi answers a KPI's page: current, or with ?as_of= replayed from its stream as
+// it stood then.
+func (h *handlers) getKpi(c *gin.Context) {
+	id, err := rest.PathID(c, "id")
+	if err != nil {
+		rest.Fail(c, err)
+		return
+	}
+	h.kpiPage().Serve(c, id, true)
+}
 
-func (h *handlers) respondKpi(c *gin.Context, id int64) {
-	rest.EntityPage[qkpis.Kpi]{Get: h.reader.Kpi, Version: func(k qkpis.Kpi) int64 { return k.Version }}.Serve(c, id, false)
+// respondKpi answers the list's action=get, which ignores other parameters.
+func (h *handlers) respondKpi(c *gin.Context, id int64) { h.kpiPage().Serve(c, id, false) }
+
+func (h *handlers) kpiPage() rest.EntityPage[qkpis.Kpi] {
+	return rest.EntityPage[qkpis.Kpi]{Get: h.reader.Kpi, AsOf: h.reader.AsOfKpi,
+		Version: func(k qkpis.Kpi) int64 { return k.Version }}
 }
 
 // respondKpiWritten answers a mutation with the KPI as its stream now tells it.

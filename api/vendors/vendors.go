@@ -55,13 +55,26 @@ func filter(q url.Values) (qvendors.Filter, error) {
 		OverdueReview: flags[0], RiskID: risk, Q: q.Get("q"), Sort: q.Get("sort"), Limit: limit, Cursor: q.Get("cursor")}, nil
 }
 
-func (h *handlers) get(c *gin.Context) { rest.ByPathID(c, h.respond) }
+// get answers a vendor's page: current, or with ?as_of= replayed from its stream as
+// it stood then.
+func (h *handlers) get(c *gin.Context) {
+	id, err := rest.PathID(c, "id")
+	if err != nil {
+		rest.Fail(c, err)
+		return
+	}
+	h.page().Serve(c, id, true)
+}
 
-func (h *handlers) respond(c *gin.Context, id int64) {
-	rest.EntityPage[qvendors.VendorDetail]{
+// respond answers the list's action=get, which ignores other parameters.
+func (h *handlers) respond(c *gin.Context, id int64) { h.page().Serve(c, id, false) }
+
+func (h *handlers) page() rest.EntityPage[qvendors.VendorDetail] {
+	return rest.EntityPage[qvendors.VendorDetail]{
 		Get:     h.reader.Get,
+		AsOf:    h.reader.AsOf,
 		Version: func(d qvendors.VendorDetail) int64 { return d.Version },
-	}.Serve(c, id, false)
+	}
 }
 
 // respondWritten answers a mutation with the vendor as its stream now tells it.

@@ -1,6 +1,6 @@
 // Package kpis answers objective and KPI queries: lists and details from the read
-// models, the same details replayed from the streams (what a write just made), a
-// KPI's performance (every value recorded and corrected) and the histories.
+// models, the same details replayed from the streams (what a write just made, or a
+// KPI as it stood at an instant), a KPI's performance (every value recorded and corrected) and the histories.
 //
 // Whether a KPI is on target is stored with it, derived from its latest value; whether
 // it is stale depends on today, so it is worked out at read time: by the schema's
@@ -193,10 +193,15 @@ func (r *Reader) kpisOf(ctx context.Context, q queries.Querier, orgID, objective
 // loadKpi replays a KPI's stream, refusing one that is missing or another
 // organization's.
 func (r *Reader) loadKpi(ctx context.Context, orgID, id int64) (commands.Aggregate[cmd.Kpi], []events.Event, error) {
+	return r.loadKpiWith(ctx, orgID, id, events.ReadOptions{})
+}
+
+// loadKpiWith is loadKpi reading the stream with opts.
+func (r *Reader) loadKpiWith(ctx context.Context, orgID, id int64, opts events.ReadOptions) (commands.Aggregate[cmd.Kpi], []events.Event, error) {
 	if id <= 0 {
 		return commands.Aggregate[cmd.Kpi]{}, nil, errKpiNotFound
 	}
-	agg, evs, err := r.kpis.Load(ctx, id, events.ReadOptions{})
+	agg, evs, err := r.kpis.Load(ctx, id, opts)
 	if err != nil {
 		return agg, nil, err
 	}
@@ -207,10 +212,15 @@ func (r *Reader) loadKpi(ctx context.Context, orgID, id int64) (commands.Aggrega
 }
 
 func (r *Reader) loadObjective(ctx context.Context, orgID, id int64) (cmd.Objective, error) {
+	return r.loadObjectiveWith(ctx, orgID, id, events.ReadOptions{})
+}
+
+// loadObjectiveWith is loadObjective reading the stream with opts.
+func (r *Reader) loadObjectiveWith(ctx context.Context, orgID, id int64, opts events.ReadOptions) (cmd.Objective, error) {
 	if id <= 0 {
 		return cmd.Objective{}, errObjectiveNotFound
 	}
-	agg, _, err := r.objectives.Load(ctx, id, events.ReadOptions{})
+	agg, _, err := r.objectives.Load(ctx, id, opts)
 	if err != nil {
 		return cmd.Objective{}, err
 	}
@@ -223,14 +233,31 @@ func (r *Reader) loadObjective(ctx context.Context, orgID, id int64) (cmd.Object
 // CurrentKpi replays a KPI's stream (and its objective's, for the name): what a
 // write just made, without waiting for the projection.
 func (r *Reader) CurrentKpi(ctx context.Context, orgID, id int64) (Kpi, error) {
-	agg, _, err := r.loadKpi(ctx, orgID, id)
+	return r.replayKpi(ctx, orgID, id, events.ReadOptions{}, r.today())
+}
+
+// AsOfKpi replays a KPI's stream up to an instant and returns it as it stood then:
+// its latest value and target as recorded by then, staleness judged against that
+// instant's UTC date, and its objective's name as that objective's stream told it.
+func (r *Reader) AsOfKpi(ctx context.Context, orgID, id int64, at time.Time) (Kpi, error) {
+	k, err := r.replayKpi(ctx, orgID, id, events.ReadOptions{AsOf: at}, cmd.Date(at))
+	if strata.ErrorCode(err) == strata.NotFound {
+		return Kpi{}, strata.Errorf(strata.NotFound, "KPI not found as of %s", at.UTC().Format(time.RFC3339))
+	}
+	return k, err
+}
+
+// replayKpi folds a KPI's stream, and its objective's for the name, both read with
+// opts, into the KPI as of today.
+func (r *Reader) replayKpi(ctx context.Context, orgID, id int64, opts events.ReadOptions, today time.Time) (Kpi, error) {
+	agg, _, err := r.loadKpiWith(ctx, orgID, id, opts)
 	if err != nil {
 		return Kpi{}, err
 	}
 	k := agg.State
-	out := KpiOf(k, r.today())
+	out := KpiOf(k, today)
 	if k.ObjectiveID != nil {
-		o, err := r.loadObjective(ctx, orgID, *k.ObjectiveID)
+		o, err := r.loadObjectiveWith(ctx, orgID, *k.ObjectiveID, opts)
 		switch {
 		case err == nil:
 			out.ObjectiveName = &o.Name

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/strata-grc/strata"
 	"github.com/strata-grc/strata/commands"
 	cmd "github.com/strata-grc/strata/commands/kpis"
 	"github.com/strata-grc/strata/events"
@@ -443,5 +444,55 @@ func TestDashboard(t *testing.T) {
 	other, err := e.dash.Counts(ctx, 2, v)
 	if err != nil || other["kpis_off_target"] != 1 || other["kpis_stale"] != 1 {
 		t.Fatalf("organization 2's counts %v %v", other, err)
+	}
+}
+
+// A KPI as of an instant is its stream folded up to then, its objective's name from
+// that objective's stream at the same instant: nothing before its definition, the
+// first value between the writes, and another organization's never.
+func TestAsOfKpi(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	before := time.Now()
+	time.Sleep(10 * time.Millisecond)
+	objective := e.objective(1, "Resilience", nil)
+	id := e.define(1, ev.KpiFields{Name: "Availability", Unit: "%", Target: 99, Direction: cmd.HigherIsBetter,
+		Frequency: cmd.Monthly, ObjectiveID: &objective})
+	e.value(1, 2, id, "2020-01", 99.5)
+	time.Sleep(10 * time.Millisecond)
+	between := time.Now()
+	time.Sleep(10 * time.Millisecond)
+	e.value(1, 2, id, "2020-01", 90)
+	e.done(e.objectives.Execute(ctx, objective, nil, meta(1, 1), func(commands.Aggregate[cmd.Objective]) ([]events.Payload, error) {
+		return []events.Payload{ev.ObjectiveUpdated{ObjectiveID: objective, Set: json.RawMessage(`{"name":"Operational resilience"}`)}}, nil
+	}))
+
+	if _, err := e.r.AsOfKpi(ctx, 1, id, before); strata.ErrorCode(err) != strata.NotFound {
+		t.Fatalf("before its definition: %v", err)
+	}
+	then, err := e.r.AsOfKpi(ctx, 1, id, between)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Staleness is judged against the instant read, not the reader's today.
+	due := cmd.LastDuePeriod(cmd.Monthly, cmd.Date(then.CreatedAt), "2020-01", cmd.Date(between))
+	if *then.LatestValue != 99.5 || !*then.OnTarget || then.Version != 2 || *then.ObjectiveName != "Resilience" ||
+		!then.Stale || then.LastDuePeriod == nil || *then.LastDuePeriod != due {
+		t.Fatalf("as of between: %s (due %s)", asJSON(then), due)
+	}
+	now, err := e.now.AsOfKpi(ctx, 1, id, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	current, err := e.now.CurrentKpi(ctx, 1, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := asJSON(now), asJSON(current); a != b || *now.ObjectiveName != "Operational resilience" {
+		t.Fatalf("as of now:\n %s\n current %s", a, b)
+	}
+	if _, err := e.r.AsOfKpi(ctx, 2, id, time.Now()); strata.ErrorCode(err) != strata.NotFound {
+		t.Fatalf("another organization's KPI: %v", err)
 	}
 }

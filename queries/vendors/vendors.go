@@ -1,6 +1,6 @@
 // Package vendors answers third-party risk queries: vendor lists and details from the
 // read models, the same detail replayed from a vendor's stream (what a write just
-// made), and a vendor's history.
+// made, or as it stood at an instant), and a vendor's history.
 package vendors
 
 import (
@@ -99,6 +99,9 @@ type Risks interface {
 	// Current returns a live risk of the organization replayed from its stream, or a
 	// NOT_FOUND error.
 	Current(ctx context.Context, orgID, id int64) (qrisks.Risk, error)
+	// AsOf returns a risk of the organization replayed from its stream up to an
+	// instant, or a NOT_FOUND error when it did not exist then or was deleted.
+	AsOf(ctx context.Context, orgID, id int64, at time.Time) (qrisks.Risk, error)
 }
 
 // Reader answers vendor queries.
@@ -245,7 +248,47 @@ func (d VendorDetail) nonNil() VendorDetail {
 // Current replays a vendor's stream: what a write just made, without waiting for the
 // projection. Its risks are described from the risk register's read model.
 func (r *Reader) Current(ctx context.Context, orgID, id int64) (VendorDetail, error) {
-	agg, _, err := r.streams.Load(ctx, id, events.ReadOptions{})
+	d, err := r.replay(ctx, orgID, id, events.ReadOptions{}, r.today())
+	if err != nil {
+		return VendorDetail{}, err
+	}
+	if d.Risks, err = r.currentRisks(ctx, orgID, d.RiskIDs); err != nil {
+		return VendorDetail{}, err
+	}
+	return d.nonNil(), nil
+}
+
+// AsOf replays a vendor's stream up to an instant and returns it as it stood then:
+// its review overdue against that instant's UTC date, and its risks as their own
+// streams tell them at that instant, so no part of the answer comes from a read model.
+// A vendor links at most cmd.MaxRisks risks, so replaying each one is bounded.
+func (r *Reader) AsOf(ctx context.Context, orgID, id int64, at time.Time) (VendorDetail, error) {
+	d, err := r.replay(ctx, orgID, id, events.ReadOptions{AsOf: at}, at.UTC().Format(time.DateOnly))
+	if strata.ErrorCode(err) == strata.NotFound {
+		return VendorDetail{}, strata.Errorf(strata.NotFound, "vendor not found as of %s", at.UTC().Format(time.RFC3339))
+	}
+	if err != nil {
+		return VendorDetail{}, err
+	}
+	d.Risks = []RiskRef{}
+	for _, riskID := range d.RiskIDs {
+		risk, err := r.risks.AsOf(ctx, orgID, riskID, at)
+		switch {
+		case strata.ErrorCode(err) == strata.NotFound:
+			continue
+		case err != nil:
+			return VendorDetail{}, err
+		}
+		d.Risks = append(d.Risks, RiskRef{ID: risk.ID, Title: risk.Title, Rating: risk.Rating, Status: risk.Status})
+	}
+	slices.SortFunc(d.Risks, func(a, b RiskRef) int { return cmp.Compare(a.ID, b.ID) })
+	return d.nonNil(), nil
+}
+
+// replay folds a vendor's stream, read with opts, into its detail with
+// overdue_review told against today; the risks are left for the caller.
+func (r *Reader) replay(ctx context.Context, orgID, id int64, opts events.ReadOptions, today string) (VendorDetail, error) {
+	agg, _, err := r.streams.Load(ctx, id, opts)
 	if err != nil {
 		return VendorDetail{}, err
 	}
@@ -256,7 +299,7 @@ func (r *Reader) Current(ctx context.Context, orgID, id int64) (VendorDetail, er
 	d := VendorDetail{Vendor: Vendor{
 		ID: s.ID, Name: s.Name, Service: s.Service, Criticality: s.Criticality, RiskTier: s.RiskTier, Status: s.Status,
 		ContactName: s.ContactName, ContactEmail: s.ContactEmail, NextReview: s.NextReview,
-		OverdueReview: Overdue(s.NextReview, s.Status, r.today()), RiskIDs: slices.Clone(s.RiskIDs),
+		OverdueReview: Overdue(s.NextReview, s.Status, today), RiskIDs: slices.Clone(s.RiskIDs),
 		CreatedAt: agg.CreatedAt.UTC(), UpdatedAt: agg.UpdatedAt.UTC(), Version: agg.Version,
 	}}
 	if d.RiskIDs == nil {
@@ -284,10 +327,7 @@ func (r *Reader) Current(ctx context.Context, orgID, id int64) (VendorDetail, er
 		}
 		d.TierHistory = append(d.TierHistory, c)
 	}
-	if d.Risks, err = r.currentRisks(ctx, orgID, d.RiskIDs); err != nil {
-		return VendorDetail{}, err
-	}
-	return d.nonNil(), nil
+	return d, nil
 }
 
 // currentRisks describes the live risks among ids for the answer to a write, which

@@ -52,6 +52,15 @@ func (risks) Current(_ context.Context, orgID, id int64) (qrisks.Risk, error) {
 	return qrisks.Risk{}, strata.Errorf(strata.NotFound, "risk not found")
 }
 
+// AsOf describes risk 1 by another title than the read model's, and holds no other,
+// so an as-of detail shows its risks were replayed rather than read.
+func (risks) AsOf(_ context.Context, orgID, id int64, _ time.Time) (qrisks.Risk, error) {
+	if orgID == 1 && id == 1 {
+		return qrisks.Risk{ID: 1, Title: "Ransomware then", Rating: "Low", Status: "Identified"}, nil
+	}
+	return qrisks.Risk{}, strata.Errorf(strata.NotFound, "risk not found")
+}
+
 type env struct {
 	t      *testing.T
 	db     *testdb.DB
@@ -148,6 +157,57 @@ func (e *env) list(f qv.Filter) []string {
 		out = append(out, v.Name)
 	}
 	return out
+}
+
+// A vendor as of an instant is its stream folded up to then: nothing before its
+// creation, its first tier between the writes, overdue_review against that instant's
+// date, its risks as the risk register replays them, and nothing once removed.
+func TestAsOf(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	before := time.Now()
+	time.Sleep(10 * time.Millisecond)
+	id := e.add(1, ev.Fields{Name: "Northwind", RiskTier: "Medium", Status: "active", NextReview: date("2026-01-01"),
+		RiskIDs: []int64{1, 2}})
+	time.Sleep(10 * time.Millisecond)
+	between := time.Now()
+	time.Sleep(10 * time.Millisecond)
+	e.done(e.h.Update(ctx, meta(1), id, nil, json.RawMessage(`{"risk_tier":"High","reason":"Outage","next_review":"2999-01-01"}`)))
+
+	if _, err := e.r.AsOf(ctx, 1, id, before); strata.ErrorCode(err) != strata.NotFound {
+		t.Fatalf("before creation: %v", err)
+	}
+	then, err := e.r.AsOf(ctx, 1, id, between)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The next review, 2026-01-01, had passed at the instant read.
+	if then.RiskTier != "Medium" || then.Version != 1 || len(then.TierHistory) != 1 || !then.OverdueReview ||
+		len(then.Risks) != 1 || then.Risks[0].Title != "Ransomware then" || !slices.Equal(then.RiskIDs, []int64{1, 2}) {
+		t.Fatalf("as of between %+v", then)
+	}
+	current, err := e.r.Current(ctx, 1, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now, err := e.r.AsOf(ctx, 1, id, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if now.RiskTier != "High" || now.Version != current.Version || now.OverdueReview || len(now.TierHistory) != 2 {
+		t.Fatalf("as of now %+v", now)
+	}
+	if _, err := e.r.AsOf(ctx, 2, id, time.Now()); strata.ErrorCode(err) != strata.NotFound {
+		t.Fatalf("another organization's vendor: %v", err)
+	}
+	e.done(e.h.Remove(ctx, meta(1), id, nil, "Contract ended"))
+	if _, err := e.r.AsOf(ctx, 1, id, time.Now()); strata.ErrorCode(err) != strata.NotFound {
+		t.Fatalf("a removed vendor: %v", err)
+	}
+	if _, err := e.r.AsOf(ctx, 1, id, between); err != nil {
+		t.Fatalf("before the removal: %v", err)
+	}
 }
 
 func yes() *bool { v := true; return &v }

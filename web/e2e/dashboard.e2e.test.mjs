@@ -1,7 +1,9 @@
 // End-to-end tests of the complete dashboard: a card for every count the API gives and a
 // chart for every chart, each card opening the list it counts, filtered; the counts
 // follow the server's stream live (a write elsewhere shows without a reload, and the
-// charts are read again), and fall back to polling where there is no stream. Same
+// charts are read again), and fall back to polling where there is no stream; picked
+// "as of" an instant, they show the counts as they stood then, with the live updates
+// paused, until the way back to current. Same
 // harness as the other files (helpers.mjs): a real bin/strata on a fresh database with
 // the demo seed, in Debian's chromium. Run from web/: `npm run e2e`.
 import { after, before, describe, test } from 'node:test';
@@ -285,7 +287,53 @@ describe('complete dashboard e2e', { concurrency: 1 }, () => {
     });
   });
 
-  test('6. a phone-sized dashboard, then no serious or critical axe violations anywhere', async () => {
+  test('6. as of an instant before a write: the older count under a banner, live updates paused, then back to current', async () => {
+    await withPage(async (page) => {
+      await login(page, COMPLIANCE);
+      await page.getByText('Live: the figures change as records do.').waitFor();
+      const label = 'Vendors tiered High or Critical';
+      const older = await cardValue(page, label);
+      // The picker holds whole seconds: a second's margin either side keeps the instant
+      // picked after the earlier tests' writes and before this one's.
+      await sleep(1100);
+      const before = new Date(Math.floor(Date.now() / 1000) * 1000);
+      await sleep(1100);
+      const other = await otherBrowser();
+      try {
+        await other.addVendor(`E2E as-of vendor ${suffix}`);
+      } finally {
+        await other.close();
+      }
+      await waitCard(page, label, older + 1, 10_000);
+
+      // The context runs in UTC, so the local time the picker takes is the UTC one.
+      await page.getByLabel('View as of (your local time)').fill(before.toISOString().slice(0, 19));
+      await page.getByRole('button', { name: 'Show', exact: true }).click();
+      await page.waitForURL((u) => u.searchParams.get('as_of') === before.toISOString());
+      await page.getByText(/^Dashboard as it stood at /).waitFor();
+      await page.getByText('Live updates paused while the dashboard shows the past.').waitFor();
+      assert.equal(await cardValue(page, label), older, 'the card shows the count before the write');
+      assert.equal(
+        await card(page, label).getAttribute('href'),
+        CARDS.vendors_high_risk[1],
+        'the card still opens its list',
+      );
+      assert.equal(await page.getByRole('heading', { name: 'Vendors by risk tier' }).count(), 0, 'no current chart');
+      await check(page, 'dashboard as of an instant');
+      await shot(page, 'd06-as-of');
+
+      // Opened from its URL the page shows the same; the way back is live again.
+      await page.goto(`/?as_of=${encodeURIComponent(before.toISOString())}`);
+      assert.equal(await cardValue(page, label), older, 'the same from the URL');
+      await page.getByRole('button', { name: 'Back to current' }).click();
+      await waitCard(page, label, older + 1, 10_000);
+      await page.getByText('Live: the figures change as records do.').waitFor();
+      assert.equal(await page.getByText(/^Dashboard as it stood at /).count(), 0, 'no banner once back');
+      await page.getByRole('heading', { name: 'Vendors by risk tier' }).waitFor();
+    });
+  });
+
+  test('7. a phone-sized dashboard, then no serious or critical axe violations anywhere', async () => {
     await withPage(
       async (page) => {
         await login(page, COMPLIANCE);

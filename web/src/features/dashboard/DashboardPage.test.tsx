@@ -1,6 +1,6 @@
 import { MantineProvider } from '@mantine/core';
 import { QueryClient, QueryClientProvider, useQuery } from '@tanstack/react-query';
-import { act, renderHook, screen, waitFor } from '@testing-library/react';
+import { act, fireEvent, renderHook, screen, waitFor } from '@testing-library/react';
 import { lazy, type ReactNode } from 'react';
 import { MemoryRouter } from 'react-router-dom';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -46,10 +46,15 @@ const MODULES: WebModule[] = [
   },
 ];
 
-function dashboardApi(counts: Record<string, number>) {
+/** `past` answers GET /api/dashboard?as_of=, with the instant in meta as the API sends it. */
+function dashboardApi(counts: Record<string, number>, past?: Record<string, number>) {
   chartReads = 0;
   return mockFetch((url) => {
     if (url.pathname === '/api/auth/status') return { body: AUTH };
+    const asOf = url.searchParams.get('as_of');
+    if (url.pathname === '/api/dashboard' && asOf && past) {
+      return { body: { success: true, data: past, meta: { as_of: asOf } } };
+    }
     if (url.pathname === '/api/dashboard') return { body: { success: true, data: counts } };
     if (url.pathname === '/api/dashboard/charts') {
       chartReads++;
@@ -104,6 +109,93 @@ describe('DashboardPage', () => {
     await waitFor(() => expect(value('Open alphas')).toBe('4'));
     act(() => sources.last().fail(true));
     expect(screen.getByText('Live figures unavailable: refreshed every 15 seconds.')).toBeInTheDocument();
+  });
+});
+
+describe('DashboardPage as of an instant', () => {
+  const dashboardReads = (fetch: ReturnType<typeof mockFetch>) =>
+    fetch.mock.calls
+      .map((c) => new URL(String(c[0]), 'http://x'))
+      .filter((u) => u.pathname === '/api/dashboard')
+      .map((u) => u.searchParams.get('as_of'));
+
+  it('shows the counts as they stood at the time in the URL under a banner, with no stream, polling or charts', async () => {
+    const fetch = dashboardApi({ alpha_open: 9, alpha_late: 3 }, { alpha_open: 2, alpha_late: 0 });
+    const sources = fakeSources();
+    renderAt('/?as_of=2026-01-01T12:00:00.000Z', [
+      { path: '/', element: <DashboardPage modules={MODULES} eventSource={sources.create} /> },
+    ]);
+    await waitFor(() => expect(value('Open alphas')).toBe('2'));
+    expect(value('Late alphas')).toBe('0');
+    expect(
+      screen.getByText(`Dashboard as it stood at ${new Date('2026-01-01T12:00:00.000Z').toLocaleString()}`),
+    ).toBeInTheDocument();
+    expect(screen.getByText('Live updates paused while the dashboard shows the past.')).toBeInTheDocument();
+    // The picker holds the same instant, in local time.
+    const input = screen.getByLabelText<HTMLInputElement>('View as of (your local time)');
+    expect(new Date(input.value).toISOString()).toBe('2026-01-01T12:00:00.000Z');
+    // The cards still open their lists.
+    expect(screen.getByText('Open alphas').closest('a')).toHaveAttribute('href', '/alphas?open=true');
+    expect(sources.made).toHaveLength(0);
+    expect(dashboardReads(fetch)).toEqual(['2026-01-01T12:00:00.000Z']);
+    expect(chartReads).toBe(0);
+    expect(screen.queryByText(/^chart/)).not.toBeInTheDocument();
+  });
+
+  it('picks a time, closing the stream, then goes back to current and reopens it', async () => {
+    const fetch = dashboardApi({ alpha_open: 9, alpha_late: 3 }, { alpha_open: 2, alpha_late: 0 });
+    const sources = fakeSources();
+    renderAt('/', [{ path: '/', element: <DashboardPage modules={MODULES} eventSource={sources.create} /> }]);
+    await waitFor(() => expect(value('Open alphas')).toBe('9'));
+    await screen.findByText('chart read 1');
+    act(() => sources.last().open());
+    expect(screen.getByText('Live: the figures change as records do.')).toBeInTheDocument();
+
+    fireEvent.change(screen.getByLabelText('View as of (your local time)'), {
+      target: { value: '2026-01-01T08:30:00' },
+    });
+    fireEvent.click(screen.getByRole('button', { name: 'Show' }));
+    const at = new Date('2026-01-01T08:30:00').toISOString();
+    await waitFor(() => expect(value('Open alphas')).toBe('2'));
+    expect(screen.getByText(`Dashboard as it stood at ${new Date(at).toLocaleString()}`)).toBeInTheDocument();
+    expect(dashboardReads(fetch)).toContain(at);
+    expect(sources.last().closed).toBe(true);
+    expect(screen.queryByText(/^chart/)).not.toBeInTheDocument();
+    // A count pushed by the old stream after the pause must not show.
+    act(() => sources.last().send({ alpha_open: 50, alpha_late: 3 }));
+    expect(value('Open alphas')).toBe('2');
+
+    fireEvent.click(screen.getByRole('button', { name: 'Back to current' }));
+    await waitFor(() => expect(value('Open alphas')).toBe('9'));
+    expect(screen.queryByText(/Dashboard as it stood/)).not.toBeInTheDocument();
+    expect(sources.made).toHaveLength(2);
+    expect(sources.last().closed).toBe(false);
+    expect(screen.getByText('Connecting for live figures…')).toBeInTheDocument();
+    expect(await screen.findByText(/^chart read/)).toBeInTheDocument();
+  });
+
+  it('shows why an instant is refused', async () => {
+    mockFetch((url) => {
+      if (url.pathname === '/api/auth/status') return { body: AUTH };
+      if (url.pathname === '/api/dashboard' && url.searchParams.get('as_of')) {
+        return {
+          status: 400,
+          body: {
+            success: false,
+            error: {
+              code: 'VALIDATION_ERROR',
+              message: 'as_of: must not be in the future',
+              fields: { as_of: 'must not be in the future' },
+            },
+          },
+        };
+      }
+      return { body: { success: true, data: { alpha_open: 1 } } };
+    });
+    renderAt('/?as_of=2999-01-01T00:00:00.000Z', [
+      { path: '/', element: <DashboardPage modules={MODULES} eventSource={fakeSources().create} /> },
+    ]);
+    expect(await screen.findByText(/must not be in the future/)).toBeInTheDocument();
   });
 });
 

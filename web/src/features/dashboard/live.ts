@@ -21,8 +21,11 @@ export type Counts = Record<string, number>;
 export const COUNTS_KEY = ['dashboard', 'counts'] as const;
 export const CHARTS_KEY = ['dashboard', 'chart'] as const;
 
-/** live: the stream is open; connecting: not yet; polling: the stream failed or the browser has none. */
-export type LiveMode = 'connecting' | 'live' | 'polling';
+/**
+ * live: the stream is open; connecting: not yet; polling: the stream failed or the browser has
+ * none; paused: the page shows the past, so neither stream nor polling runs.
+ */
+export type LiveMode = 'connecting' | 'live' | 'polling' | 'paused';
 
 /** What the dashboard needs of an EventSource (the browser's, or a test's fake). */
 export interface EventSourceLike {
@@ -133,41 +136,45 @@ export function subscribeCounts({
 /**
  * The dashboard's counts, kept current: pushed by the stream while it is open, read every
  * POLL_MS while it is not. A change of the counts, however it arrived, reads the charts
- * again once the changes settle.
+ * again once the changes settle. While `paused` (the page shows the past) the stream is
+ * closed and nothing is read, so a past view costs the server nothing; unpaused, the
+ * counts are read again and the stream reopened.
  */
 export function useLiveCounts({
   create = browserEventSource(),
   pollMs = POLL_MS,
   retryMs = RETRY_MS,
   chartRefreshMs = CHART_REFRESH_MS,
+  paused = false,
 }: {
   create?: EventSourceFactory | null;
   pollMs?: number;
   retryMs?: number;
   chartRefreshMs?: number;
+  paused?: boolean;
 } = {}) {
   const qc = useQueryClient();
   const [mode, setMode] = useState<LiveMode>(create ? 'connecting' : 'polling');
   const counts = useQuery({
     queryKey: COUNTS_KEY,
     queryFn: async () => (await api<Counts>('/dashboard')).data,
-    refetchInterval: mode === 'live' ? false : pollMs,
+    enabled: !paused,
+    refetchInterval: paused || mode === 'live' ? false : pollMs,
   });
 
   // The factory is fixed for the page's life: a new one each render must not reconnect.
   const createRef = useRef(create);
-  useEffect(
-    () =>
-      subscribeCounts({
-        create: createRef.current,
-        retryMs,
-        onMode: setMode,
-        onCounts: (c) => {
-          if (countsDiffer(qc.getQueryData<Counts>(COUNTS_KEY), c)) qc.setQueryData(COUNTS_KEY, c);
-        },
-      }),
-    [qc, retryMs],
-  );
+  useEffect(() => {
+    if (paused) return;
+    return subscribeCounts({
+      create: createRef.current,
+      retryMs,
+      onMode: setMode,
+      onCounts: (c) => {
+        if (countsDiffer(qc.getQueryData<Counts>(COUNTS_KEY), c)) qc.setQueryData(COUNTS_KEY, c);
+      },
+    });
+  }, [qc, retryMs, paused]);
 
   const seen = useRef<Counts | undefined>(undefined);
   useEffect(() => {
@@ -178,12 +185,13 @@ export function useLiveCounts({
     return () => clearTimeout(t);
   }, [counts.data, qc, chartRefreshMs]);
 
-  return { counts, mode };
+  return { counts, mode: paused ? ('paused' as const) : mode };
 }
 
 /** The state of the live updates in words, for the dashboard's heading. */
 export function modeText(mode: LiveMode, pollMs = POLL_MS): string {
   if (mode === 'live') return 'Live: the figures change as records do.';
   if (mode === 'connecting') return 'Connecting for live figures…';
+  if (mode === 'paused') return 'Live updates paused while the dashboard shows the past.';
   return `Live figures unavailable: refreshed every ${Math.round(pollMs / 1000)} seconds.`;
 }

@@ -94,4 +94,54 @@ describe('KpiPage', () => {
     fireEvent.click(form.getByRole('button', { name: 'Record value' }));
     expect(await form.findByText('has not begun yet')).toBeInTheDocument();
   });
+  it('shows the KPI as it stood at the time in the URL, with only the values recorded by then', async () => {
+    const then = {
+      ...kpi,
+      name: 'Availability',
+      latest_value: 99.83,
+      latest_period: '2026-10',
+      on_target: false,
+      version: 3,
+    };
+    const fetch = serve(WRITER, (url) => {
+      if (url.pathname === '/api/kpis/1') return one(url.searchParams.get('as_of') ? then : kpi);
+      if (url.pathname === '/api/kpis/1/performance') return one(entries);
+      return null;
+    });
+    renderAt('/kpis/1?as_of=2026-11-01T00:00:00.000Z', routes);
+    expect(await screen.findByRole('heading', { level: 1, name: '#1 Availability' })).toBeInTheDocument();
+    expect(screen.getByText('Historical view')).toBeInTheDocument();
+    expect(
+      callsTo(fetch, '/api/kpis/1').some((c) => c.url.searchParams.get('as_of') === '2026-11-01T00:00:00.000Z'),
+    ).toBe(true);
+    expect(screen.getByText('Off target: 99.83% for October 2026 (target at least 99.9%).')).toBeInTheDocument();
+    const table = within(await screen.findByRole('region', { name: 'Performance' }));
+    expect(table.queryByText('Reconciled with the ledger.')).not.toBeInTheDocument();
+    expect(table.getAllByRole('row')).toHaveLength(3);
+    expect(screen.queryByRole('region', { name: 'Record a value' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('link', { name: 'Edit' })).not.toBeInTheDocument();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Back to current' }));
+    expect(await screen.findByRole('heading', { level: 1, name: '#1 System availability' })).toBeInTheDocument();
+    expect(await screen.findByRole('region', { name: 'Record a value' })).toBeInTheDocument();
+  });
+
+  it('picks a time and says when the KPI was not defined yet', async () => {
+    const fetch = serve(READER, (url) => {
+      if (url.pathname === '/api/kpis/1') {
+        return url.searchParams.get('as_of') ? fail(404, 'NOT_FOUND', 'KPI not found as of then') : one(kpi);
+      }
+      if (url.pathname === '/api/kpis/1/performance') return one(entries);
+      return null;
+    });
+    renderAt('/kpis/1', routes);
+    await screen.findByRole('heading', { level: 1, name: '#1 System availability' });
+    fireEvent.change(screen.getByLabelText('View as of (your local time)'), {
+      target: { value: '2025-06-01T08:30:00' },
+    });
+    fireEvent.click(screen.getByRole('button', { name: 'Show' }));
+    expect(await screen.findByText('The KPI had not been defined yet at that time.')).toBeInTheDocument();
+    const at = new Date('2025-06-01T08:30:00').toISOString();
+    expect(callsTo(fetch, '/api/kpis/1').some((c) => c.url.searchParams.get('as_of') === at)).toBe(true);
+  });
 });

@@ -1,9 +1,11 @@
 import { Alert, Anchor, Button, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
-import { lazy, Suspense } from 'react';
+import { lazy, Suspense, type ReactNode } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { isNotFound } from '../../../lib/api';
 import { useAuth } from '../../../lib/auth';
 import { useMembers } from '../../../lib/hooks';
+import { useAsOfView } from '../../../lib/records';
+import { AsOfPicker, HistoricalState } from '../../../components/AsOfView';
 import { DetailField } from '../../../components/DetailsCard';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { HistorySection } from '../../../components/HistoryTimeline';
@@ -16,7 +18,7 @@ import { RecordValueForm } from '../components/RecordValueForm';
 import { useKpi, usePerformance } from '../hooks';
 import { dueDate, isoDay, periodLabel } from '../periods';
 import { directionLabel, formatMeasure, frequencyLabel, standingText, staleText, targetText } from '../rules';
-import type { Kpi } from '../types';
+import type { Kpi, PerformanceEntry } from '../types';
 
 const KpiChart = lazy(() => import('../components/KpiChart'));
 
@@ -69,15 +71,79 @@ function KpiDetails({ kpi, ownerName }: { kpi: Kpi; ownerName: string }) {
   );
 }
 
+/** The values recorded by an instant: a KPI's performance is replayed from the same stream as the KPI. */
+function recordedBy(entries: PerformanceEntry[], asOf: string): PerformanceEntry[] {
+  const at = Date.parse(asOf);
+  return entries.filter((e) => Date.parse(e.recorded_at) <= at);
+}
+
+/**
+ * The KPI's standing, details, chart and performance; `form` goes between the chart and the
+ * performance table, where a writer records a value.
+ */
+function KpiRecord({
+  kpi,
+  entries,
+  loading,
+  error,
+  ownerName,
+  form,
+}: {
+  kpi: Kpi;
+  entries: PerformanceEntry[];
+  loading: boolean;
+  error: unknown;
+  ownerName: string;
+  form?: ReactNode;
+}) {
+  const stale = staleText(kpi);
+  return (
+    <>
+      <Text>{standingText(kpi)}</Text>
+      {stale && (
+        <Alert color="#a63a0c" title="A value is overdue">
+          {stale}
+        </Alert>
+      )}
+
+      <KpiDetails kpi={kpi} ownerName={ownerName} />
+
+      <Section id="chart-title" title="Values against the target">
+        <ErrorAlert error={error} title="Could not load the values" />
+        {loading ? (
+          <Loading />
+        ) : entries.length === 0 ? (
+          <Text c="dimmed">No values recorded yet.</Text>
+        ) : (
+          <Suspense fallback={<Loading />}>
+            <KpiChart kpi={kpi} entries={entries} />
+          </Suspense>
+        )}
+      </Section>
+
+      {form}
+
+      <Section id="performance-title" title="Performance">
+        <Text size="sm" c="dimmed" mb="xs">
+          Every value recorded, newest period first; a correction shows the value it replaced, who made it, when and
+          why.
+        </Text>
+        {loading ? <Loading /> : <PerformanceTable kpi={kpi} entries={entries} />}
+      </Section>
+    </>
+  );
+}
+
 export function KpiPage() {
   const { id = '' } = useParams();
   const { can } = useAuth();
   const members = useMembers();
   const current = useKpi(id);
   const performance = usePerformance(id);
+  const view = useAsOfView<Kpi>('kpis', id);
+  const { asOf, past } = view;
   const kpi = current.data;
   const entries = performance.data ?? [];
-  const stale = kpi ? staleText(kpi) : null;
 
   return (
     <Stack>
@@ -96,53 +162,50 @@ export function KpiPage() {
         <>
           <Group justify="space-between" align="flex-start">
             <Title order={1} style={{ overflowWrap: 'anywhere' }}>
-              #{kpi.id} {kpi.name}
+              #{kpi.id} {asOf && past.data ? past.data.name : kpi.name}
             </Title>
-            {can('kpis:write') && (
+            {can('kpis:write') && !asOf && (
               <Button component={Link} to={`/kpis/${kpi.id}/edit`} variant="default">
                 Edit
               </Button>
             )}
           </Group>
-          <Text>{standingText(kpi)}</Text>
-          {stale && (
-            <Alert color="#a63a0c" title="A value is overdue">
-              {stale}
-            </Alert>
-          )}
 
-          <KpiDetails kpi={kpi} ownerName={members.name(kpi.owner_id)} />
+          <AsOfPicker view={view} />
 
-          <Section id="chart-title" title="Values against the target">
-            <ErrorAlert error={performance.error} title="Could not load the values" />
-            {performance.isLoading ? (
-              <Loading />
-            ) : entries.length === 0 ? (
-              <Text c="dimmed">No values recorded yet.</Text>
-            ) : (
-              <Suspense fallback={<Loading />}>
-                <KpiChart kpi={kpi} entries={entries} />
-              </Suspense>
-            )}
-          </Section>
-
-          {can('kpis:write') && (
-            <Section id="record-title" title="Record a value">
-              {performance.isLoading ? (
-                <Loading />
-              ) : (
-                <RecordValueForm kpi={kpi} entries={entries} labelledBy="record-title" />
+          {asOf ? (
+            <>
+              <HistoricalState view={view} noun="KPI" missing="The KPI had not been defined yet at that time." />
+              {past.data && (
+                <KpiRecord
+                  kpi={past.data}
+                  entries={recordedBy(entries, asOf)}
+                  loading={performance.isLoading}
+                  error={performance.error}
+                  ownerName={members.name(past.data.owner_id)}
+                />
               )}
-            </Section>
+            </>
+          ) : (
+            <KpiRecord
+              kpi={kpi}
+              entries={entries}
+              loading={performance.isLoading}
+              error={performance.error}
+              ownerName={members.name(kpi.owner_id)}
+              form={
+                can('kpis:write') && (
+                  <Section id="record-title" title="Record a value">
+                    {performance.isLoading ? (
+                      <Loading />
+                    ) : (
+                      <RecordValueForm kpi={kpi} entries={entries} labelledBy="record-title" />
+                    )}
+                  </Section>
+                )
+              }
+            />
           )}
-
-          <Section id="performance-title" title="Performance">
-            <Text size="sm" c="dimmed" mb="xs">
-              Every value recorded, newest period first; a correction shows the value it replaced, who made it, when and
-              why.
-            </Text>
-            {performance.isLoading ? <Loading /> : <PerformanceTable kpi={kpi} entries={entries} />}
-          </Section>
 
           <HistorySection path={`/kpis/${id}/history`} queryKey={['kpis', 'history', id]} />
         </>

@@ -5,6 +5,7 @@ import { READER, WRITER, callsTo, fail, one, serve, vendor } from '../testData';
 import { VendorFormPage } from './VendorFormPage';
 import { VendorPage } from './VendorPage';
 import { VendorsListPage } from './VendorsListPage';
+import type { Vendor } from '../types';
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['Date'] });
@@ -113,6 +114,67 @@ describe('VendorPage', () => {
     const call = callsTo(fetch, '/api/vendors/1', 'PUT')[0];
     expect(JSON.parse(String(call.init.body))).toEqual({ risk_tier: 'Low', reason: 'Exit plan tested' });
     expect((call.init.headers as Record<string, string>)['If-Match']).toBe('"3"');
+  });
+
+  it('shows the vendor as it stood at the time picked, without its write actions, and goes back to current', async () => {
+    const then: Vendor = {
+      ...vendor,
+      name: 'Northwind Hosting',
+      risk_tier: 'Low',
+      overdue_review: false,
+      version: 1,
+      reviews: [],
+      tier_history: (vendor.tier_history ?? []).slice(0, 1),
+      risk_ids: [1, 2],
+      risks: [{ id: 1, title: 'Vendor quality drop (then)', rating: 'Low', status: 'Identified' }],
+    };
+    const fetch = serve(WRITER, (url) =>
+      url.pathname === '/api/vendors/1' ? one(url.searchParams.get('as_of') ? then : vendor) : null,
+    );
+    renderAt('/vendors/1', routes);
+    expect(await screen.findByRole('heading', { level: 1, name: '#1 Northwind Cloud' })).toBeInTheDocument();
+    fireEvent.change(screen.getByLabelText('View as of (your local time)'), {
+      target: { value: '2025-02-01T12:00:00' },
+    });
+    fireEvent.click(screen.getByRole('button', { name: 'Show' }));
+
+    const at = new Date('2025-02-01T12:00:00').toISOString();
+    expect(await screen.findByText('Historical view')).toBeInTheDocument();
+    expect(await screen.findByRole('heading', { level: 1, name: '#1 Northwind Hosting' })).toBeInTheDocument();
+    expect(callsTo(fetch, '/api/vendors/1').some((c) => c.url.searchParams.get('as_of') === at)).toBe(true);
+    const risks = within(screen.getByRole('region', { name: 'Linked risks' }));
+    expect(risks.getByRole('link', { name: '#1 Vendor quality drop (then)' })).toBeInTheDocument();
+    expect(risks.getByText('1 linked risk was not in the register at that time.')).toBeInTheDocument();
+    expect(within(screen.getByRole('region', { name: 'Reviews' })).getByText('Not reviewed yet.')).toBeInTheDocument();
+    expect(screen.queryByText('Review overdue')).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Record a review' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('link', { name: 'Edit' })).not.toBeInTheDocument();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Back to current' }));
+    expect(await screen.findByRole('heading', { level: 1, name: '#1 Northwind Cloud' })).toBeInTheDocument();
+    expect(screen.queryByText('Historical view')).not.toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Record a review' })).toBeInTheDocument();
+  });
+
+  it('shows a removed vendor as it stood at the time in the URL, and says when it did not exist yet', async () => {
+    serve(READER, (url) => {
+      if (url.pathname !== '/api/vendors/5') return null;
+      const at = url.searchParams.get('as_of');
+      if (at === '2025-06-01T00:00:00.000Z') return one({ ...vendor, id: 5, name: 'Gone Ltd' });
+      return fail(404, 'NOT_FOUND', 'vendor not found');
+    });
+    renderAt('/vendors/5?as_of=2025-06-01T00:00:00.000Z', routes);
+    expect(await screen.findByText('No such vendor')).toBeInTheDocument();
+    expect(await screen.findByRole('heading', { level: 2, name: 'Gone Ltd' })).toBeInTheDocument();
+    expect(screen.getByText('Historical view')).toBeInTheDocument();
+
+    fireEvent.change(screen.getByLabelText('View as of (your local time)'), {
+      target: { value: '2020-01-01T00:00:00' },
+    });
+    fireEvent.click(screen.getByRole('button', { name: 'Show' }));
+    expect(
+      await screen.findByText('The vendor did not exist at that time (or had already been removed).'),
+    ).toBeInTheDocument();
   });
 
   it('says a removed vendor is gone and still shows its history', async () => {

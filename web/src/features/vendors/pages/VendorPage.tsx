@@ -15,6 +15,8 @@ import {
 import { Link, useParams } from 'react-router-dom';
 import { isNotFound } from '../../../lib/api';
 import { useAuth } from '../../../lib/auth';
+import { useAsOfView } from '../../../lib/records';
+import { AsOfPicker, HistoricalState } from '../../../components/AsOfView';
 import { DataTable } from '../../../components/DataTable';
 import { DetailField } from '../../../components/DetailsCard';
 import { ErrorAlert } from '../../../components/ErrorAlert';
@@ -70,9 +72,13 @@ function VendorDetails({ v }: { v: Vendor }) {
   );
 }
 
-function LinkedRisks({ v }: { v: Vendor }) {
+/** `past` is set for a vendor as it stood at an instant, whose risks are described as they stood then. */
+function LinkedRisks({ v, past = false }: { v: Vendor; past?: boolean }) {
   const risks = v.risks ?? [];
   const gone = v.risk_ids.length - risks.length;
+  const missing = past
+    ? `${gone} linked risk${gone === 1 ? ' was' : 's were'} not in the register at that time.`
+    : `${gone} linked risk${gone === 1 ? ' has' : 's have'} since been deleted from the register.`;
   return (
     <Section id="risks-title" title="Linked risks">
       <DataTable
@@ -95,7 +101,7 @@ function LinkedRisks({ v }: { v: Vendor }) {
       </DataTable>
       {gone > 0 && (
         <Text size="sm" c="dimmed" mt="xs">
-          {`${gone} linked risk${gone === 1 ? ' has' : 's have'} since been deleted from the register.`}
+          {missing}
         </Text>
       )}
     </Section>
@@ -190,24 +196,57 @@ function TierHistory({ v }: { v: Vendor }) {
   );
 }
 
+/** Everything the page shows of a vendor's record, current or as it stood at an instant. */
+function VendorRecord({ v, past = false }: { v: Vendor; past?: boolean }) {
+  return (
+    <>
+      <VendorDetails v={v} />
+      <LinkedRisks v={v} past={past} />
+      <Reviews v={v} />
+      <TierHistory v={v} />
+    </>
+  );
+}
+
 export function VendorPage() {
   const { id = '' } = useParams();
   const { can } = useAuth();
   const current = useVendor(id);
+  const view = useAsOfView<Vendor>('vendors', id);
+  const { asOf, past } = view;
   const v = current.data;
   const overdue = v ? overdueText(v) : null;
+  const gone = isNotFound(current.error);
+  const history = <HistorySection path={`/vendors/${id}/history`} queryKey={['vendors', 'history', id]} />;
+  const pastView = (
+    <>
+      <HistoricalState
+        view={view}
+        noun="vendor"
+        missing="The vendor did not exist at that time (or had already been removed)."
+      />
+      {past.data && gone && (
+        <Title order={2} style={{ overflowWrap: 'anywhere' }}>
+          {past.data.name}
+        </Title>
+      )}
+      {past.data && <VendorRecord v={past.data} past />}
+    </>
+  );
 
   return (
     <Stack>
       <BackLink to="/vendors">Back to vendors</BackLink>
       {current.isLoading && <Loading />}
-      {isNotFound(current.error) ? (
+      {gone ? (
         <NotFoundNotice
           heading={`Vendor #${id}`}
           title="No such vendor"
-          message="This vendor does not exist in this organization, or has been removed. A removed vendor's history stays readable."
+          message="This vendor does not exist in this organization, or has been removed. A removed vendor can still be viewed as it stood before its removal, and its history stays readable."
         >
-          <HistorySection path={`/vendors/${id}/history`} queryKey={['vendors', 'history', id]} />
+          <AsOfPicker view={view} />
+          {asOf && pastView}
+          {history}
         </NotFoundNotice>
       ) : (
         <ErrorAlert error={current.error} title="Could not load the vendor" />
@@ -216,9 +255,9 @@ export function VendorPage() {
         <>
           <Group justify="space-between" align="flex-start">
             <Title order={1} style={{ overflowWrap: 'anywhere' }}>
-              #{v.id} {v.name}
+              #{v.id} {asOf && past.data ? past.data.name : v.name}
             </Title>
-            {can('vendors:write') && (
+            {can('vendors:write') && !asOf && (
               <Group>
                 <ReviewVendor vendor={v} />
                 <Button component={Link} to={`/vendors/${v.id}/edit`} variant="default">
@@ -228,17 +267,15 @@ export function VendorPage() {
               </Group>
             )}
           </Group>
-          {overdue && (
+          {overdue && !asOf && (
             <Alert color="red.9" variant="outline" title="Review overdue">
               {`${overdue}: record a review to set the next date.`}
             </Alert>
           )}
 
-          <VendorDetails v={v} />
-          <LinkedRisks v={v} />
-          <Reviews v={v} />
-          <TierHistory v={v} />
-          <HistorySection path={`/vendors/${id}/history`} queryKey={['vendors', 'history', id]} />
+          <AsOfPicker view={view} />
+          {asOf ? pastView : <VendorRecord v={v} />}
+          {history}
         </>
       )}
     </Stack>
