@@ -135,7 +135,17 @@ func BenchmarkTrail(b *testing.B) {
 	fmt.Printf("rebuilt the trail: %d events in %v, %.0f events/s (indexes included)\n", res.Events,
 		res.Elapsed.Round(time.Millisecond), float64(res.Events)/res.Elapsed.Seconds())
 	b.ReportMetric(float64(res.Events)/res.Elapsed.Seconds(), "rebuild-events/s")
-	if _, err := db.Pool.Exec(ctx, `vacuum analyze trail`); err != nil {
+	// The confidentiality rule reads the cases read model: fill it as the cases
+	// projection would (one row per case, every fiftieth confidential and no one's), so
+	// the rule costs here what it costs in use. Rebuilding the cases projection itself
+	// is measured elsewhere.
+	if _, err := db.Pool.Exec(ctx, `insert into cases (id, org_id, title, status, priority, confidential,
+			created_at, created_by, updated_at, updated_by, status_changed_at, version)
+		select entity_id, min(org_id), 'Case', 'new', 'low', entity_id % 50 = 0, min(at), 9999, max(at), 9999, max(at), count(*)
+		from trail where entity_type = 'case' group by entity_id`); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.Pool.Exec(ctx, `vacuum analyze trail, cases`); err != nil {
 		b.Fatal(err)
 	}
 

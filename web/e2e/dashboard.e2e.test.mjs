@@ -318,7 +318,24 @@ describe('complete dashboard e2e', { concurrency: 1 }, () => {
         CARDS.vendors_high_risk[1],
         'the card still opens its list',
       );
-      assert.equal(await page.getByRole('heading', { name: 'Vendors by risk tier' }).count(), 0, 'no current chart');
+      // The chart is the same replay: its bars give the figures as of the instant.
+      const at = encodeURIComponent(before.toISOString());
+      const pastChart = await apiGet(page, `/api/dashboard/charts?chart_type=vendors_by_risk&as_of=${at}`);
+      const nowChart = await apiGet(page, '/api/dashboard/charts?chart_type=vendors_by_risk');
+      assert.notDeepEqual(pastChart.values, nowChart.values, 'the write changed the chart');
+      const bars = page
+        .locator('.mantine-Card-root')
+        .filter({ has: page.getByRole('heading', { name: 'Vendors by risk tier' }) })
+        .locator('a[data-bar]');
+      const want = pastChart.labels.map((l, i) => `${l}: ${pastChart.values[i]}`);
+      const deadline = Date.now() + 10_000;
+      let shown = [];
+      while (Date.now() < deadline) {
+        shown = (await bars.allInnerTexts()).map((t) => t.trim());
+        if (shown.length > 0 && shown.every((t) => want.includes(t))) break;
+        await sleep(200);
+      }
+      assert.ok(shown.length > 0 && shown.every((t) => want.includes(t)), `bars ${shown} are not the past ${want}`);
       await check(page, 'dashboard as of an instant');
       await shot(page, 'd06-as-of');
 

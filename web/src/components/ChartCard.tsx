@@ -3,7 +3,7 @@
 import { Anchor, Card, Group, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
-import { Link, useNavigate } from 'react-router-dom';
+import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { api } from '../lib/api';
 import type { Chart } from '../lib/types';
 import { EChart } from './EChart';
@@ -19,9 +19,17 @@ export function ChartCard({
   type: string;
   children: (c: Chart) => ReactNode;
 }) {
+  // The dashboard keeps the instant it shows in its URL; a chart follows it, so the
+  // past view's charts are the same replay as its counts.
+  const asOf = useSearchParams()[0].get('as_of') ?? '';
   const q = useQuery({
-    queryKey: ['dashboard', 'chart', type],
-    queryFn: async () => (await api<Chart>('/dashboard/charts', { query: { chart_type: type } })).data,
+    queryKey: asOf ? ['dashboard as of', asOf, 'chart', type] : ['dashboard', 'chart', type],
+    queryFn: async () =>
+      (
+        await api<Chart>('/dashboard/charts', {
+          query: asOf ? { chart_type: type, as_of: asOf } : { chart_type: type },
+        })
+      ).data,
   });
   return (
     <Card withBorder>

@@ -76,7 +76,13 @@ export function PagedTable<T, F extends Paging>({
             {meta ? `${countOf(meta.total, noun, meta.total_capped)} · page ${pageNumber(filters)}` : ''}
             {list.isFetching ? ' · updating…' : ''}
           </Text>
-          <DataTable minWidth={minWidth} columns={columns} striped highlightOnHover empty={rows.length === 0 && !list.error && empty}>
+          <DataTable
+            minWidth={minWidth}
+            columns={columns}
+            striped
+            highlightOnHover
+            empty={rows.length === 0 && !list.error && empty}
+          >
             {rows.map(row)}
           </DataTable>
           <ListPager filters={filters} nextCursor={meta?.next_cursor} onPage={onPage} />

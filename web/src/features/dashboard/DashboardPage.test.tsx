@@ -1,10 +1,10 @@
 import { MantineProvider } from '@mantine/core';
-import { QueryClient, QueryClientProvider, useQuery } from '@tanstack/react-query';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { act, fireEvent, renderHook, screen, waitFor } from '@testing-library/react';
 import { lazy, type ReactNode } from 'react';
 import { MemoryRouter } from 'react-router-dom';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { api } from '../../lib/api';
+import { ChartCard } from '../../components/ChartCard';
 import { AuthProvider } from '../../lib/auth';
 import type { WebModule } from '../../lib/modules';
 import { LOGGED_IN, mockFetch, renderAt } from '../../test-utils';
@@ -17,13 +17,13 @@ afterEach(() => vi.unstubAllGlobals());
 const AUTH = { ...LOGGED_IN, data: { ...LOGGED_IN.data, permissions: ['dashboard:read', 'alpha:read'] } };
 
 let chartReads = 0;
+// A module's chart as modules draw theirs, through ChartCard, which follows the instant in the URL.
 function AlphaChart() {
-  const q = useQuery({
-    queryKey: ['dashboard', 'chart', 'alpha_by_x'],
-    queryFn: async () =>
-      (await api<{ labels: string[] }>('/dashboard/charts', { query: { chart_type: 'alpha_by_x' } })).data,
-  });
-  return <p>{q.data ? `chart ${q.data.labels.join(',')}` : 'chart loading'}</p>;
+  return (
+    <ChartCard title="Alphas by x" type="alpha_by_x">
+      {(c) => <p>{`chart ${c.labels.join(',')}`}</p>}
+    </ChartCard>
+  );
 }
 
 // Two modules as the application lists them: the dashboard knows them only by what they contribute.
@@ -56,6 +56,9 @@ function dashboardApi(counts: Record<string, number>, past?: Record<string, numb
       return { body: { success: true, data: past, meta: { as_of: asOf } } };
     }
     if (url.pathname === '/api/dashboard') return { body: { success: true, data: counts } };
+    if (url.pathname === '/api/dashboard/charts' && asOf) {
+      return { body: { success: true, data: { chart_type: 'alpha_by_x', labels: [`as of ${asOf}`], values: [1] } } };
+    }
     if (url.pathname === '/api/dashboard/charts') {
       chartReads++;
       return {
@@ -119,7 +122,7 @@ describe('DashboardPage as of an instant', () => {
       .filter((u) => u.pathname === '/api/dashboard')
       .map((u) => u.searchParams.get('as_of'));
 
-  it('shows the counts as they stood at the time in the URL under a banner, with no stream, polling or charts', async () => {
+  it('shows the counts and charts as they stood at the time in the URL under a banner, with no stream or polling', async () => {
     const fetch = dashboardApi({ alpha_open: 9, alpha_late: 3 }, { alpha_open: 2, alpha_late: 0 });
     const sources = fakeSources();
     renderAt('/?as_of=2026-01-01T12:00:00.000Z', [
@@ -138,8 +141,8 @@ describe('DashboardPage as of an instant', () => {
     expect(screen.getByText('Open alphas').closest('a')).toHaveAttribute('href', '/alphas?open=true');
     expect(sources.made).toHaveLength(0);
     expect(dashboardReads(fetch)).toEqual(['2026-01-01T12:00:00.000Z']);
+    expect(await screen.findByText('chart as of 2026-01-01T12:00:00.000Z')).toBeInTheDocument();
     expect(chartReads).toBe(0);
-    expect(screen.queryByText(/^chart/)).not.toBeInTheDocument();
   });
 
   it('picks a time, closing the stream, then goes back to current and reopens it', async () => {
@@ -160,7 +163,7 @@ describe('DashboardPage as of an instant', () => {
     expect(screen.getByText(`Dashboard as it stood at ${new Date(at).toLocaleString()}`)).toBeInTheDocument();
     expect(dashboardReads(fetch)).toContain(at);
     expect(sources.last().closed).toBe(true);
-    expect(screen.queryByText(/^chart/)).not.toBeInTheDocument();
+    expect(await screen.findByText(`chart as of ${at}`)).toBeInTheDocument();
     // A count pushed by the old stream after the pause must not show.
     act(() => sources.last().send({ alpha_open: 50, alpha_late: 3 }));
     expect(value('Open alphas')).toBe('2');
@@ -177,7 +180,7 @@ describe('DashboardPage as of an instant', () => {
   it('shows why an instant is refused', async () => {
     mockFetch((url) => {
       if (url.pathname === '/api/auth/status') return { body: AUTH };
-      if (url.pathname === '/api/dashboard' && url.searchParams.get('as_of')) {
+      if (url.pathname.startsWith('/api/dashboard') && url.searchParams.get('as_of')) {
         return {
           status: 400,
           body: {
@@ -195,7 +198,8 @@ describe('DashboardPage as of an instant', () => {
     renderAt('/?as_of=2999-01-01T00:00:00.000Z', [
       { path: '/', element: <DashboardPage modules={MODULES} eventSource={fakeSources().create} /> },
     ]);
-    expect(await screen.findByText(/must not be in the future/)).toBeInTheDocument();
+    // The counts and the chart are refused alike, each saying why.
+    expect(await screen.findAllByText(/must not be in the future/)).toHaveLength(2);
   });
 });
 

@@ -99,7 +99,7 @@ export default function DashboardPage({
       <AsOfPicker view={view} />
       {asOf && (
         <Alert color="blue" variant="outline" title={`Dashboard as it stood at ${new Date(asOf).toLocaleString()}`}>
-          {`The counts are rebuilt from the organization's records up to ${asOf}, and stay as they were then: live updates are paused. The charts show current figures only, so they are left out until you go back to current. A card still opens today's list.`}
+          {`The counts are rebuilt from the organization's records up to ${asOf}, and stay as they were then: live updates are paused. The charts are rebuilt the same way. A card or a bar still opens today's list.`}
         </Alert>
       )}
       {asOf && past.isLoading && <Loading />}
@@ -109,15 +109,13 @@ export default function DashboardPage({
           <CountCard key={c.count} card={c} value={shown.data?.[c.count]} />
         ))}
       </SimpleGrid>
-      {!asOf && (
-        <SimpleGrid cols={{ base: 1, md: 2 }}>
-          {charts.map(({ name, Charts }) => (
-            <Suspense key={name} fallback={<Loading />}>
-              <Charts />
-            </Suspense>
-          ))}
-        </SimpleGrid>
-      )}
+      <SimpleGrid cols={{ base: 1, md: 2 }}>
+        {charts.map(({ name, Charts }) => (
+          <Suspense key={name} fallback={<Loading />}>
+            <Charts />
+          </Suspense>
+        ))}
+      </SimpleGrid>
     </Stack>
   );
 }

@@ -15,11 +15,14 @@ describe('trail rows', () => {
   });
 
   it('offers the record as it was right after the event only where the page can show it', () => {
-    expect(AS_OF_PAGES).toEqual(['risk', 'control']);
+    expect(AS_OF_PAGES).toEqual(['risk', 'control', 'vendor', 'kpi', 'case', 'engagement', 'finding']);
     expect(asOfHref({ entity_type: 'control', entity_id: 9, at })).toBe(
       '/controls/9?as_of=2026-05-01T09%3A30%3A00.123456Z',
     );
-    expect(asOfHref({ entity_type: 'vendor', entity_id: 9, at })).toBeNull();
+    expect(asOfHref({ entity_type: 'finding', entity_id: 9, at })).toBe(
+      '/findings/9?as_of=2026-05-01T09%3A30%3A00.123456Z',
+    );
+    expect(asOfHref({ entity_type: 'framework', entity_id: 9, at })).toBeNull();
     expect(asOfHref({ entity_type: 'user', entity_id: 9, at })).toBeNull();
   });
 
