@@ -2,6 +2,7 @@ package trail_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/strata-grc/strata/events"
@@ -66,6 +67,55 @@ func TestPageCountStopsAtTheCap(t *testing.T) {
 		}
 		if got := (queries.Count{N: p.Total, Capped: p.TotalCapped}); got != c.want {
 			t.Errorf("%s: count %+v, want %+v", c.name, got, c.want)
+		}
+	}
+}
+
+// TestSearchFindsRenamedMembers: q matches the text recorded with each event, the
+// actor's name when acting included, and also the members of the organization named
+// so now; a member of another organization with that name does not widen it.
+func TestSearchFindsRenamedMembers(t *testing.T) {
+	ctx := context.Background()
+	db := testdb.New(t)
+	if _, err := db.Pool.Exec(ctx, `
+		insert into trail (org_id, position, global_position, event_id, at, type, entity_type, entity_id, actor_id, actor_name, search)
+		values (1, 1, 1, gen_random_uuid(), now(), 'RiskCreated', 'risk', 1, 5, 'Dana Old', 'dana old riskcreated'),
+		       (1, 2, 2, gen_random_uuid(), now(), 'RiskUpdated', 'risk', 1, 6, 'Eli', 'eli riskupdated 100%_done'),
+		       (1, 3, 3, gen_random_uuid(), now(), 'RiskUpdated', 'risk', 1, 7, 'Fay', 'fay riskupdated');
+		insert into users (id, email, name, created_at, updated_at, version)
+		values (5, 'd@example.org', 'Dana New', now(), now(), 1), (7, 'f@example.org', 'Fay', now(), now(), 1),
+		       (8, 'x@example.org', 'Dana Newer', now(), now(), 1);
+		insert into memberships (org_id, user_id, role, added_at) values (1, 5, 'auditor', now()), (1, 7, 'auditor', now()),
+		       (2, 8, 'auditor', now())`); err != nil {
+		t.Fatal(err)
+	}
+	r := qtrail.NewReader(db.Pool, events.NewRegistry(), ptrail.Core)
+	admin := qtrail.Viewer{UserID: 1, Admin: true}
+	for _, c := range []struct {
+		q    string
+		want []int64
+	}{
+		{"DANA OLD", []int64{1}},
+		{"dana new", []int64{1}},
+		{"riskupdated", []int64{3, 2}},
+		{"100%_", []int64{2}},
+		{"%", []int64{2}},
+		{"nobody", nil},
+	} {
+		p, err := r.Page(ctx, 1, admin, qtrail.Filter{Q: c.q, Limit: 10})
+		if err != nil {
+			t.Fatal(c.q, err)
+		}
+		var got []int64
+		for _, x := range p.Items {
+			got = append(got, x.Position)
+		}
+		if !slices.Equal(got, c.want) || p.Total != int64(len(c.want)) {
+			t.Errorf("q=%q: positions %v (total %d), want %v", c.q, got, p.Total, c.want)
+		}
+		n, err := r.Each(ctx, 1, admin, qtrail.Filter{Q: c.q}, func(qtrail.Row) error { return nil }, func() error { return nil })
+		if err != nil || n != int64(len(c.want)) {
+			t.Errorf("q=%q: exported %d rows (%v), want %d", c.q, n, err, len(c.want))
 		}
 	}
 }
