@@ -25,6 +25,7 @@ export function DebouncedTextFilter({
   value,
   onCommit,
   maw,
+  error,
 }: {
   label: string;
   description: string;
@@ -32,6 +33,8 @@ export function DebouncedTextFilter({
   value: string;
   onCommit: (v: string) => void;
   maw?: number;
+  /** What the API said is wrong with the value, shown beside it. */
+  error?: string;
 }) {
   const [text, setText] = useState(value);
   useEffect(() => setText(value), [value]);
@@ -42,6 +45,7 @@ export function DebouncedTextFilter({
       description={description}
       maw={maw}
       value={text}
+      error={error}
       onChange={(e) => {
         setText(e.currentTarget.value);
         debounced(e.currentTarget.value);

@@ -1,5 +1,5 @@
-// The trail's own filter inputs: like the shared text filter, but each shows the API's
-// complaint about its value, and the time filters take a local time for an RFC 3339 instant.
+// The trail's time filter: it shows the API's complaint about its value, and takes a
+// local time for an RFC 3339 instant.
 import { TextInput } from '@mantine/core';
 import { useDebouncedCallback } from '@mantine/hooks';
 import { useEffect, useState } from 'react';
@@ -13,25 +13,6 @@ interface Props {
   onCommit: (v: string) => void;
   /** What the API said is wrong with the value, shown beside it. */
   error?: string;
-}
-
-/** A text filter committed (trimmed) 400 ms after the last keystroke, not on every one. */
-export function TextFilter({ label, description, value, onCommit, error }: Props) {
-  const [text, setText] = useState(value);
-  useEffect(() => setText(value), [value]);
-  const debounced = useDebouncedCallback((v: string) => onCommit(v.trim()), 400);
-  return (
-    <TextInput
-      label={label}
-      description={description}
-      value={text}
-      error={error}
-      onChange={(e) => {
-        setText(e.currentTarget.value);
-        debounced(e.currentTarget.value);
-      }}
-    />
-  );
 }
 
 /**

@@ -1,10 +1,10 @@
 import { Anchor, Button, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { Link, useSearchParams } from 'react-router-dom';
-import { FilterSelect, FiltersCard } from '../../../components/ListFilters';
+import { DebouncedTextFilter, FilterSelect, FiltersCard } from '../../../components/ListFilters';
 import { PagedTable } from '../../../components/PagedTable';
 import { mapApiErrors } from '../../../lib/fieldErrors';
 import { ChangeList } from '../components/ChangeList';
-import { DateTimeFilter, TextFilter } from '../components/TrailFilterInputs';
+import { DateTimeFilter } from '../components/TrailFilterInputs';
 import {
   EMPTY_TRAIL_FILTERS,
   TRAIL_FILTER_KEYS,
@@ -112,7 +112,7 @@ export function AuditTrailPage() {
       </Text>
 
       <FiltersCard onClear={() => setFilters(EMPTY_TRAIL_FILTERS)}>
-        <TextFilter
+        <DebouncedTextFilter
           label="Search"
           description="Actor, event type, comment or changed values"
           value={filters.q}
@@ -125,21 +125,21 @@ export function AuditTrailPage() {
           value={filters.entity_type}
           onChange={(v) => set('entity_type', v)}
         />
-        <TextFilter
+        <DebouncedTextFilter
           label="Record id"
           description="With a record type, one record"
           value={filters.entity_id}
           onCommit={(v) => set('entity_id', v)}
           error={errors.entity_id}
         />
-        <TextFilter
+        <DebouncedTextFilter
           label="Actor id"
           description="Only what this user did"
           value={filters.actor_id}
           onCommit={(v) => set('actor_id', v)}
           error={errors.actor_id}
         />
-        <TextFilter
+        <DebouncedTextFilter
           label="Event type"
           description="A stored event name, such as RiskUpdated"
           value={filters.event_type}
