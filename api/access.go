@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"strconv"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/strata-grc/strata/api/rest"
 	"github.com/strata-grc/strata/api/sessionstore"
 	"github.com/strata-grc/strata/commands/identity"
+	qidentity "github.com/strata-grc/strata/queries/identity"
 )
 
 const sessionName = "strata_session"
@@ -44,7 +46,7 @@ func (s *Server) authenticate(c *gin.Context) {
 		limited(c, wait, "too many requests from this session")
 		return
 	}
-	access, err := s.cfg.IdentityReader.Access(c.Request.Context(), userID, orgID)
+	access, err := s.access(c.Request.Context(), userID, orgID)
 	if err != nil {
 		rest.Fail(c, err)
 		return
@@ -59,6 +61,20 @@ func (s *Server) authenticate(c *gin.Context) {
 		Role: access.Org.Role, Permissions: s.cfg.Roles.Permissions(access.Org.Role),
 	})
 	c.Next()
+}
+
+// access is the user's access to the organization, remembered from an earlier
+// request while nothing has changed it.
+func (s *Server) access(ctx context.Context, userID, orgID int64) (qidentity.Access, error) {
+	if a, ok := s.cfg.Auth.Access(userID, orgID); ok {
+		return a, nil
+	}
+	gen, _ := s.cfg.Auth.Generation()
+	a, err := s.cfg.IdentityReader.Access(ctx, userID, orgID)
+	if err == nil {
+		s.cfg.Auth.PutAccess(gen, userID, orgID, a)
+	}
+	return a, err
 }
 
 // sessionLoaded answers 503 and reports false when the session the request's cookie

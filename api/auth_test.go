@@ -164,6 +164,10 @@ func (e *env) settle() {
 	if !e.tracker.Wait(wctx, e.App.ProjectorNames(), pos) {
 		e.t.Fatalf("the projections did not reach position %d in 30s", head)
 	}
+	// What the projections changed is announced to the servers' caches on commit.
+	if err := e.App.Auth.Sync(wctx, e.DB.Pool); err != nil {
+		e.t.Fatal(err)
+	}
 }
 
 func (e *env) userID(email string) int64 {

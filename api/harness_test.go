@@ -91,6 +91,11 @@ func newStoppedEnvWith(t *testing.T, db *testdb.DB, opts app.Options) (e *env, s
 	}
 	hs := httptest.NewServer(srv)
 	jar, _ := cookiejar.New(nil)
+	// The server remembers sessions and access as it does in production, hearing
+	// their changes on its own connection.
+	listenCtx, stopListening := context.WithCancel(context.Background())
+	listening := make(chan struct{})
+	go func() { defer close(listening); a.Auth.Listen(listenCtx, db.Pool) }()
 	done := make(chan struct{})
 	var once, stopOnce sync.Once
 	start = func() { once.Do(func() { go func() { defer close(done); _ = runner.Run(ctx) }() }) }
@@ -105,6 +110,8 @@ func newStoppedEnvWith(t *testing.T, db *testdb.DB, opts app.Options) (e *env, s
 	t.Cleanup(func() {
 		hs.Close()
 		stop()
+		stopListening()
+		<-listening
 	})
 	return &env{t: t, App: a, DB: db, URL: hs.URL, Client: &http.Client{Jar: jar}, Server: srv, tracker: runner.Tracker}, start, stop
 }

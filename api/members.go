@@ -114,6 +114,9 @@ func (s *Server) membershipChanged(c *gin.Context, res commands.Result) {
 	if !s.cfg.Tracker.Wait(ctx, []string{qidentity.Projection}, res.Position) {
 		c.Header("X-Read-Stale", "true")
 	}
+	// The projection's announcement reaches this process a moment later; the next
+	// request must not find the access remembered from before.
+	s.cfg.Auth.ForgetAccess()
 }
 
 func (s *Server) changeMemberRole(c *gin.Context) {

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/api/authcache"
 	"github.com/strata-grc/strata/api/module"
 	"github.com/strata-grc/strata/api/rest"
 	"github.com/strata-grc/strata/api/sessionstore"
@@ -40,7 +41,10 @@ type Config struct {
 	// Projections names what /metrics reports lag for.
 	Projections []string
 
-	Sessions       *sessionstore.Store
+	Sessions *sessionstore.Store
+	// Auth, when set, lets requests of sessions already seen skip reading their
+	// user's access; it must be the cache the session store was given.
+	Auth           *authcache.Cache
 	Identity       *cmdidentity.Handler
 	IdentityReader *qidentity.Reader
 	// Modules are the plug-ins whose routes the server mounts, in list order.

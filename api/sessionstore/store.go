@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"net"
 	"net/http"
@@ -33,6 +34,8 @@ import (
 	"github.com/gorilla/sessions"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/strata-grc/strata/api/authcache"
 )
 
 // Keys of Values mirrored into the user_id and org_id columns.
@@ -66,6 +69,9 @@ type Config struct {
 	TrustProxy bool
 	// Now is the clock (default time.Now); tests move it.
 	Now func() time.Time
+	// Cache, when set, lets a request of a session this process has already seen
+	// alive skip reading it (see package authcache).
+	Cache *authcache.Cache
 }
 
 // Store is a PostgreSQL session store. It is safe for concurrent use.
@@ -143,12 +149,23 @@ func (s *Store) New(r *http.Request, name string) (*sessions.Session, error) {
 // and keeps its last_seen_at fresh: loading a session is using it.
 func (s *Store) load(ctx context.Context, token string) (map[string]string, error) {
 	now := s.now()
+	hash := hashToken(token)
+	if e, ok := s.cfg.Cache.Session(hash); ok && e.Expires.After(now) && e.LastSeen.After(now.Add(-s.cfg.Idle)) {
+		if !e.LastSeen.After(now.Add(-s.touchInterval())) {
+			if err := s.touch(ctx, token, now); err != nil {
+				return nil, err
+			}
+			s.cfg.Cache.Seen(hash, now)
+		}
+		return maps.Clone(e.Values), nil
+	}
+	gen, _ := s.cfg.Cache.Generation()
 	var data []byte
-	var lastSeen time.Time
+	var lastSeen, expires time.Time
 	err := s.pool.QueryRow(ctx, `
-		select data, last_seen_at from http_sessions
+		select data, last_seen_at, expires_at from http_sessions
 		where id_hash = $1 and expires_at > $2 and last_seen_at > $3`,
-		hashToken(token), now, now.Add(-s.cfg.Idle)).Scan(&data, &lastSeen)
+		hash, now, now.Add(-s.cfg.Idle)).Scan(&data, &lastSeen, &expires)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
@@ -163,7 +180,9 @@ func (s *Store) load(ctx context.Context, token string) (map[string]string, erro
 		if err := s.touch(ctx, token, now); err != nil {
 			return nil, err
 		}
+		lastSeen = now
 	}
+	s.cfg.Cache.PutSession(gen, hash, authcache.Session{Values: maps.Clone(values), LastSeen: lastSeen, Expires: expires})
 	return values, nil
 }
 
@@ -182,6 +201,7 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Sess
 			if _, err := s.pool.Exec(ctx, `delete from http_sessions where id_hash = $1`, hashToken(sess.ID)); err != nil {
 				return fmt.Errorf("sessionstore: delete: %w", err)
 			}
+			s.cfg.Cache.ForgetSession(hashToken(sess.ID))
 		}
 		sess.ID = ""
 		http.SetCookie(w, s.cookie(r, sess.Name(), "", opts, -1))
@@ -193,6 +213,8 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Sess
 	}
 	now := s.now()
 	if sess.ID != "" {
+		// Whatever the update finds, the remembered values are no longer the session's.
+		defer s.cfg.Cache.ForgetSession(hashToken(sess.ID))
 		var expires time.Time
 		err := s.pool.QueryRow(ctx, `
 			update http_sessions set data = $2, user_id = $3, org_id = $4, last_seen_at = $5
@@ -239,6 +261,7 @@ func (s *Store) Regenerate(ctx context.Context, sess *sessions.Session) error {
 		if _, err := s.pool.Exec(ctx, `delete from http_sessions where id_hash = $1`, hashToken(sess.ID)); err != nil {
 			return fmt.Errorf("sessionstore: regenerate: %w", err)
 		}
+		s.cfg.Cache.ForgetSession(hashToken(sess.ID))
 	}
 	sess.ID = ""
 	sess.IsNew = true
@@ -343,11 +366,23 @@ func (s *Store) RevokeForUserInOrg(ctx context.Context, userID, orgID int64) (in
 // ones among them, so callers report what the user could see, not leftovers.
 func (s *Store) revoke(ctx context.Context, where string, userID int64, args ...any) (int64, error) {
 	now := s.now()
+	rows, err := s.pool.Query(ctx, `
+		with gone as (delete from http_sessions where `+where+` returning id_hash, expires_at, last_seen_at)
+		select id_hash, expires_at > $2 and last_seen_at > $3 from gone`,
+		append([]any{userID, now, now.Add(-s.cfg.Idle)}, args...)...)
+	if err != nil {
+		return 0, fmt.Errorf("sessionstore: revoke: %w", err)
+	}
 	var n int64
-	err := s.pool.QueryRow(ctx, `
-		with gone as (delete from http_sessions where `+where+` returning expires_at, last_seen_at)
-		select count(*) from gone where expires_at > $2 and last_seen_at > $3`,
-		append([]any{userID, now, now.Add(-s.cfg.Idle)}, args...)...).Scan(&n)
+	var hash []byte
+	var live bool
+	_, err = pgx.ForEachRow(rows, []any{&hash, &live}, func() error {
+		s.cfg.Cache.ForgetSession(hash)
+		if live {
+			n++
+		}
+		return nil
+	})
 	if err != nil {
 		return 0, fmt.Errorf("sessionstore: revoke: %w", err)
 	}
@@ -382,6 +417,7 @@ func (s *Store) CapForUser(ctx context.Context, userID int64, keep int) ([]strin
 	}
 	ids := make([]string, len(hashes))
 	for i, h := range hashes {
+		s.cfg.Cache.ForgetSession(h)
 		ids[i] = hex.EncodeToString(h[:8])
 	}
 	return ids, nil

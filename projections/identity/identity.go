@@ -13,6 +13,10 @@ import (
 // Name is the projection's durable name.
 const Name = "identity"
 
+// AccessChannel is where the projection announces that a user's access changed:
+// the channel of package api/authcache, which holds the same name.
+const AccessChannel = "strata_auth"
+
 // Projector builds the identity read models.
 type Projector struct{ reg *events.Registry }
 
@@ -53,6 +57,13 @@ func (p *Projector) Handle(_ context.Context, w *projections.Writer, e events.Ev
 		w.Exec(`update {memberships} set role = $3 where org_id = $1 and user_id = $2`, x.OrgID, x.UserID, x.To)
 	case ev.MemberRemoved:
 		w.Exec(`delete from {memberships} where org_id = $1 and user_id = $2`, x.OrgID, x.UserID)
+	}
+	switch payload.(type) {
+	case ev.UserDisabled, ev.UserEnabled, ev.MemberRoleChanged, ev.MemberRemoved:
+		// Servers remember who may do what (api/authcache); the notification is sent
+		// when this batch commits, the moment the tables say otherwise. PostgreSQL
+		// folds a batch's identical notifications into one.
+		w.Exec(`select pg_notify($1, 'a')`, AccessChannel)
 	}
 	return nil
 }

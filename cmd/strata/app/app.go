@@ -9,12 +9,14 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/strata-grc/strata/api"
+	"github.com/strata-grc/strata/api/authcache"
 	"github.com/strata-grc/strata/api/module"
 	"github.com/strata-grc/strata/api/sessionstore"
 	"github.com/strata-grc/strata/commands"
@@ -44,10 +46,12 @@ type App struct {
 	Pool *pgxpool.Pool
 	// Store is the event log; Log is the same store when the log is in PostgreSQL,
 	// nil when it is elsewhere.
-	Store          events.Store
-	Log            *postgres.Store
-	Registry       *events.Registry
-	Sessions       *sessionstore.Store
+	Store    events.Store
+	Log      *postgres.Store
+	Registry *events.Registry
+	Sessions *sessionstore.Store
+	// Auth remembers live sessions and access while Listen hears their changes.
+	Auth           *authcache.Cache
 	Identity       *cmdidentity.Handler
 	IdentityReader *qidentity.Reader
 	// Modules are the plug-ins of Modules, built.
@@ -132,8 +136,9 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger, opts Opt
 
 // New wires the modules over a migrated database.
 func New(pool *pgxpool.Pool, opts Options) (*App, error) {
-	a := &App{Pool: pool, Registry: events.NewRegistry(), Metrics: prometheus.NewRegistry(),
-		Sessions: sessionstore.New(pool, opts.Sessions)}
+	a := &App{Pool: pool, Registry: events.NewRegistry(), Metrics: prometheus.NewRegistry(), Auth: authcache.New(0)}
+	opts.Sessions.Cache = a.Auth
+	a.Sessions = sessionstore.New(pool, opts.Sessions)
 	evidentity.Register(a.Registry)
 	evevidence.Register(a.Registry)
 	evtrail.Register(a.Registry)
@@ -328,12 +333,16 @@ func (a *App) StartNotifying(ctx context.Context) {
 	}
 }
 
-// Listen wakes this process's projections when another process appends, until ctx
-// ends (PostgreSQL log only, as StartNotifying).
+// Listen wakes this process's projections when another process appends (PostgreSQL
+// log only, as StartNotifying), and hears the changes to sessions and access that let
+// it remember them (Auth), until ctx ends.
 func (a *App) Listen(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Go(func() { a.Auth.Listen(ctx, a.Pool) })
 	if a.Log != nil {
 		postgres.Listen(ctx, a.Pool, a.Log.Wakeup())
 	}
+	wg.Wait()
 }
 
 // countedStore counts the events appended through it, for /metrics.
@@ -352,7 +361,7 @@ func (c countedStore) Append(ctx context.Context, streamID string, expected even
 
 // Server builds the HTTP handler.
 func (a *App) Server(cfg api.Config) (*api.Server, error) {
-	cfg.Pool, cfg.Store, cfg.Registry, cfg.Sessions = a.Pool, a.Store, a.Metrics, a.Sessions
+	cfg.Pool, cfg.Store, cfg.Registry, cfg.Sessions, cfg.Auth = a.Pool, a.Store, a.Metrics, a.Sessions, a.Auth
 	if cfg.Web == nil {
 		cfg.Web = web.Dist()
 	}
