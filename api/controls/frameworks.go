@@ -44,7 +44,16 @@ func frameworkFilter(q url.Values) (qcontrols.FrameworkFilter, error) {
 	return qcontrols.FrameworkFilter{Q: q.Get("q"), Limit: limit, Cursor: q.Get("cursor")}, err
 }
 
-func (h *handlers) getFramework(c *gin.Context) { rest.ReadByID(c, h.reader.Framework) }
+// getFramework answers a framework's page: current, or with ?as_of= replayed from its
+// stream as it stood then.
+func (h *handlers) getFramework(c *gin.Context) {
+	id, err := rest.PathID(c, "id")
+	if err != nil {
+		rest.Fail(c, err)
+		return
+	}
+	rest.EntityPage[qcontrols.FrameworkDetail]{Get: h.reader.Framework, AsOf: h.reader.AsOfFramework}.Serve(c, id, true)
+}
 
 // respondFrameworkWritten answers a mutation with the framework as its stream now tells it.
 func (h *handlers) respondFrameworkWritten(c *gin.Context, res commands.Result, err error) {

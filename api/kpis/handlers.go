@@ -55,11 +55,23 @@ func objectiveFilter(q url.Values) (qkpis.ObjectiveFilter, error) {
 	return qkpis.ObjectiveFilter{OwnerID: owner, Q: q.Get("q"), Sort: q.Get("sort"), Limit: limit, Cursor: q.Get("cursor")}, nil
 }
 
-func (h *handlers) getObjective(c *gin.Context) { rest.ByPathID(c, h.respondObjective) }
+// getObjective answers an objective's page: current, or with ?as_of= its own fields
+// replayed from its stream as they stood then.
+func (h *handlers) getObjective(c *gin.Context) {
+	id, err := rest.PathID(c, "id")
+	if err != nil {
+		rest.Fail(c, err)
+		return
+	}
+	h.objectivePage().Serve(c, id, true)
+}
 
-func (h *handlers) respondObjective(c *gin.Context, id int64) {
-	rest.EntityPage[qkpis.ObjectiveDetail]{Get: h.reader.Objective,
-		Version: func(d qkpis.ObjectiveDetail) int64 { return d.Version }}.Serve(c, id, false)
+// respondObjective answers the list's action=get, which ignores other parameters.
+func (h *handlers) respondObjective(c *gin.Context, id int64) { h.objectivePage().Serve(c, id, false) }
+
+func (h *handlers) objectivePage() rest.EntityPage[qkpis.ObjectiveDetail] {
+	return rest.EntityPage[qkpis.ObjectiveDetail]{Get: h.reader.Objective, AsOf: h.reader.AsOfObjective,
+		Version: func(d qkpis.ObjectiveDetail) int64 { return d.Version }}
 }
 
 func (h *handlers) createObjective(c *gin.Context) {

@@ -274,8 +274,10 @@ func QueryLimit(q url.Values) (int, error) {
 // carrying its version, or, with ?as_of= (when asOf is given), replayed from its
 // stream as it stood then.
 type EntityPage[T any] struct {
-	Get     func(ctx context.Context, orgID, id int64) (T, error)
-	AsOf    func(ctx context.Context, orgID, id int64, at time.Time) (T, error)
+	Get  func(ctx context.Context, orgID, id int64) (T, error)
+	AsOf func(ctx context.Context, orgID, id int64, at time.Time) (T, error)
+	// Version is nil for an entity that is never edited with If-Match (a framework
+	// only grows), whose current read then carries no ETag.
 	Version func(T) int64
 }
 
@@ -301,7 +303,9 @@ func (p EntityPage[T]) Serve(c *gin.Context, id int64, honourAsOf bool) {
 		Fail(c, err)
 		return
 	}
-	c.Header("ETag", strconv.Quote(strconv.FormatInt(p.Version(v), 10)))
+	if p.Version != nil {
+		c.Header("ETag", strconv.Quote(strconv.FormatInt(p.Version(v), 10)))
+	}
 	OK(c, http.StatusOK, v)
 }
 

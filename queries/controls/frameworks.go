@@ -138,12 +138,30 @@ func (r *Reader) Framework(ctx context.Context, orgID, id int64) (FrameworkDetai
 }
 
 // CurrentFramework replays a framework's stream: what a write just made, without
-// waiting for the projection. It collects the requirements straight from their events
-// rather than through the aggregate, whose state copies its maps at every event so
-// that no state it handed out changes: replaying 2,000 requirements that way copies
-// some two million entries.
+// waiting for the projection.
 func (r *Reader) CurrentFramework(ctx context.Context, orgID, id int64) (FrameworkDetail, error) {
-	evs, err := r.frameworks.Store.ReadStream(ctx, r.frameworks.Name(id), events.ReadOptions{})
+	return r.replayFramework(ctx, orgID, id, events.ReadOptions{})
+}
+
+// AsOfFramework replays a framework's stream up to an instant and returns it as it
+// stood then: the requirements it held by that instant and updated_at the last of
+// them. Its stream holds all of it; the controls mapped to it and their coverage are
+// theirs, not the framework's, and stay out as the current read leaves them out.
+func (r *Reader) AsOfFramework(ctx context.Context, orgID, id int64, at time.Time) (FrameworkDetail, error) {
+	d, err := r.replayFramework(ctx, orgID, id, events.ReadOptions{AsOf: at})
+	if strata.ErrorCode(err) == strata.NotFound {
+		return FrameworkDetail{}, strata.Errorf(strata.NotFound, "framework not found as of %s", at.UTC().Format(time.RFC3339))
+	}
+	return d, err
+}
+
+// replayFramework folds a framework's stream, read with opts, refusing one that is
+// missing or another organization's. It collects the requirements straight from their
+// events rather than through the aggregate, whose state copies its maps at every event
+// so that no state it handed out changes: replaying 2,000 requirements that way copies
+// some two million entries.
+func (r *Reader) replayFramework(ctx context.Context, orgID, id int64, opts events.ReadOptions) (FrameworkDetail, error) {
+	evs, err := r.frameworks.Store.ReadStream(ctx, r.frameworks.Name(id), opts)
 	if err != nil {
 		return FrameworkDetail{}, err
 	}

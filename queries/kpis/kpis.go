@@ -1,6 +1,7 @@
 // Package kpis answers objective and KPI queries: lists and details from the read
 // models, the same details replayed from the streams (what a write just made, or a
-// KPI as it stood at an instant), a KPI's performance (every value recorded and corrected) and the histories.
+// KPI or an objective as it stood at an instant), a KPI's performance (every value
+// recorded and corrected) and the histories.
 //
 // Whether a KPI is on target is stored with it, derived from its latest value; whether
 // it is stale depends on today, so it is worked out at read time: by the schema's
@@ -29,7 +30,8 @@ import (
 const Projection = pkpis.Name
 
 // Objective is an objective as lists show it, with how many KPIs it groups and how
-// many of those are on target.
+// many of those are on target. The counts are nil only in an objective read as of an
+// instant (AsOfObjective), which does not know them.
 type Objective struct {
 	ID            int64     `json:"id"`
 	Name          string    `json:"name"`
@@ -37,8 +39,8 @@ type Objective struct {
 	OwnerID       *int64    `json:"owner_id"`
 	PeriodStart   *string   `json:"period_start"`
 	PeriodEnd     *string   `json:"period_end"`
-	KpiCount      int64     `json:"kpi_count"`
-	OnTargetCount int64     `json:"on_target_count"`
+	KpiCount      *int64    `json:"kpi_count"`
+	OnTargetCount *int64    `json:"on_target_count"`
 	CreatedAt     time.Time `json:"created_at"`
 	UpdatedAt     time.Time `json:"updated_at"`
 	Version       int64     `json:"version"`
@@ -48,7 +50,7 @@ type Objective struct {
 // GET /kpis?objective_id= lists them all.
 const MaxEmbedded = 500
 
-// ObjectiveDetail is an objective with its KPIs.
+// ObjectiveDetail is an objective with its KPIs; Kpis is nil (null) where the counts are.
 type ObjectiveDetail struct {
 	Objective
 	Kpis []Kpi `json:"kpis"`
@@ -286,6 +288,30 @@ func KpiOf(k cmd.Kpi, today time.Time) Kpi {
 	return out
 }
 
+// objectiveOf describes an objective replayed from its stream by its own fields; its
+// KPIs and their counts are left for the caller.
+func objectiveOf(o cmd.Objective) Objective {
+	return Objective{ID: o.ID, Name: o.Name, Description: o.Description, OwnerID: o.OwnerID,
+		PeriodStart: o.PeriodStart, PeriodEnd: o.PeriodEnd, CreatedAt: o.CreatedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC(),
+		Version: o.Version}
+}
+
+// AsOfObjective replays an objective's stream up to an instant and returns its own
+// fields as they stood then. Its KPIs and their counts are left null: a KPI names its
+// objective in its own stream, not the objective's, so which KPIs served the
+// objective then could only be found by replaying every KPI of the organization, and
+// the KPIs that serve it now would pass for the past ones under a past date.
+func (r *Reader) AsOfObjective(ctx context.Context, orgID, id int64, at time.Time) (ObjectiveDetail, error) {
+	o, err := r.loadObjectiveWith(ctx, orgID, id, events.ReadOptions{AsOf: at})
+	if strata.ErrorCode(err) == strata.NotFound {
+		return ObjectiveDetail{}, strata.Errorf(strata.NotFound, "objective not found as of %s", at.UTC().Format(time.RFC3339))
+	}
+	if err != nil {
+		return ObjectiveDetail{}, err
+	}
+	return ObjectiveDetail{Objective: objectiveOf(o)}, nil
+}
+
 // CurrentObjective replays an objective's stream: what a write just made. Its KPIs
 // and their counts, which the write did not change, come from the read model.
 func (r *Reader) CurrentObjective(ctx context.Context, orgID, id int64) (ObjectiveDetail, error) {
@@ -293,9 +319,7 @@ func (r *Reader) CurrentObjective(ctx context.Context, orgID, id int64) (Objecti
 	if err != nil {
 		return ObjectiveDetail{}, err
 	}
-	d := ObjectiveDetail{Objective: Objective{ID: o.ID, Name: o.Name, Description: o.Description, OwnerID: o.OwnerID,
-		PeriodStart: o.PeriodStart, PeriodEnd: o.PeriodEnd, CreatedAt: o.CreatedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC(),
-		Version: o.Version}}
+	d := ObjectiveDetail{Objective: objectiveOf(o)}
 	err = queries.Snapshot(ctx, r.pool, func(tx pgx.Tx) error {
 		var err error
 		if d.Kpis, err = r.kpisOf(ctx, tx, orgID, id); err != nil {

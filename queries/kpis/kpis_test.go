@@ -3,8 +3,10 @@ package kpis_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -317,8 +319,8 @@ func TestDetails(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d.KpiCount != c.count || d.OnTargetCount != c.onTarget || !slices.Equal(names(d.Kpis), c.kpis) {
-			t.Errorf("objective %s: %d KPIs, %d on target, %v", d.Name, d.KpiCount, d.OnTargetCount, names(d.Kpis))
+		if *d.KpiCount != c.count || *d.OnTargetCount != c.onTarget || !slices.Equal(names(d.Kpis), c.kpis) {
+			t.Errorf("objective %s: %d KPIs, %d on target, %v", d.Name, *d.KpiCount, *d.OnTargetCount, names(d.Kpis))
 		}
 		current, err := e.r.CurrentObjective(ctx, 1, c.id)
 		if err != nil {
@@ -494,5 +496,70 @@ func TestAsOfKpi(t *testing.T) {
 	}
 	if _, err := e.r.AsOfKpi(ctx, 2, id, time.Now()); strata.ErrorCode(err) != strata.NotFound {
 		t.Fatalf("another organization's KPI: %v", err)
+	}
+}
+
+// An objective as of an instant is its own stream folded up to then: nothing before
+// its creation, the old fields between the writes, the current fields after them, and
+// never another organization's. Its KPIs and their counts are left null rather than
+// given as they stand now.
+func TestAsOfObjective(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	before := time.Now()
+	time.Sleep(10 * time.Millisecond)
+	id := e.objective(1, "Resilience", ptr(int64(3)))
+	e.define(1, ev.KpiFields{Name: "Availability", Unit: "%", Target: 99, Direction: cmd.HigherIsBetter,
+		Frequency: cmd.Monthly, ObjectiveID: &id})
+	time.Sleep(10 * time.Millisecond)
+	between := time.Now()
+	time.Sleep(10 * time.Millisecond)
+	e.done(e.objectives.Execute(ctx, id, nil, meta(1, 1), func(commands.Aggregate[cmd.Objective]) ([]events.Payload, error) {
+		return []events.Payload{ev.ObjectiveUpdated{ObjectiveID: id,
+			Set: json.RawMessage(`{"name":"Operational resilience","owner_id":null,"period_end":"2091-12-31"}`)}}, nil
+	}))
+	e.sync()
+
+	_, err := e.r.AsOfObjective(ctx, 1, id, before)
+	var se *strata.Error
+	if !errors.As(err, &se) || se.Code != strata.NotFound || se.Message != "objective not found as of "+before.UTC().Format(time.RFC3339) {
+		t.Fatalf("before its creation: %v", err)
+	}
+	then, err := e.r.AsOfObjective(ctx, 1, id, between)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if then.Name != "Resilience" || then.Description != "About Resilience" || then.OwnerID == nil || *then.OwnerID != 3 ||
+		then.PeriodEnd != nil || then.Version != 1 || !then.UpdatedAt.Equal(then.CreatedAt) {
+		t.Fatalf("as of between: %s", asJSON(then))
+	}
+	if then.Kpis != nil || then.KpiCount != nil || then.OnTargetCount != nil {
+		t.Fatalf("as of between, KPIs: %s", asJSON(then))
+	}
+	if b := asJSON(then); !strings.Contains(b, `"kpi_count":null`) || !strings.Contains(b, `"kpis":null`) {
+		t.Fatalf("as of between, as sent: %s", b)
+	}
+
+	now, err := e.r.AsOfObjective(ctx, 1, id, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	current, err := e.r.Objective(ctx, 1, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As of now, its own fields are the read model's.
+	current.Kpis, current.KpiCount, current.OnTargetCount = nil, nil, nil
+	if a, b := asJSON(now), asJSON(current); a != b || now.Name != "Operational resilience" || now.OwnerID != nil {
+		t.Fatalf("as of now:\n %s\n read model %s", a, b)
+	}
+
+	for what, err := range map[string]error{
+		"another organization's": second(e.r.AsOfObjective(ctx, 2, id, time.Now())),
+		"never used":             second(e.r.AsOfObjective(ctx, 1, 999999, time.Now())),
+		"id 0":                   second(e.r.AsOfObjective(ctx, 1, 0, time.Now())),
+	} {
+		querytest.NotFound(t, what, err)
 	}
 }

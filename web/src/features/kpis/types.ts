@@ -46,6 +46,17 @@ export interface Objective {
   kpis?: Kpi[];
 }
 
+/**
+ * An objective as it stood at a past instant (`GET /api/objectives/:id?as_of=`): its own
+ * fields only. Which KPIs served it then is kept in the KPIs' events, not the objective's,
+ * so the KPIs and their counts are null.
+ */
+export type PastObjective = Omit<Objective, 'kpi_count' | 'on_target_count' | 'kpis'> & {
+  kpi_count: null;
+  on_target_count: null;
+  kpis: null;
+};
+
 /** One value recorded for a period, or one correction of it (GET /api/kpis/:id/performance). */
 export interface PerformanceEntry {
   period: string;

@@ -15,15 +15,31 @@ describe('trail rows', () => {
   });
 
   it('offers the record as it was right after the event only where the page can show it', () => {
-    expect(AS_OF_PAGES).toEqual(['risk', 'control', 'vendor', 'kpi', 'case', 'engagement', 'finding']);
+    expect(AS_OF_PAGES).toEqual([
+      'risk',
+      'control',
+      'vendor',
+      'kpi',
+      'case',
+      'engagement',
+      'finding',
+      'framework',
+      'objective',
+    ]);
     expect(asOfHref({ entity_type: 'control', entity_id: 9, at })).toBe(
       '/controls/9?as_of=2026-05-01T09%3A30%3A00.123456Z',
     );
     expect(asOfHref({ entity_type: 'finding', entity_id: 9, at })).toBe(
       '/findings/9?as_of=2026-05-01T09%3A30%3A00.123456Z',
     );
-    expect(asOfHref({ entity_type: 'framework', entity_id: 9, at })).toBeNull();
+    expect(asOfHref({ entity_type: 'framework', entity_id: 9, at })).toBe(
+      '/frameworks/9?as_of=2026-05-01T09%3A30%3A00.123456Z',
+    );
+    expect(asOfHref({ entity_type: 'objective', entity_id: 4, at })).toBe(
+      '/objectives/4?as_of=2026-05-01T09%3A30%3A00.123456Z',
+    );
     expect(asOfHref({ entity_type: 'user', entity_id: 9, at })).toBeNull();
+    expect(asOfHref({ entity_type: 'organization', entity_id: 1, at })).toBeNull();
   });
 
   it('writes changes as field: before → after, plainly, names rather than ids', () => {

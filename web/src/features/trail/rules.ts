@@ -20,7 +20,17 @@ const RECORD_PAGES: Record<string, string> = {
  * The kinds of record whose page reads `?as_of=` and shows the record as it stood then.
  * A page that learns to do so is added here.
  */
-export const AS_OF_PAGES: readonly string[] = ['risk', 'control', 'vendor', 'kpi', 'case', 'engagement', 'finding'];
+export const AS_OF_PAGES: readonly string[] = [
+  'risk',
+  'control',
+  'vendor',
+  'kpi',
+  'case',
+  'engagement',
+  'finding',
+  'framework',
+  'objective',
+];
 
 /** "risk" -> "Risk", "kpi" -> "KPI". */
 export function entityLabel(type: string): string {

@@ -18,9 +18,10 @@ import { api, isNotFound } from '../../../lib/api';
 import { useAuth } from '../../../lib/auth';
 import { coverageColor } from '../controls';
 import { mapApiErrors } from '../../../lib/fieldErrors';
-import { recordQuery } from '../../../lib/records';
+import { recordQuery, useAsOfView } from '../../../lib/records';
 import type { Coverage, Framework } from '../types';
 import { AddForm } from '../../../components/AddForm';
+import { AsOfPicker, HistoricalState } from '../../../components/AsOfView';
 import { ControlStatusBadge, EffectivenessBadge } from '../components/ControlBadges';
 import { DataTable } from '../../../components/DataTable';
 import { DetailField, DetailsCard } from '../../../components/DetailsCard';
@@ -172,12 +173,42 @@ function CoverageView({ id }: { id: string }) {
   );
 }
 
+/** A framework's own fields; `updated` adds when it last changed (in a past view, which state is shown). */
+function FrameworkDetails({ framework, updated = false }: { framework: Framework; updated?: boolean }) {
+  return (
+    <DetailsCard description={framework.description}>
+      <DetailField label="Version">{framework.version || '—'}</DetailField>
+      <DetailField label="Requirements">{framework.requirement_count}</DetailField>
+      <DetailField label="Source">{framework.source === 'import' ? 'Imported from a file' : 'Entered'}</DetailField>
+      <DetailField label="Created">{new Date(framework.created_at).toLocaleString()}</DetailField>
+      {updated && <DetailField label="Updated">{new Date(framework.updated_at).toLocaleString()}</DetailField>}
+    </DetailsCard>
+  );
+}
+
+function RequirementsTable({ framework }: { framework: Framework }) {
+  const reqs = framework.requirements ?? [];
+  if (!reqs.length) return <Text c="dimmed">No requirements yet.</Text>;
+  return (
+    <DataTable minWidth={560} columns={['Code', 'Title', 'Description']} striped>
+      {reqs.map((r) => (
+        <Table.Tr key={r.id}>
+          <Table.Td>{r.code}</Table.Td>
+          <Table.Td style={{ overflowWrap: 'anywhere' }}>{r.title}</Table.Td>
+          <Table.Td style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>{r.description || '—'}</Table.Td>
+        </Table.Tr>
+      ))}
+    </DataTable>
+  );
+}
+
 export function FrameworkPage() {
   const { id = '' } = useParams();
   const { can } = useAuth();
   const q = useQuery(recordQuery<Framework>('frameworks', id));
+  const view = useAsOfView<Framework>('frameworks', id);
+  const { asOf, past } = view;
   const f = q.data;
-  const reqs = f?.requirements ?? [];
 
   return (
     <Stack>
@@ -198,35 +229,39 @@ export function FrameworkPage() {
             {f.name}
             {f.version ? ` (${f.version})` : ''}
           </Title>
-          <DetailsCard description={f.description}>
-            <DetailField label="Version">{f.version || '—'}</DetailField>
-            <DetailField label="Requirements">{f.requirement_count}</DetailField>
-            <DetailField label="Source">{f.source === 'import' ? 'Imported from a file' : 'Entered'}</DetailField>
-            <DetailField label="Created">{new Date(f.created_at).toLocaleString()}</DetailField>
-          </DetailsCard>
 
-          <Section id="coverage-title" title="Coverage">
-            <CoverageView id={id} />
-          </Section>
+          <AsOfPicker view={view} />
 
-          <Section id="requirements-title" title="Requirements">
-            {reqs.length ? (
-              <DataTable minWidth={560} columns={['Code', 'Title', 'Description']} striped>
-                {reqs.map((r) => (
-                  <Table.Tr key={r.id}>
-                    <Table.Td>{r.code}</Table.Td>
-                    <Table.Td style={{ overflowWrap: 'anywhere' }}>{r.title}</Table.Td>
-                    <Table.Td style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
-                      {r.description || '—'}
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </DataTable>
-            ) : (
-              <Text c="dimmed">No requirements yet.</Text>
-            )}
-            {can('controls:write') && <AddRequirementForm framework={f} />}
-          </Section>
+          {asOf ? (
+            <>
+              <HistoricalState view={view} noun="framework" missing="The framework did not exist at that time." />
+              {past.data && (
+                <>
+                  <FrameworkDetails framework={past.data} updated />
+                  <Section id="asof-coverage-title" title="Coverage">
+                    <Text c="dimmed">
+                      Coverage is shown for the present only: it depends on the controls mapped to the requirements and
+                      on their ratings, which are recorded with the controls, not the framework.
+                    </Text>
+                  </Section>
+                  <Section id="asof-requirements-title" title="Requirements">
+                    <RequirementsTable framework={past.data} />
+                  </Section>
+                </>
+              )}
+            </>
+          ) : (
+            <>
+              <FrameworkDetails framework={f} />
+              <Section id="coverage-title" title="Coverage">
+                <CoverageView id={id} />
+              </Section>
+              <Section id="requirements-title" title="Requirements">
+                <RequirementsTable framework={f} />
+                {can('controls:write') && <AddRequirementForm framework={f} />}
+              </Section>
+            </>
+          )}
 
           <HistorySection path={`/frameworks/${id}/history`} queryKey={['frameworks', 'history', id]} />
         </>
