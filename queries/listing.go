@@ -26,10 +26,18 @@ func Snapshot(ctx context.Context, pool *pgxpool.Pool, read func(tx pgx.Tx) erro
 	return pgx.BeginTxFunc(ctx, pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, read)
 }
 
+// CountCap is where a list's first page stops counting the rows that match: past it
+// the page reports CountCap as a floor (Count.Capped, "at least this many"). An exact
+// count of a broad filter over a large read model reads every matching row, which
+// costs many times the page it describes; counting stops early instead, so a page
+// costs about the same whatever the list's size. Nobody pages through a thousand
+// rows: they narrow the filter, and a narrower filter is counted exactly.
+const CountCap = 1_000
+
 // Listing is one page of a read model's rows: the conditions, the keyset order, and
 // how to read a row and its sort key. Every list reads the same way: the rows after
 // the cursor, one row more than the page to know whether another follows, and the
-// total from the first page (carried in the cursor after).
+// count from the first page (carried in the cursor after).
 type Listing[T any] struct {
 	Table   string
 	Columns string
@@ -44,6 +52,10 @@ type Listing[T any] struct {
 	// id alone); DecodeKey reads that value back from a cursor.
 	Key       func(T) (int64, any)
 	DecodeKey func(json.RawMessage) (any, error)
+	// Exact counts every matching row instead of stopping at CountCap: for a record's
+	// child list, whose rows one index finds, and whose total a detail embeds with no
+	// room to say it is a floor.
+	Exact bool
 }
 
 // Page reads the page through q.
@@ -52,9 +64,9 @@ func (l Listing[T]) Page(ctx context.Context, q Querier) (Page[T], error) {
 	if err != nil {
 		return Page[T]{}, err
 	}
-	var total int64
+	var total Count
 	if cur != nil {
-		total = cur.Total
+		total = Count{N: cur.Total, Capped: cur.Capped}
 		var key any
 		if l.Order.Column != "" {
 			if key, err = l.DecodeKey(cur.Key); err != nil {
@@ -78,11 +90,29 @@ func (l Listing[T]) Page(ctx context.Context, q Querier) (Page[T], error) {
 	switch {
 	case cur != nil:
 	case len(items) <= l.Limit:
-		total = int64(len(items))
+		total.N = int64(len(items))
 	default:
-		if err := q.QueryRow(ctx, `select count(*) from `+l.Table+` where `+l.Where.SQL(), l.Where.Args...).Scan(&total); err != nil {
+		if total, err = l.count(ctx, q); err != nil {
 			return Page[T]{}, err
 		}
 	}
-	return PageOf(items, total, l.Limit, l.Sort, l.Key), nil
+	return PageOfCount(items, total, l.Limit, l.Sort, l.Key), nil
+}
+
+// count counts the rows that match, up to CountCap unless the list is Exact: the
+// bounded count stops after reading CountCap+1 of them.
+func (l Listing[T]) count(ctx context.Context, q Querier) (Count, error) {
+	var c Count
+	sql := `select count(*) from ` + l.Table + ` where ` + l.Where.SQL()
+	if !l.Exact {
+		sql = `select count(*) from (select from ` + l.Table + ` where ` + l.Where.SQL() +
+			` limit ` + strconv.Itoa(CountCap+1) + `) matched`
+	}
+	if err := q.QueryRow(ctx, sql, l.Where.Args...).Scan(&c.N); err != nil {
+		return Count{}, err
+	}
+	if !l.Exact && c.N > CountCap {
+		c = Count{N: CountCap, Capped: true}
+	}
+	return c, nil
 }

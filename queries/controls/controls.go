@@ -285,6 +285,8 @@ func testList(orgID, controlID int64, limit int, cursor string) queries.Listing[
 		},
 		Key:       testKey,
 		DecodeKey: queries.CursorKey[time.Time],
+		// The detail embeds tests_total, which cannot say it is a floor.
+		Exact: true,
 	}
 }
 
@@ -304,6 +306,8 @@ func effectivenessList(orgID, controlID int64, limit int, cursor string) queries
 			return x, err
 		},
 		Key: changeKey,
+		// The detail embeds effectiveness_history_total, which cannot say it is a floor.
+		Exact: true,
 	}
 }
 

@@ -1,4 +1,5 @@
 import { Button, Group, Text } from '@mantine/core';
+import { shownTotal } from '../lib/paging';
 import { ErrorAlert } from './ErrorAlert';
 
 /**
@@ -8,6 +9,7 @@ import { ErrorAlert } from './ErrorAlert';
 export function LoadMore({
   shown,
   total,
+  capped = false,
   noun,
   hasMore,
   loading,
@@ -16,6 +18,8 @@ export function LoadMore({
 }: {
   shown: number;
   total: number;
+  /** The list stopped counting: total is a floor, and more may follow past it. */
+  capped?: boolean;
   /** What the list holds, plural ("tests"). */
   noun: string;
   hasMore: boolean;
@@ -28,7 +32,7 @@ export function LoadMore({
     <>
       <Group justify="space-between" mt="sm">
         <Text size="sm" c="dimmed" aria-live="polite">
-          Showing {shown} of {total} {noun}
+          Showing {shown} of {capped ? shownTotal(Math.max(total, shown), true) : total} {noun}
         </Text>
         {hasMore && (
           <Button variant="default" size="xs" onClick={onLoad} loading={loading}>

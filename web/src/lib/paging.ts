@@ -15,6 +15,23 @@ async function fetchPage<T>(path: string, cursor: string | null): Promise<ListPa
   return { data: r.data, meta: r.meta };
 }
 
+/**
+ * The list's count as its first page gave it, or `loaded` before any page came; `capped`
+ * says the count stopped at a bound and is a floor.
+ */
+export function totalOf<T>(
+  data: InfiniteData<ListPage<T>> | undefined,
+  loaded: number,
+): { total: number; capped: boolean } {
+  const meta = data?.pages[0]?.meta;
+  return { total: meta?.total ?? loaded, capped: meta?.total_capped ?? false };
+}
+
+/** A count to show: "1,000+" where it is a floor, the number itself otherwise. */
+export function shownTotal(total: number, capped = false): string {
+  return capped ? `${total.toLocaleString('en')}+` : String(total);
+}
+
 /** Every item of the pages read so far, in the list's order. */
 export function itemsOf<T>(data: InfiniteData<ListPage<T>> | undefined): T[] {
   return (data?.pages ?? []).flatMap((p) => p.data);

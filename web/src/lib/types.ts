@@ -23,7 +23,7 @@ export interface Member extends User {
 
 export interface ListMeta {
   total: number;
-  /** True where the list stopped counting and `total` is a floor (the audit trail). */
+  /** True where the list stopped counting and `total` is a floor (past 1,000 rows; the trail, 10,000). */
   total_capped?: boolean;
   limit: number;
   next_cursor: string | null;

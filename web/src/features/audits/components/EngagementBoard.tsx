@@ -3,7 +3,7 @@
 import { Anchor, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { Link } from 'react-router-dom';
 import { useMembers } from '../../../lib/hooks';
-import { itemsOf } from '../../../lib/paging';
+import { itemsOf, shownTotal, totalOf } from '../../../lib/paging';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { LoadMore } from '../../../components/LoadMore';
 import { Loading } from '../../../components/Loading';
@@ -15,12 +15,12 @@ function PhaseColumn({ phase, query }: { phase: Phase; query: Record<string, str
   const members = useMembers();
   const pages = useAuditPages<Engagement>('engagements', { ...query, phase });
   const items = itemsOf(pages.data);
-  const total = pages.data?.pages[0]?.meta?.total ?? items.length;
+  const { total, capped } = totalOf(pages.data, items.length);
   const headingId = `board-${phase.toLowerCase()}`;
   return (
     <Card withBorder component="section" aria-labelledby={headingId} bg="gray.0" p="sm">
       <Title order={2} size="h5" id={headingId} mb="xs">
-        {phase} ({pages.isLoading ? '…' : total})
+        {phase} ({pages.isLoading ? '…' : shownTotal(total, capped)})
       </Title>
       {pages.isLoading ? (
         <Loading />
@@ -51,6 +51,7 @@ function PhaseColumn({ phase, query }: { phase: Phase; query: Record<string, str
       <LoadMore
         shown={items.length}
         total={total}
+        capped={capped}
         noun="engagements"
         hasMore={pages.hasNextPage}
         loading={pages.isFetchingNextPage}

@@ -3,7 +3,7 @@
 import { Button, Group, Text } from '@mantine/core';
 import { Link } from 'react-router-dom';
 import { useMembers } from '../../../lib/hooks';
-import { itemsOf } from '../../../lib/paging';
+import { itemsOf, totalOf } from '../../../lib/paging';
 import { DataTable } from '../../../components/DataTable';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { LoadMore } from '../../../components/LoadMore';
@@ -18,7 +18,7 @@ export function EngagementFindings({ engagement, editable }: { engagement: Engag
   const members = useMembers();
   const pages = useAuditPages<Finding>('findings', { engagement_id: String(engagement.id) });
   const findings = itemsOf(pages.data);
-  const total = pages.data?.pages[0]?.meta?.total ?? findings.length;
+  const { total, capped } = totalOf(pages.data, findings.length);
   const counts = engagement.findings_by_status ?? {};
   const closed = workClosedReason(engagement);
   return (
@@ -52,6 +52,7 @@ export function EngagementFindings({ engagement, editable }: { engagement: Engag
           <LoadMore
             shown={findings.length}
             total={total}
+            capped={capped}
             noun="findings"
             hasMore={pages.hasNextPage}
             loading={pages.isFetchingNextPage}

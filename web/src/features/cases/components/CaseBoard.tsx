@@ -2,7 +2,7 @@
 // with the list's other filters; every card links to its case.
 import { Anchor, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { Link } from 'react-router-dom';
-import { itemsOf } from '../../../lib/paging';
+import { itemsOf, shownTotal, totalOf } from '../../../lib/paging';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { LoadMore } from '../../../components/LoadMore';
 import { Loading } from '../../../components/Loading';
@@ -34,13 +34,13 @@ export function CaseCard({ c }: { c: Case }) {
 function StatusColumn({ status, query }: { status: CaseStatus; query: Record<string, string> }) {
   const pages = useCasePages({ ...query, status });
   const items = itemsOf(pages.data);
-  const total = pages.data?.pages[0]?.meta?.total ?? items.length;
+  const { total, capped } = totalOf(pages.data, items.length);
   const headingId = `board-${status}`;
   const label = statusLabel(status);
   return (
     <Card withBorder component="section" aria-labelledby={headingId} bg="gray.0" p="sm">
       <Title order={2} size="h5" id={headingId} mb="xs">
-        {label} ({pages.isLoading ? '…' : total})
+        {label} ({pages.isLoading ? '…' : shownTotal(total, capped)})
       </Title>
       {pages.isLoading ? (
         <Loading />
@@ -60,6 +60,7 @@ function StatusColumn({ status, query }: { status: CaseStatus; query: Record<str
       <LoadMore
         shown={items.length}
         total={total}
+        capped={capped}
         noun="cases"
         hasMore={pages.hasNextPage}
         loading={pages.isFetchingNextPage}

@@ -85,4 +85,22 @@ describe('CasesListPage', () => {
       new Set(['new', 'assigned', 'in_progress', 'review', 'completed'].map((s) => `${s}:high`)),
     );
   });
+
+  it('shows a column whose count stopped at the bound as a floor', async () => {
+    serve(READER, (url) =>
+      url.pathname === '/api/cases' && url.searchParams.get('status') === 'new'
+        ? {
+            body: {
+              success: true,
+              data: [openCase],
+              meta: { total: 1000, total_capped: true, limit: 50, next_cursor: 'n2' },
+            },
+          }
+        : null,
+    );
+    renderAt('/cases?view=board', routes);
+    const column = await screen.findByRole('region', { name: 'New (1,000+)' });
+    expect(within(column).getByText('Showing 1 of 1,000+ cases')).toBeInTheDocument();
+    expect(await screen.findByRole('region', { name: 'Assigned (0)' })).toBeInTheDocument();
+  });
 });
