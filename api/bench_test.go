@@ -231,7 +231,9 @@ func (e *benchEnv) start() {
 	// rate limit, which is not what is measured.
 	// and the login throttle: 32 clients log in as one account from one address at once.
 	srv, err := e.app.Server(api.Config{Tracker: runner.Tracker, Logger: quiet, RateLimit: api.RateLimit{Rate: 1e9, Burst: 1e9},
-		Throttle: api.ThrottlePolicy{PairFailures: 1000, AccountFailures: 1000, AddressFailures: 1000}})
+		Throttle: api.ThrottlePolicy{PairFailures: 1000, AccountFailures: 1000, AddressFailures: 1000},
+		// One account holds every client's session; the cap would end all but ten.
+		MaxSessions: 1000})
 	if err != nil {
 		cancel()
 		b.Fatal(err)
@@ -302,9 +304,15 @@ func benchClose(c *http.Client) {
 	}
 }
 
-// benchCreateBody is a POST /api/risks body.
+// benchOwner is the bench user's id: the first user registered in its schema.
+var benchOwner int64 = 1
+
+// benchCreateBody is a POST /api/risks body, owned by the bench's one member (an
+// owner must be a member of the organization).
 func benchCreateBody(rng *rand.Rand) []byte {
-	raw, err := json.Marshal(risktest.Fields(rng))
+	f := risktest.Fields(rng)
+	f.OwnerID = &benchOwner
+	raw, err := json.Marshal(f)
 	if err != nil {
 		panic(err)
 	}
