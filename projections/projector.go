@@ -53,6 +53,15 @@ func (w *Writer) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, 
 	return w.tx.Query(ctx, w.expand(sql), args...)
 }
 
+// Take hands over the statements queued and not yet sent, leaving none queued, for a
+// caller that sends them itself within the same transaction: the replay sends them
+// behind its next read of the log, in one round trip.
+func (w *Writer) Take() *pgx.Batch {
+	b := w.batch
+	w.batch = &pgx.Batch{}
+	return b
+}
+
 // Flush sends the queued statements.
 func (w *Writer) Flush(ctx context.Context) error {
 	if w.batch.Len() == 0 {

@@ -236,6 +236,9 @@ var errStopped = errors.New("projections: subscriber stopped")
 
 // batch applies up to limit events and commits them with the checkpoint.
 func (s *Subscriber) batch(ctx context.Context, name string, out chan<- *message.Message, limit int) (int, events.Position, error) {
+	if pos, idle := s.nothingNew(ctx, name); idle {
+		return 0, pos, nil
+	}
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return 0, events.Position{}, s.stopped(ctx, err)
@@ -252,6 +255,22 @@ func (s *Subscriber) batch(ctx context.Context, name string, out chan<- *message
 		return 0, from, s.stopped(ctx, err)
 	}
 	return s.apply(ctx, tx, name, from, evs, out)
+}
+
+// nothingNew reports, without taking the checkpoint's lock, that the log holds nothing
+// past the projection's checkpoint, with that checkpoint. Every append wakes every
+// projection, and most find nothing for themselves: two reads instead of a transaction
+// that locks, reads twice and rolls back. The checkpoint is read each time rather than
+// remembered, because a rebuild's switch or a reset may move it back. On any doubt
+// (an error, a missing checkpoint) it says no and batch takes the locked path, which
+// reports the error.
+func (s *Subscriber) nothingNew(ctx context.Context, name string) (events.Position, bool) {
+	pos, err := readCheckpoint(ctx, s.pool, name)
+	if err != nil {
+		return pos, false
+	}
+	evs, err := s.store.ReadAll(ctx, pos, 1)
+	return pos, err == nil && len(evs) == 0
 }
 
 // apply delivers a batch in tx and commits it with the checkpoint moved past it. A
@@ -334,16 +353,21 @@ func (s *Subscriber) stopped(ctx context.Context, err error) error {
 // rather than a row lock because a row lock gives the transaction an id at once, and
 // an open transaction id holds back the snapshot horizon that ReadAll reads below.
 func LockCheckpoint(ctx context.Context, tx pgx.Tx, name string) (events.Position, error) {
-	var xid string
-	var pos events.Position
 	// Two statements: the read must take its snapshot after the lock is granted, or it
 	// could see a checkpoint that the lock holder has since moved.
 	// Advisory locks are per database, so the key includes this schema's checkpoints
 	// table: projections of the same name in other schemas do not wait on each other.
 	if _, err := tx.Exec(ctx, `select pg_advisory_xact_lock('checkpoints'::regclass::oid::int, hashtext($1))`, name); err != nil {
-		return pos, err
+		return events.Position{}, err
 	}
-	err := tx.QueryRow(ctx, `select transaction_id::text, position from checkpoints where name = $1`, name).
+	return readCheckpoint(ctx, tx, name)
+}
+
+// readCheckpoint reads a projection's checkpoint through q.
+func readCheckpoint(ctx context.Context, q schema.Querier, name string) (events.Position, error) {
+	var xid string
+	var pos events.Position
+	err := q.QueryRow(ctx, `select transaction_id::text, position from checkpoints where name = $1`, name).
 		Scan(&xid, &pos.GlobalPosition)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return pos, fmt.Errorf("projections: no checkpoint named %s", name)

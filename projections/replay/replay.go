@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/strata-grc/strata/events"
@@ -37,13 +38,14 @@ type Replayer struct {
 	pool       *pgxpool.Pool
 	projectors []projections.Projector
 	tables     []string
+	batch      int // events per transaction: batchSize but in tests
 }
 
 // New replays through the projectors of all that names lists, reading the log from
 // store and working on a connection of pool. A name no projector has, or two
 // projectors claiming one table, are refused.
 func New(store events.Store, pool *pgxpool.Pool, all []projections.Projector, names ...string) (*Replayer, error) {
-	r := &Replayer{store: store, pool: pool}
+	r := &Replayer{store: store, pool: pool, batch: batchSize}
 	for _, name := range names {
 		i := slices.IndexFunc(all, func(p projections.Projector) bool { return p.Name() == name })
 		if i < 0 {
@@ -96,19 +98,29 @@ func (r *Replayer) Read(ctx context.Context, orgID int64, asOf time.Time, read f
 	if err := conn.Conn().DeallocateAll(ctx); err != nil {
 		return Result{}, err
 	}
-	if err := r.createCopies(ctx, conn.Conn()); err != nil {
+	derive, err := r.createCopies(ctx, conn.Conn())
+	if err != nil {
 		return Result{}, err
 	}
 	var res Result
 	if err := conn.QueryRow(ctx, `select clock_timestamp()`).Scan(&res.ReadAt); err != nil {
 		return Result{}, err
 	}
-	err = events.ReadOrg(schema.WithConn(ctx, conn), r.store, orgID, asOf, batchSize, func(evs []events.Event) error {
+	p := &pipeline{conn: conn.Conn(), projectors: r.projectors}
+	err = events.ReadOrg(schema.WithConn(ctx, p), r.store, orgID, asOf, r.batch, func(evs []events.Event) error {
 		res.Events += len(evs)
-		return r.apply(ctx, conn.Conn(), evs)
+		return p.apply(ctx, evs)
 	})
+	if err == nil {
+		err = p.settle(ctx)
+	}
 	if err != nil {
 		return Result{}, fmt.Errorf("replay organization %d: %w", orgID, err)
+	}
+	if derive != "" {
+		if _, err := conn.Exec(ctx, derive); err != nil {
+			return Result{}, fmt.Errorf("replay: derive generated columns: %w", err)
+		}
 	}
 	if err := read(ctx, conn); err != nil {
 		return Result{}, err
@@ -117,18 +129,27 @@ func (r *Replayer) Read(ctx context.Context, orgID int64, asOf time.Time, read f
 	return res, nil
 }
 
-// createCopies makes an empty temporary copy of each table, with its defaults,
-// generated columns and constraints, and checks that the name now means the copy on
-// this connection. Of the indexes only the keys are made, which the projectors'
-// upserts need: the others (text search above all) would cost more to keep up on
-// every replayed event than they save the dashboard's few reads.
-func (r *Replayer) createCopies(ctx context.Context, conn *pgx.Conn) error {
+// createCopies makes an empty temporary copy of each table, with its defaults and
+// constraints, and checks that the name now means the copy on this connection. Of the
+// indexes only the keys are made, which the projectors' upserts need: the others (text
+// search above all) would cost more to keep up on every replayed event than they save
+// the dashboard's few reads.
+//
+// Stored generated columns are copied as plain columns, and derive, returned, fills
+// them once after the last event with the live table's expressions. PostgreSQL reads
+// and compiles every generation expression of a table again for each statement that
+// writes it, which took over a third of the database's time in a replay of one update
+// per event; a generated value depends on its row alone, so computing it from the
+// final row gives what the live table holds. A projector's statements therefore must
+// not read a generated column of its own tables (none does; the tests compare a
+// replayed copy with the live table row for row).
+func (r *Replayer) createCopies(ctx context.Context, conn *pgx.Conn) (derive string, err error) {
 	rows, err := conn.Query(ctx, `select t.name, format('%I.%I', n.nspname, c.relname), c.relpersistence = 't'
 		from unnest($1::text[]) as t(name)
 		left join pg_class c on c.oid = to_regclass(quote_ident(t.name))
 		left join pg_namespace n on n.oid = c.relnamespace`, r.tables)
 	if err != nil {
-		return err
+		return "", err
 	}
 	var ddl []string
 	for rows.Next() {
@@ -137,37 +158,62 @@ func (r *Replayer) createCopies(ctx context.Context, conn *pgx.Conn) error {
 		var temporary *bool
 		if err := rows.Scan(&name, &live, &temporary); err != nil {
 			rows.Close()
-			return err
+			return "", err
 		}
 		if live == nil || temporary == nil || *temporary {
 			rows.Close()
-			return fmt.Errorf("replay: table %s is missing or already a temporary table on this connection", name)
+			return "", fmt.Errorf("replay: table %s is missing or already a temporary table on this connection", name)
 		}
-		ddl = append(ddl, `create temporary table `+pgx.Identifier{name}.Sanitize()+` (like `+*live+` including all excluding indexes)`)
+		ddl = append(ddl, `create temporary table `+pgx.Identifier{name}.Sanitize()+` (like `+*live+` including all excluding indexes excluding generated)`)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return err
+		return "", err
 	}
 	keys, err := keyIndexes(ctx, conn, r.tables)
 	if err != nil {
-		return err
+		return "", err
+	}
+	if derive, err = generated(ctx, conn, r.tables); err != nil {
+		return "", err
 	}
 	// One round trip; several statements in one string run as one implicit transaction.
 	if _, err := conn.Exec(ctx, strings.Join(append(ddl, keys...), ";\n")); err != nil {
-		return fmt.Errorf("replay: create copies: %w", err)
+		return "", fmt.Errorf("replay: create copies: %w", err)
 	}
 	// The name must now mean the copy: a search_path that names pg_temp after the
 	// application's schema would send the projectors' writes to the live tables.
 	var shadowed int
 	if err := conn.QueryRow(ctx, `select count(*) from unnest($1::text[]) as t(name)
 		join pg_class c on c.oid = to_regclass(quote_ident(t.name)) where c.relpersistence = 't'`, r.tables).Scan(&shadowed); err != nil {
-		return err
+		return "", err
 	}
 	if shadowed != len(r.tables) {
-		return errors.New("replay: the temporary copies do not shadow the live tables (search_path names pg_temp late)")
+		return "", errors.New("replay: the temporary copies do not shadow the live tables (search_path names pg_temp late)")
 	}
-	return nil
+	return derive, nil
+}
+
+// generated returns the statements that fill the copies' stored generated columns
+// with the live tables' generation expressions, read before the copies exist; empty
+// when no table has one.
+func generated(ctx context.Context, conn *pgx.Conn, tables []string) (string, error) {
+	rows, err := conn.Query(ctx, `select t.name, string_agg(format('%I = (%s)', a.attname, pg_get_expr(d.adbin, d.adrelid)), ', ' order by a.attnum)
+		from unnest($1::text[]) as t(name)
+		join pg_attribute a on a.attrelid = to_regclass(quote_ident(t.name)) and a.attgenerated <> '' and not a.attisdropped
+		join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+		group by t.name order by t.name`, tables)
+	if err != nil {
+		return "", err
+	}
+	sets, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (string, error) {
+		var name, set string
+		if err := row.Scan(&name, &set); err != nil {
+			return "", err
+		}
+		return `update pg_temp.` + pgx.Identifier{name}.Sanitize() + ` set ` + set, nil
+	})
+	return strings.Join(sets, ";\n"), err
 }
 
 // keyIndexes returns statements that give each table's temporary copy the primary key
@@ -202,21 +248,100 @@ func keyIndexes(ctx context.Context, conn *pgx.Conn, tables []string) ([]string,
 	})
 }
 
-// apply runs one batch of events through every projector in one short transaction,
-// the projectors' statements sent in one round trip as the live subscriber does.
-func (r *Replayer) apply(ctx context.Context, conn *pgx.Conn, evs []events.Event) error {
-	return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-		w := projections.NewWriter(tx, "")
-		for _, e := range evs {
-			for _, p := range r.projectors {
-				if err := p.Handle(ctx, w, e); err != nil {
-					return fmt.Errorf("%s: event %s (%s, %s version %d): %w", p.Name(), e.ID, e.Type, e.StreamID, e.StreamVersion, err)
-				}
+// pipeline applies the replayed events on the connection the log is read from, one
+// batch per short transaction as the live subscriber applies them, but it sends a
+// batch's statements behind the log's next read, in one round trip: the database
+// applies one batch while this process decodes the next from the rows that came first,
+// where otherwise each would wait for the other (decoding is about half as long as
+// applying). It takes no second connection: a replay holding one while waiting for
+// another could starve the pool (schema.WithConn). A store that does not read through
+// the connection (EventStoreDB) never sends a read, and each batch then goes alone
+// when the next arrives.
+type pipeline struct {
+	conn       *pgx.Conn
+	projectors []projections.Projector
+
+	tx   pgx.Tx              // the transaction of the batch handled last, still open
+	w    *projections.Writer // its statements
+	sent pgx.BatchResults    // the read and the statements sent behind it, results not all read
+}
+
+// apply waits for the batch before, then handles this one in a transaction of its
+// own, whose statements go with the next read or with settle.
+func (p *pipeline) apply(ctx context.Context, evs []events.Event) error {
+	if err := p.settle(ctx); err != nil {
+		return err
+	}
+	tx, err := p.conn.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	p.tx, p.w = tx, projections.NewWriter(tx, "")
+	for _, e := range evs {
+		for _, pr := range p.projectors {
+			if err := pr.Handle(ctx, p.w, e); err != nil {
+				return fmt.Errorf("%s: event %s (%s, %s version %d): %w", pr.Name(), e.ID, e.Type, e.StreamID, e.StreamVersion, err)
 			}
 		}
-		return w.Flush(ctx)
-	})
+	}
+	return nil
 }
+
+// settle sends the last batch's statements if no read took them, waits for them and
+// commits their transaction.
+func (p *pipeline) settle(ctx context.Context) error {
+	if p.tx == nil {
+		return nil
+	}
+	tx, w, sent := p.tx, p.w, p.sent
+	p.tx, p.w, p.sent = nil, nil, nil
+	if sent != nil {
+		if err := sent.Close(); err != nil {
+			return err
+		}
+	}
+	if err := w.Flush(ctx); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// Query runs one of the log's reads, with the statements of the batch handled last
+// queued behind it in that batch's transaction. Its rows come back first, while the
+// database goes on with the statements.
+func (p *pipeline) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if p.tx == nil || p.sent != nil {
+		if err := p.settle(ctx); err != nil {
+			return nil, err
+		}
+		return p.conn.Query(ctx, sql, args...)
+	}
+	b := &pgx.Batch{}
+	b.Queue(sql, args...)
+	b.QueuedQueries = append(b.QueuedQueries, p.w.Take().QueuedQueries...)
+	p.sent = p.tx.SendBatch(ctx, b)
+	return p.sent.Query()
+}
+
+// Exec runs a statement once the batch in flight has landed.
+func (p *pipeline) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	if err := p.settle(ctx); err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	return p.conn.Exec(ctx, sql, args...)
+}
+
+// QueryRow runs a query once the batch in flight has landed.
+func (p *pipeline) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if err := p.settle(ctx); err != nil {
+		return failedRow{err}
+	}
+	return p.conn.QueryRow(ctx, sql, args...)
+}
+
+type failedRow struct{ err error }
+
+func (r failedRow) Scan(...any) error { return r.err }
 
 // reset drops the copies and every statement prepared against them, leaving the
 // connection as the pool handed it out.
