@@ -178,6 +178,8 @@ func scan(row pgx.CollectableRow) (Row, error) {
 type where struct {
 	conds []string
 	args  []any
+	// text says that q is among the conditions.
+	text bool
 }
 
 // arg numbers an argument.
@@ -191,7 +193,10 @@ func (w *where) add(cond string) { w.conds = append(w.conds, cond) }
 func (w *where) sql() string { return strings.Join(w.conds, " and ") }
 
 // where is the filter in SQL, the organization and the caller's visibility first.
-func (r *Reader) where(orgID int64, v Viewer, f Filter, named []int64) *where {
+// scanned says that the rows will be read one by one rather than found through the
+// text index: q then compares the search column itself, which costs less per row
+// than turning each row's text the way the index holds it.
+func (r *Reader) where(orgID int64, v Viewer, f Filter, named []int64, scanned bool) *where {
 	w := &where{}
 	org := w.arg(orgID)
 	w.add("t.org_id = " + org)
@@ -220,11 +225,17 @@ func (r *Reader) where(orgID int64, v Viewer, f Filter, named []int64) *where {
 		w.add("t.at <= " + w.arg(*f.To))
 	}
 	if f.Q != "" {
+		w.text = true
 		// The search column is lower-cased and holds the actor's name when acting; the
 		// members named so now (someone renamed since) come as a list of ids, so the
 		// planner can combine the text index with the actor index instead of testing
 		// every row of the organization against a subquery.
-		cond := "t.search like " + w.arg(queries.LikePattern(strings.ToLower(f.Q)))
+		var cond string
+		if scanned {
+			cond = "t.search like " + w.arg(queries.LikePattern(strings.ToLower(f.Q)))
+		} else {
+			cond = searchExpr + " like " + w.arg(searchPattern(f.Q))
+		}
 		if len(named) > 0 {
 			cond = "(" + cond + " or t.actor_id = any(" + w.arg(named) + "::bigint[]))"
 		}
@@ -233,26 +244,38 @@ func (r *Reader) where(orgID int64, v Viewer, f Filter, named []int64) *where {
 	return w
 }
 
+// searchExpr is what q is matched against: the search column with its spaces turned
+// into 'Q', as the trail_words index (schema/migrations/014_trail_search.sql) holds it,
+// so that pg_trgm sees a phrase as one word and its trigrams cross the words. The
+// column is lower-cased and never holds a 'Q', so matching searchPattern(q) here is
+// exactly matching q's pattern against the column itself.
+const searchExpr = "replace(t.search, ' ', 'Q')"
+
+// searchPattern is q as a LIKE pattern over searchExpr.
+func searchPattern(q string) string {
+	return strings.ReplaceAll(queries.LikePattern(strings.ToLower(q)), " ", "Q")
+}
+
 // named returns the ids of the organization's members whose current name contains q.
-func (r *Reader) named(ctx context.Context, orgID int64, q string) ([]int64, error) {
-	if q == "" {
+func (r *Reader) named(ctx context.Context, q queries.Querier, orgID int64, text string) ([]int64, error) {
+	if text == "" {
 		return nil, nil
 	}
-	rows, err := r.pool.Query(ctx, `select m.user_id from memberships m join users u on u.id = m.user_id
-		where m.org_id = $1 and lower(u.name) like $2`, orgID, queries.LikePattern(strings.ToLower(q)))
+	rows, err := q.Query(ctx, `select m.user_id from memberships m join users u on u.id = m.user_id
+		where m.org_id = $1 and lower(u.name) like $2`, orgID, queries.LikePattern(strings.ToLower(text)))
 	if err != nil {
 		return nil, err
 	}
 	return pgx.CollectRows(rows, pgx.RowTo[int64])
 }
 
-// filter is where for a request: the members q names are looked up first.
-func (r *Reader) filter(ctx context.Context, orgID int64, v Viewer, f Filter) (*where, error) {
-	named, err := r.named(ctx, orgID, f.Q)
+// filter is where for a request, and the members q names, which are looked up first.
+func (r *Reader) filter(ctx context.Context, q queries.Querier, orgID int64, v Viewer, f Filter) (*where, []int64, error) {
+	named, err := r.named(ctx, q, orgID, f.Q)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return r.where(orgID, v, f, named), nil
+	return r.where(orgID, v, f, named, false), named, nil
 }
 
 // CountCap is where a first page stops counting the rows that match: beyond it the
@@ -263,13 +286,10 @@ func (r *Reader) filter(ctx context.Context, orgID int64, v Viewer, f Filter) (*
 const CountCap = 10_000
 
 // Page reads one page of the trail, newest first. The first page counts the rows
-// that match, up to CountCap; later pages carry that count in their cursor.
+// that match, up to CountCap; later pages carry that count in their cursor. The page
+// and its count read one snapshot, so the count describes the rows shown.
 func (r *Reader) Page(ctx context.Context, orgID int64, v Viewer, f Filter) (queries.Page[Row], error) {
 	cur, err := queries.DecodeCursor(f.Cursor, sortName)
-	if err != nil {
-		return queries.Page[Row]{}, err
-	}
-	w, err := r.filter(ctx, orgID, v, f)
 	if err != nil {
 		return queries.Page[Row]{}, err
 	}
@@ -277,22 +297,80 @@ func (r *Reader) Page(ctx context.Context, orgID int64, v Viewer, f Filter) (que
 	if cur != nil {
 		total = queries.Count{N: cur.Total, Capped: cur.Capped}
 	}
-	page, err := r.read(ctx, r.pool, w, cur, f.Limit)
-	if err != nil {
-		return queries.Page[Row]{}, err
-	}
-	if cur == nil {
+	var page []Row
+	err = queries.Snapshot(ctx, r.pool, func(tx pgx.Tx) error {
+		// Compiling a plan to machine code pays off for long scans; a page and a count
+		// that stops at CountCap are short, yet a text search's count is estimated
+		// costly enough to be compiled, which took from a third to half of its time.
+		if _, err := tx.Exec(ctx, `set local jit = off`); err != nil {
+			return err
+		}
+		w, named, err := r.filter(ctx, tx, orgID, v, f)
+		if err != nil {
+			return err
+		}
+		if page, err = r.read(ctx, tx, w, cur, f.Limit); err != nil {
+			return err
+		}
+		if cur != nil {
+			return nil
+		}
 		if len(page) <= f.Limit {
 			total.N = int64(len(page))
-		} else if err := r.pool.QueryRow(ctx, `select count(*) from (select from trail t where `+w.sql()+
-			` limit `+strconv.Itoa(CountCap+1)+`) matched`, w.args...).Scan(&total.N); err != nil {
-			return queries.Page[Row]{}, err
+		} else {
+			if dense(page) {
+				// Every plan left stops at the cap: walking newest first, or reading the
+				// table in order.
+				if _, err := tx.Exec(ctx, `set local enable_bitmapscan = off`); err != nil {
+					return err
+				}
+				w = r.where(orgID, v, f, named, true)
+			}
+			if err := tx.QueryRow(ctx, `select count(*) from (select from trail t where `+w.sql()+
+				` limit `+strconv.Itoa(CountCap+1)+`) matched`, w.params(w.args)...).Scan(&total.N); err != nil {
+				return err
+			}
 		}
 		if total.N > CountCap {
 			total = queries.Count{N: CountCap, Capped: true}
 		}
+		return nil
+	})
+	if err != nil {
+		return queries.Page[Row]{}, err
 	}
 	return queries.PageOfCount(page, total, f.Limit, sortName, func(x Row) (int64, any) { return x.Position, nil }), nil
+}
+
+// denseWalk is how many positions counting newest first may cross before a bitmap of
+// every match is the cheaper way to count.
+const denseWalk = 10 * CountCap
+
+// dense tells, from a full first page (newest first, one row more than the page),
+// whether the rows that match lie so close together that counting them newest first
+// reaches the cap within denseWalk positions. The planner judges that from its
+// estimate of how common the text is, which its statistics on a text column get wrong
+// by several times either way; for a common word (one event in five) it built a
+// bitmap of every match, intersected it with a bitmap of the organization's whole
+// primary key (a million entries) and then counted ten thousand rows. The page has
+// just measured the density.
+func dense(page []Row) bool {
+	span := page[0].Position - page[len(page)-1].Position + 1
+	return span*(CountCap+1) <= int64(denseWalk)*int64(len(page))
+}
+
+// params are the arguments of a statement under w. With q, the statement is planned
+// for these very values: a prepared statement switches to a plan made for any values
+// after a few runs, which cannot know how common the text is; for q with an event
+// type it collected and sorted every match of both indexes for each page, where the
+// plan for the values walks the type's index newest first and stops at the page's
+// end. The other filters compare with equality or a range, and keep their prepared
+// statements and the planning they save.
+func (w *where) params(args []any) []any {
+	if !w.text {
+		return args
+	}
+	return append([]any{pgx.QueryExecModeDescribeExec}, args...)
 }
 
 // read reads up to limit+1 rows after the cursor.
@@ -305,7 +383,7 @@ func (r *Reader) read(ctx context.Context, q queries.Querier, w *where, cur *que
 	}
 	args = append(args[:len(args):len(args)], limit+1)
 	rows, err := q.Query(ctx, `select `+columns+` from `+from+` where `+conds+
-		` order by t.position desc limit $`+strconv.Itoa(len(args)), args...)
+		` order by t.position desc limit $`+strconv.Itoa(len(args)), w.params(args)...)
 	if err != nil {
 		return nil, err
 	}
@@ -321,7 +399,7 @@ const exportChunk = 1000
 // Rows are read by position below the newest one that matched when the export began,
 // so events written meanwhile do not join it.
 func (r *Reader) Each(ctx context.Context, orgID int64, v Viewer, f Filter, each func(Row) error, flush func() error) (int64, error) {
-	w, err := r.filter(ctx, orgID, v, f)
+	w, _, err := r.filter(ctx, r.pool, orgID, v, f)
 	if err != nil {
 		return 0, err
 	}

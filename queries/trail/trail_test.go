@@ -119,3 +119,64 @@ func TestSearchFindsRenamedMembers(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchPhrasesAndCounts: q is a phrase, spaces included, found exactly (not a row
+// with its words apart or joined otherwise); a first page counts both a common word,
+// whose matches lie close together, and a rare phrase, whose matches are far apart,
+// exactly; an event type narrows both.
+func TestSearchPhrasesAndCounts(t *testing.T) {
+	ctx := context.Background()
+	db := testdb.New(t)
+	// Row i: every third holds "looked", every 97th the phrase "rare phrase"; the two
+	// rows after each of those hold the same words joined by a 'q' and by a dash. Even
+	// rows are risk updates, odd ones case status changes.
+	if _, err := db.Pool.Exec(ctx, `
+		insert into trail (org_id, position, global_position, event_id, at, type, entity_type, entity_id, actor_id, search)
+		select org, i, org * 100000 + i, gen_random_uuid(), now() - make_interval(secs => 3000 - i),
+			case when i % 2 = 0 then 'RiskUpdated' else 'CaseStatusChanged' end, 'risk', 1 + i % 40, 1,
+			'person ' || i % 50 || case when i % 2 = 0 then ' riskupdated ' else ' casestatuschanged ' end ||
+			case when i % 3 = 0 then 'looked at ' || i else 'note ' || i end ||
+			case i % 97 when 0 then ' a rare phrase' when 1 then ' a rareqphrase' when 2 then ' a rare-phrase' else '' end
+		from generate_series(1, 3000) i, (values (1), (2)) o(org)`); err != nil {
+		t.Fatal(err)
+	}
+	r := qtrail.NewReader(db.Pool, events.NewRegistry(), ptrail.Core)
+	admin := qtrail.Viewer{UserID: 1, Admin: true}
+	for _, c := range []struct {
+		f     qtrail.Filter
+		match func(i int64) bool
+	}{
+		{qtrail.Filter{Q: "looked", Limit: 50}, func(i int64) bool { return i%3 == 0 }},
+		{qtrail.Filter{Q: "LOOKED AT", EventType: "CaseStatusChanged", Limit: 50}, func(i int64) bool { return i%6 == 3 }},
+		{qtrail.Filter{Q: "rare phrase", Limit: 10}, func(i int64) bool { return i%97 == 0 }},
+		{qtrail.Filter{Q: "Rare Phrase", EventType: "RiskUpdated", Limit: 5}, func(i int64) bool { return i%194 == 0 }},
+		{qtrail.Filter{Q: "rareqphrase", Limit: 10}, func(i int64) bool { return i%97 == 1 }},
+		{qtrail.Filter{Q: "e p", Limit: 10}, func(i int64) bool { return i%97 == 0 }},
+		{qtrail.Filter{Q: "person 2 r", Limit: 10}, func(i int64) bool { return i%50 == 2 }},
+		{qtrail.Filter{Q: "9 c", Limit: 10}, func(i int64) bool { return i%10 == 9 }},
+	} {
+		var want []int64
+		for i := int64(3000); i >= 1; i-- {
+			if c.match(i) {
+				want = append(want, i)
+			}
+		}
+		p, err := r.Page(ctx, 1, admin, c.f)
+		if err != nil {
+			t.Fatal(c.f.Q, err)
+		}
+		var got []int64
+		for _, x := range p.Items {
+			got = append(got, x.Position)
+		}
+		if n := min(len(want), c.f.Limit); !slices.Equal(got, want[:n]) || p.Total != int64(len(want)) || p.TotalCapped {
+			t.Errorf("q=%q event_type=%q: positions %v, total %d (capped %t); want %v, total %d",
+				c.f.Q, c.f.EventType, got, p.Total, p.TotalCapped, want[:n], len(want))
+		}
+		exported, err := r.Each(ctx, 1, admin, qtrail.Filter{Q: c.f.Q, EventType: c.f.EventType},
+			func(qtrail.Row) error { return nil }, func() error { return nil })
+		if err != nil || exported != int64(len(want)) {
+			t.Errorf("q=%q event_type=%q: exported %d rows (%v), want %d", c.f.Q, c.f.EventType, exported, err, len(want))
+		}
+	}
+}

@@ -67,7 +67,7 @@ func New(t testing.TB) *DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// pg_trgm lives in public; the test's own schema comes first.
+	// pg_trgm and btree_gin live in public; the test's own schema comes first.
 	cfg.ConnConfig.RuntimeParams["search_path"] = name + ",public"
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -105,7 +105,7 @@ func prepare(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		_, err = c.Exec(ctx, "create extension if not exists pg_trgm schema public")
+		_, err = c.Exec(ctx, "create extension if not exists pg_trgm schema public; create extension if not exists btree_gin schema public")
 		_ = c.Close(ctx)
 		if err == nil {
 			return nil
