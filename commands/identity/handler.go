@@ -3,6 +3,7 @@ package identity
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strings"
 	"sync"
 
@@ -30,6 +31,11 @@ type Handler struct {
 	orgs   *commands.Streams[Organization]
 	ids    IDs
 	hasher Hasher
+	// hashing holds a token for each password hash being computed. Each holds the
+	// hasher's memory (19 MiB by default) for its whole length, and more of them than
+	// there are CPUs only wait for one, so a burst of logins queues here instead of
+	// costing that memory many times over.
+	hashing chan struct{}
 
 	dummyOnce sync.Once
 	dummy     string
@@ -44,12 +50,33 @@ func NewHandler(pool *pgxpool.Pool, store events.Store, reg *events.Registry, id
 		hasher = DefaultHasher
 	}
 	return &Handler{
-		pool:   pool,
-		users:  &commands.Streams[User]{Store: store, Registry: reg, Name: ev.UserStream, Evolve: EvolveUser, SharedAcrossOrgs: true},
-		orgs:   &commands.Streams[Organization]{Store: store, Registry: reg, Name: ev.OrganizationStream, Evolve: EvolveOrganization},
-		ids:    ids,
-		hasher: hasher,
+		pool:    pool,
+		users:   &commands.Streams[User]{Store: store, Registry: reg, Name: ev.UserStream, Evolve: EvolveUser, SharedAcrossOrgs: true},
+		orgs:    &commands.Streams[Organization]{Store: store, Registry: reg, Name: ev.OrganizationStream, Evolve: EvolveOrganization},
+		ids:     ids,
+		hasher:  hasher,
+		hashing: make(chan struct{}, max(1, runtime.GOMAXPROCS(0))),
 	}, nil
+}
+
+// hashTurn waits until a password hash may be computed, or until ctx ends.
+func (h *Handler) hashTurn(ctx context.Context) (done func(), err error) {
+	select {
+	case h.hashing <- struct{}{}:
+		return func() { <-h.hashing }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// hash is the hasher's hash of password, computed in turn.
+func (h *Handler) hash(ctx context.Context, password string) (string, error) {
+	done, err := h.hashTurn(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer done()
+	return h.hasher.Hash(password)
 }
 
 // Users exposes user streams for replay.
@@ -65,7 +92,7 @@ func (h *Handler) RegisterUser(ctx context.Context, meta events.Metadata, email,
 	if err := ValidateAccount(email, name, password); err != nil {
 		return commands.Result{}, err
 	}
-	hash, err := h.hasher.Hash(password)
+	hash, err := h.hash(ctx, password)
 	if err != nil {
 		return commands.Result{}, err
 	}
@@ -96,7 +123,7 @@ func (h *Handler) ChangePassword(ctx context.Context, meta events.Metadata, user
 	if err := errs.Err(); err != nil {
 		return commands.Result{}, err
 	}
-	hash, err := h.hasher.Hash(password)
+	hash, err := h.hash(ctx, password)
 	if err != nil {
 		return commands.Result{}, err
 	}
@@ -166,13 +193,19 @@ func (h *Handler) Authenticate(ctx context.Context, email, password string) (use
 		err = h.pool.QueryRow(ctx, `select user_id, password_hash from credentials where lower(email) = lower($1)`,
 			strings.TrimSpace(email)).Scan(&userID, &hash)
 	}
-	if errors.Is(err, pgx.ErrNoRows) {
+	known := err == nil
+	if !known && !errors.Is(err, pgx.ErrNoRows) {
+		return 0, false, err
+	}
+	done, err := h.hashTurn(ctx)
+	if err != nil {
+		return 0, false, err
+	}
+	defer done()
+	if !known {
 		h.dummyOnce.Do(func() { h.dummy, _ = h.hasher.Hash("not a real password, only spends time") })
 		_, _ = Verify(h.dummy, password)
 		return 0, false, nil
-	}
-	if err != nil {
-		return 0, false, err
 	}
 	ok, err = Verify(hash, password)
 	if err != nil || !ok {

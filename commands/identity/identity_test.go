@@ -2,8 +2,10 @@ package identity_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/strata-grc/strata"
 	"github.com/strata-grc/strata/commands"
@@ -210,5 +212,50 @@ func TestHandler(t *testing.T) {
 	}
 	if strings.Join(types, ",") != "UserRegistered,PasswordChanged" {
 		t.Fatalf("user stream: %v", types)
+	}
+}
+
+// TestPasswordHashesTakeTurns: a hash is computed only with a turn free (there are as
+// many as CPUs, so a burst of logins does not hold the hasher's memory many times
+// over). A login, a known email's or an unknown one's, and a registration wait for a
+// turn until their context ends, and go ahead once one is free.
+func TestPasswordHashesTakeTurns(t *testing.T) {
+	t.Parallel()
+	db := testdb.New(t)
+	reg := events.NewRegistry()
+	ev.Register(reg)
+	h, err := identity.NewHandler(db.Pool, postgres.New(db.Pool), reg, commands.NewSequences(db.Pool), identity.Hasher{Memory: 64, Time: 1, Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	meta := events.Metadata{OrgID: 1, ActorName: events.System, CorrelationID: "test"}
+	if _, err := h.RegisterUser(ctx, meta, "bo@example.com", "Bo", "a very good password"); err != nil {
+		t.Fatal(err)
+	}
+
+	release := identity.HoldHashing(h)
+	waiting := func() (context.Context, context.CancelFunc) { return context.WithTimeout(ctx, 50*time.Millisecond) }
+	for _, email := range []string{"bo@example.com", "nobody@example.com"} {
+		wctx, cancel := waiting()
+		_, ok, err := h.Authenticate(wctx, email, "a very good password")
+		cancel()
+		if ok || !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("login as %s with every turn taken: ok %v, %v; want it to wait until its deadline", email, ok, err)
+		}
+	}
+	wctx, cancel := waiting()
+	_, err = h.RegisterUser(wctx, meta, "cy@example.com", "Cy", "another good password")
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("registration with every turn taken: %v; want it to wait until its deadline", err)
+	}
+
+	release()
+	if _, ok, err := h.Authenticate(ctx, "bo@example.com", "a very good password"); !ok || err != nil {
+		t.Fatalf("login with a turn free: %v %v", ok, err)
+	}
+	if _, err := h.RegisterUser(ctx, meta, "cy@example.com", "Cy", "another good password"); err != nil {
+		t.Fatalf("registration with a turn free: %v", err)
 	}
 }
