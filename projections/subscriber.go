@@ -130,13 +130,16 @@ func (s *Subscriber) run(ctx context.Context, name string, out chan<- *message.M
 	rec := s.newRecovery(name)
 	quiet := len(settle) // reads that found nothing since the last activity
 	var active time.Time // last wake-up or applied batch
+	// probe says the next batch follows a timed poll rather than news of an append
+	// or a full batch, so it most likely finds nothing and may look before it locks.
+	probe := false
 	for {
 		var wake <-chan struct{}
 		if s.cfg.Wakeup != nil {
 			wake = s.cfg.Wakeup()
 		}
 		limit := rec.limit()
-		n, pos, err := s.batch(ctx, name, out, limit)
+		n, pos, err := s.batch(ctx, name, out, limit, probe)
 		switch {
 		case errors.Is(err, errStopped):
 			return
@@ -150,7 +153,7 @@ func (s *Subscriber) run(ctx context.Context, name string, out chan<- *message.M
 			s.applied(ctx, rec, pos)
 		}
 		if n == limit {
-			quiet = 0
+			quiet, probe = 0, false
 			continue
 		}
 		if n > 0 {
@@ -172,9 +175,10 @@ func (s *Subscriber) run(ctx context.Context, name string, out chan<- *message.M
 		if !s.sleep(ctx, wait, wake, woken) {
 			return
 		}
+		probe = true
 		select {
 		case <-woken:
-			quiet, active = 0, time.Now()
+			quiet, active, probe = 0, time.Now(), false
 		default:
 		}
 	}
@@ -235,9 +239,12 @@ func (s *Subscriber) sleep(ctx context.Context, d time.Duration, wake <-chan str
 var errStopped = errors.New("projections: subscriber stopped")
 
 // batch applies up to limit events and commits them with the checkpoint.
-func (s *Subscriber) batch(ctx context.Context, name string, out chan<- *message.Message, limit int) (int, events.Position, error) {
-	if pos, idle := s.nothingNew(ctx, name); idle {
-		return 0, pos, nil
+// With probe it first looks whether there is anything to apply (nothingNew).
+func (s *Subscriber) batch(ctx context.Context, name string, out chan<- *message.Message, limit int, probe bool) (int, events.Position, error) {
+	if probe {
+		if pos, idle := s.nothingNew(ctx, name); idle {
+			return 0, pos, nil
+		}
 	}
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
@@ -258,9 +265,11 @@ func (s *Subscriber) batch(ctx context.Context, name string, out chan<- *message
 }
 
 // nothingNew reports, without taking the checkpoint's lock, that the log holds nothing
-// past the projection's checkpoint, with that checkpoint. Every append wakes every
-// projection, and most find nothing for themselves: two reads instead of a transaction
-// that locks, reads twice and rolls back. The checkpoint is read each time rather than
+// past the projection's checkpoint, with that checkpoint. After each batch a projection
+// polls a few times in case an older transaction commits events late, and almost every
+// such poll finds nothing: two reads instead of a transaction that locks, reads twice
+// and rolls back. A wake-up by an append goes straight to the locked path, which it
+// will need. The checkpoint is read each time rather than
 // remembered, because a rebuild's switch or a reset may move it back. On any doubt
 // (an error, a missing checkpoint) it says no and batch takes the locked path, which
 // reports the error.
