@@ -135,9 +135,10 @@ type memServer struct {
 
 func (s *memServer) base() string { return "http://" + s.addr }
 
-// startMemServer starts the built binary with the default settings (only the log
-// level is quieter); with profileDir set it starts this test binary serving the same
-// way with a heap profiler beside it.
+// startMemServer starts the built binary with the default settings, but for a quieter
+// log and /metrics on a listener of its own (the Go runtime's figures); with
+// profileDir set it starts this test binary serving the same way with a heap profiler
+// beside it.
 func startMemServer(b *testing.B, bin string, db *testdb.DB, profileDir string) *memServer {
 	b.Helper()
 	wired, err := app.New(db.Pool, app.Options{Blobs: mustBlobDir(b)})
@@ -317,6 +318,7 @@ func (s *memServer) profile(b *testing.B, dir, name string) {
 	if s.pprofAddr == "" {
 		return
 	}
+	// After a collection: what is live, not what awaits the collector.
 	resp, err := http.Get("http://" + s.pprofAddr + "/debug/pprof/heap?gc=1")
 	if err != nil {
 		b.Fatal(err)
@@ -436,6 +438,8 @@ type memMixStats struct {
 	// that were running then.
 	peak       int64
 	peakRoutes []string
+	// took is how long the mix ran: a request under way at its end is waited for.
+	took time.Duration
 }
 
 func (s *memMixStats) String() string {
@@ -452,8 +456,9 @@ func (s *memMixStats) String() string {
 		parts = append(parts, fmt.Sprintf("%s ×%d (p50 %s, max %s)", r, len(ds), ds[len(ds)/2].Round(time.Millisecond),
 			ds[len(ds)-1].Round(time.Millisecond)))
 	}
-	out := fmt.Sprintf("%d requests (%d rate-limited), %.1f MB answered; largest RSS sampled %.1f MB while running: %s\n    %s",
-		s.requests, s.limited, float64(s.bytes)/(1<<20), float64(s.peak)/1024, strings.Join(s.peakRoutes, ", "), strings.Join(parts, "\n    "))
+	out := fmt.Sprintf("%d requests in %s (%d rate-limited), %.1f MB answered; largest RSS sampled %.1f MB while running: %s\n    %s",
+		s.requests, s.took.Round(time.Second), s.limited, float64(s.bytes)/(1<<20), float64(s.peak)/1024, strings.Join(s.peakRoutes, ", "),
+		strings.Join(parts, "\n    "))
 	if len(s.unavailable) > 0 {
 		out += "\n    503 (request timeout or database busy): " + strings.Join(s.unavailable, "; ")
 	}
@@ -467,7 +472,8 @@ func runMemMix(b *testing.B, base string, pid int, logins map[string][2]string, 
 	stats := &memMixStats{byRoute: map[string][]time.Duration{}, inFlight: map[*memClient]string{}}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	deadline := time.Now().Add(d)
+	began := time.Now()
+	deadline := began.Add(d)
 	sampling := make(chan struct{})
 	sampled := make(chan struct{})
 	go func() {
@@ -505,6 +511,7 @@ func runMemMix(b *testing.B, base string, pid int, logins map[string][2]string, 
 		}()
 	}
 	wg.Wait()
+	stats.took = time.Since(began)
 	close(sampling)
 	<-sampled
 	if len(stats.failures) > 0 {

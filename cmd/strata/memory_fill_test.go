@@ -164,7 +164,6 @@ type fillCase struct {
 	id, version int64
 	status      string
 	priority    string
-	assignee    *int64
 }
 
 // fillLog generates the copied events for pgx.CopyFrom, one request's events at a
@@ -389,12 +388,12 @@ func (l *fillLog) riskWork() {
 		r.fields.Likelihood, r.fields.Impact = like, imp
 		l.emit(stream, &r.version, a, evrisks.RiskUpdated{RiskID: r.id, Set: set, Previous: prev})
 	case x < 40: // moves on
-		i := slices.Index(cmdRiskStatuses, r.fields.Status)
-		if i == len(cmdRiskStatuses)-1 {
+		i := slices.Index(fillRiskStatuses, r.fields.Status)
+		if i == len(fillRiskStatuses)-1 {
 			retire = true
 			break
 		}
-		to := cmdRiskStatuses[i+1]
+		to := fillRiskStatuses[i+1]
 		fields := []any{"status", r.fields.Status, to}
 		if to == "Assessed" {
 			rl, ri := 1+l.rng.IntN(r.fields.Likelihood), 1+l.rng.IntN(r.fields.Impact)
@@ -449,8 +448,8 @@ func (l *fillLog) riskWork() {
 	}
 }
 
-// cmdRiskStatuses is the order a risk moves through its statuses here.
-var cmdRiskStatuses = []string{"Identified", "Assessed", "Treating", "Accepted", "Closed"}
+// fillRiskStatuses is the order a risk moves through its statuses here.
+var fillRiskStatuses = []string{"Identified", "Assessed", "Treating", "Accepted", "Closed"}
 
 var fillControlTitles = []string{"Quarterly user access review", "Change advisory board approval", "Daily backup verification",
 	"Security awareness training completion", "Vendor due diligence before onboarding", "Firewall rule review",
@@ -676,7 +675,7 @@ func (l *fillLog) caseWork() {
 		who := pick(l.rng, l.base.actors["investigator"]).id
 		l.emit(stream, &c.version, a, evcases.CaseAssigned{CaseID: c.id, AssigneeID: &who},
 			evcases.CaseStatusChanged{CaseID: c.id, From: "new", To: "assigned"})
-		c.status, c.assignee = "assigned", &who
+		c.status = "assigned"
 	case "assigned":
 		l.emit(stream, &c.version, a, evcases.CaseStatusChanged{CaseID: c.id, From: c.status, To: "in_progress"})
 		c.status = "in_progress"
