@@ -71,10 +71,26 @@ func (s *Streams[S]) Load(ctx context.Context, id int64, opts events.ReadOptions
 	if err != nil {
 		return agg, nil, err
 	}
+	agg, err = s.fold(agg, evs)
+	return agg, evs, err
+}
+
+// Refresh brings an aggregate loaded earlier up to date, reading only the events
+// appended since. The earlier state is left as it was only if Evolve copies what it
+// changes, as an aggregate kept between calls needs.
+func (s *Streams[S]) Refresh(ctx context.Context, id int64, agg Aggregate[S]) (Aggregate[S], error) {
+	evs, err := s.Store.ReadStream(ctx, s.Name(id), events.ReadOptions{FromVersion: agg.Version + 1})
+	if err != nil {
+		return agg, err
+	}
+	return s.fold(agg, evs)
+}
+
+func (s *Streams[S]) fold(agg Aggregate[S], evs []events.Event) (Aggregate[S], error) {
 	for _, e := range evs {
 		p, err := s.Registry.Decode(e)
 		if err != nil {
-			return agg, nil, err
+			return agg, err
 		}
 		if agg.Version == 0 {
 			agg.OrgID, agg.CreatedAt = e.Metadata.OrgID, e.RecordedAt
@@ -82,7 +98,7 @@ func (s *Streams[S]) Load(ctx context.Context, id int64, opts events.ReadOptions
 		agg.State = s.Evolve(agg.State, p, e)
 		agg.Version, agg.UpdatedAt = e.StreamVersion, e.RecordedAt
 	}
-	return agg, evs, nil
+	return agg, nil
 }
 
 // Create appends the first events of a new stream.

@@ -39,6 +39,11 @@ type Handler struct {
 
 	dummyOnce sync.Once
 	dummy     string
+
+	// known holds organizations as last read by Membership. EvolveOrganization copies
+	// the member map it changes, so a kept state is never written to.
+	knownMu sync.Mutex
+	known   map[int64]commands.Aggregate[Organization]
 }
 
 // NewHandler refuses missing dependencies.
@@ -56,6 +61,7 @@ func NewHandler(pool *pgxpool.Pool, store events.Store, reg *events.Registry, id
 		ids:     ids,
 		hasher:  hasher,
 		hashing: make(chan struct{}, max(1, runtime.GOMAXPROCS(0))),
+		known:   map[int64]commands.Aggregate[Organization]{},
 	}, nil
 }
 
@@ -282,15 +288,39 @@ func (h *Handler) SetMembership(ctx context.Context, meta events.Metadata, userI
 	})
 }
 
-// Membership returns a user's role in an organization, replayed from its stream.
+// Membership returns a user's role in an organization, replayed from its stream. The
+// organization's state is kept from one call to the next, and each call reads only
+// the events appended since: one indexed read that usually finds nothing, where
+// replaying the whole stream cost every create that names an owner a read and a
+// decode of every membership change the organization ever had.
 func (h *Handler) Membership(ctx context.Context, orgID, userID int64) (string, bool, error) {
-	agg, _, err := h.orgs.Load(ctx, orgID, events.ReadOptions{})
+	h.knownMu.Lock()
+	agg, ok := h.known[orgID]
+	h.knownMu.Unlock()
+	var err error
+	if ok {
+		agg, err = h.orgs.Refresh(ctx, orgID, agg)
+	} else {
+		agg, _, err = h.orgs.Load(ctx, orgID, events.ReadOptions{})
+	}
 	if err != nil || agg.Version == 0 {
 		return "", false, err
 	}
+	h.knownMu.Lock()
+	if cur, ok := h.known[orgID]; !ok || cur.Version < agg.Version {
+		if len(h.known) >= maxKnownOrgs {
+			clear(h.known)
+		}
+		h.known[orgID] = agg
+	}
+	h.knownMu.Unlock()
 	role, ok := agg.State.Members[userID]
 	return role, ok, nil
 }
+
+// maxKnownOrgs bounds the organizations whose state Membership keeps; past it they
+// are all forgotten and read again as needed.
+const maxKnownOrgs = 10_000
 
 // IsMember reports whether a user belongs to an organization, from the organization's
 // stream: a membership change counts from the moment it commits, without waiting for

@@ -259,3 +259,72 @@ func TestPasswordHashesTakeTurns(t *testing.T) {
 		t.Fatalf("registration with a turn free: %v", err)
 	}
 }
+
+// Membership keeps each organization's state between calls and reads only what was
+// appended since; a change made through another handler (another server) counts on
+// the next call, and a kept state is never changed under an earlier caller.
+func TestMembershipFollowsChangesMadeElsewhere(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := testdb.New(t)
+	reg := events.NewRegistry()
+	ev.Register(reg)
+	newHandler := func() *identity.Handler {
+		h, err := identity.NewHandler(db.Pool, postgres.New(db.Pool), reg, commands.NewSequences(db.Pool), identity.Hasher{Memory: 64, Time: 1, Threads: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	reader, writer := newHandler(), newHandler()
+	meta := events.Metadata{OrgID: 1, ActorName: events.System, CorrelationID: "test"}
+	org, err := writer.CreateOrganization(ctx, meta, "Kept Org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta.OrgID = org.ID
+	u, err := writer.RegisterUser(ctx, meta, "kept@example.com", "Kept", "a very good password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	boss, err := writer.RegisterUser(ctx, meta, "boss@example.com", "Boss", "a very good password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := writer.SetMembership(ctx, meta, boss.ID, identity.Admin); err != nil {
+		t.Fatal(err)
+	}
+	check := func(step, wantRole string, wantMember bool) {
+		t.Helper()
+		role, member, err := reader.Membership(ctx, org.ID, u.ID)
+		if err != nil || member != wantMember || role != wantRole {
+			t.Fatalf("%s: role %q, member %v, err %v; want %q, %v", step, role, member, err, wantRole, wantMember)
+		}
+	}
+	check("before joining", "", false)
+	if _, err := writer.SetMembership(ctx, meta, u.ID, identity.Viewer); err != nil {
+		t.Fatal(err)
+	}
+	check("after joining", identity.Viewer, true)
+	before, _, err := reader.Organizations().Load(ctx, org.ID, events.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := writer.SetMembership(ctx, meta, u.ID, identity.Admin); err != nil {
+		t.Fatal(err)
+	}
+	check("after a role change", identity.Admin, true)
+	if _, err := writer.SetMembership(ctx, meta, u.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	check("after removal", "", false)
+	if ok, err := reader.IsMember(ctx, org.ID, u.ID); ok || err != nil {
+		t.Fatalf("IsMember after removal: %v %v", ok, err)
+	}
+	if before.State.Members[u.ID] != identity.Viewer {
+		t.Fatalf("a state loaded before the changes now says %q", before.State.Members[u.ID])
+	}
+	if role, member, err := reader.Membership(ctx, 424242, u.ID); member || role != "" || err != nil {
+		t.Fatalf("membership of an organization that does not exist: %q %v %v", role, member, err)
+	}
+}

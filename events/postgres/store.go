@@ -23,7 +23,8 @@ import (
 
 // Store implements events.Store on PostgreSQL.
 type Store struct {
-	pool *pgxpool.Pool
+	pool   *pgxpool.Pool
+	groups groups
 	// OnAppend, when set, is called after every append that wrote events. It runs on
 	// the appending goroutine and must not block.
 	OnAppend func(events.AppendResult, int)
@@ -196,6 +197,21 @@ func (s *Store) Append(ctx context.Context, streamID string, expected events.Exp
 	if !expected.IsAny() {
 		v := expected.Version()
 		want = &v
+	}
+	// An append on a connection the caller holds (schema.WithConn) is written there,
+	// never in a group.
+	if schema.Conn(ctx, s.pool) == schema.Querier(s.pool) {
+		p := &pending{stream: streamID, ids: ids, types: types, versions: versions, datas: datas, recorded: recorded,
+			meta: metaJSON, want: want}
+		g, waited, err := s.join(ctx, p)
+		switch {
+		case err != nil:
+			return events.AppendResult{}, err
+		case waited && !g.alone:
+			return g.res, nil
+		case !waited:
+			defer s.release()
+		}
 	}
 	for attempt := 0; ; attempt++ {
 		res, err := s.insert(ctx, streamID, ids, types, versions, datas, recorded, metaJSON, want)
