@@ -32,6 +32,21 @@ type Writer struct {
 	suffix string
 	batch  *pgx.Batch
 	sqls   map[string]string
+	// held is work projectors keep back within the batch (Hold), in the order it was
+	// begun; it is queued before anything is sent.
+	held []heldWork
+}
+
+// Held is work a projector keeps back while a batch's events arrive, so that many
+// events become one statement: a run of creations one multi-row insert, say. Queue
+// adds its statements to the writer.
+type Held interface {
+	Queue(w *Writer)
+}
+
+type heldWork struct {
+	key  any
+	work Held
 }
 
 // NewWriter writes through tx into tables named with suffix appended.
@@ -42,6 +57,41 @@ func NewWriter(tx pgx.Tx, suffix string) *Writer {
 // Exec queues a statement.
 func (w *Writer) Exec(sql string, args ...any) {
 	w.batch.Queue(w.expand(sql), args...)
+}
+
+// Hold returns the work held under key in this batch, made by mk when there is none.
+// A projector that holds work must Release it before queuing a statement that has to
+// follow it; whatever is still held is queued, in the order it was begun, before the
+// writer sends anything.
+func (w *Writer) Hold(key any, mk func() Held) Held {
+	for _, h := range w.held {
+		if h.key == key {
+			return h.work
+		}
+	}
+	work := mk()
+	w.held = append(w.held, heldWork{key: key, work: work})
+	return work
+}
+
+// Release queues the work held under key now, if any, and forgets it.
+func (w *Writer) Release(key any) {
+	for i, h := range w.held {
+		if h.key == key {
+			w.held = append(w.held[:i], w.held[i+1:]...)
+			h.work.Queue(w)
+			return
+		}
+	}
+}
+
+// releaseAll queues every piece of held work, in the order it was begun.
+func (w *Writer) releaseAll() {
+	held := w.held
+	w.held = nil
+	for _, h := range held {
+		h.work.Queue(w)
+	}
 }
 
 // Query flushes what is queued and then runs a query, for the rare projector that
@@ -57,6 +107,7 @@ func (w *Writer) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, 
 // caller that sends them itself within the same transaction: the replay sends them
 // behind its next read of the log, in one round trip.
 func (w *Writer) Take() *pgx.Batch {
+	w.releaseAll()
 	b := w.batch
 	w.batch = &pgx.Batch{}
 	return b
@@ -64,6 +115,7 @@ func (w *Writer) Take() *pgx.Batch {
 
 // Flush sends the queued statements.
 func (w *Writer) Flush(ctx context.Context) error {
+	w.releaseAll()
 	if w.batch.Len() == 0 {
 		return nil
 	}

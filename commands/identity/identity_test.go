@@ -148,12 +148,7 @@ func TestHandler(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := testdb.New(t)
-	reg := events.NewRegistry()
-	ev.Register(reg)
-	h, err := identity.NewHandler(db.Pool, postgres.New(db.Pool), reg, commands.NewSequences(db.Pool), identity.Hasher{Memory: 64, Time: 1, Threads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := newHandler(t, db)
 	meta := events.Metadata{OrgID: 1, ActorName: events.System, CorrelationID: "test"}
 	org, err := h.CreateOrganization(ctx, meta, "Acme Corp")
 	if err != nil {
@@ -222,12 +217,7 @@ func TestHandler(t *testing.T) {
 func TestPasswordHashesTakeTurns(t *testing.T) {
 	t.Parallel()
 	db := testdb.New(t)
-	reg := events.NewRegistry()
-	ev.Register(reg)
-	h, err := identity.NewHandler(db.Pool, postgres.New(db.Pool), reg, commands.NewSequences(db.Pool), identity.Hasher{Memory: 64, Time: 1, Threads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := newHandler(t, db)
 	ctx := context.Background()
 	meta := events.Metadata{OrgID: 1, ActorName: events.System, CorrelationID: "test"}
 	if _, err := h.RegisterUser(ctx, meta, "bo@example.com", "Bo", "a very good password"); err != nil {
@@ -245,7 +235,7 @@ func TestPasswordHashesTakeTurns(t *testing.T) {
 		}
 	}
 	wctx, cancel := waiting()
-	_, err = h.RegisterUser(wctx, meta, "cy@example.com", "Cy", "another good password")
+	_, err := h.RegisterUser(wctx, meta, "cy@example.com", "Cy", "another good password")
 	cancel()
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("registration with every turn taken: %v; want it to wait until its deadline", err)
@@ -267,16 +257,7 @@ func TestMembershipFollowsChangesMadeElsewhere(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := testdb.New(t)
-	reg := events.NewRegistry()
-	ev.Register(reg)
-	newHandler := func() *identity.Handler {
-		h, err := identity.NewHandler(db.Pool, postgres.New(db.Pool), reg, commands.NewSequences(db.Pool), identity.Hasher{Memory: 64, Time: 1, Threads: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return h
-	}
-	reader, writer := newHandler(), newHandler()
+	reader, writer := newHandler(t, db), newHandler(t, db)
 	meta := events.Metadata{OrgID: 1, ActorName: events.System, CorrelationID: "test"}
 	org, err := writer.CreateOrganization(ctx, meta, "Kept Org")
 	if err != nil {
@@ -327,4 +308,17 @@ func TestMembershipFollowsChangesMadeElsewhere(t *testing.T) {
 	if role, member, err := reader.Membership(ctx, 424242, u.ID); member || role != "" || err != nil {
 		t.Fatalf("membership of an organization that does not exist: %q %v %v", role, member, err)
 	}
+}
+
+// newHandler is an identity handler over db with a hasher cheap enough for tests; two
+// handlers over one database behave as two servers.
+func newHandler(t *testing.T, db *testdb.DB) *identity.Handler {
+	t.Helper()
+	reg := events.NewRegistry()
+	ev.Register(reg)
+	h, err := identity.NewHandler(db.Pool, postgres.New(db.Pool), reg, commands.NewSequences(db.Pool), identity.Hasher{Memory: 64, Time: 1, Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }

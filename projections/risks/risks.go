@@ -29,21 +29,6 @@ func (*Projector) Tables() []string { return []string{"risks", "risk_responses",
 // Every event on a risk moves its version, so the list shows what the detail shows.
 const touch = `update {risks} set version = $2, updated_at = $3, updated_by = $4 where id = $1`
 
-// RiskUpdated carries only the changed keys; each column keeps its value unless its key is present.
-const applyRiskUpdate = `update {risks} set
-    title = case when $2::jsonb ? 'title' then $2->>'title' else title end,
-    description = case when $2 ? 'description' then $2->>'description' else description end,
-    category = case when $2 ? 'category' then $2->>'category' else category end,
-    status = case when $2 ? 'status' then $2->>'status' else status end,
-    likelihood = case when $2 ? 'likelihood' then ($2->>'likelihood')::int else likelihood end,
-    impact = case when $2 ? 'impact' then ($2->>'impact')::int else impact end,
-    residual_likelihood = case when $2 ? 'residual_likelihood' then ($2->>'residual_likelihood')::int else residual_likelihood end,
-    residual_impact = case when $2 ? 'residual_impact' then ($2->>'residual_impact')::int else residual_impact end,
-    owner_id = case when $2 ? 'owner_id' then ($2->>'owner_id')::bigint else owner_id end,
-    review_date = case when $2 ? 'review_date' then ($2->>'review_date')::date else review_date end,
-    version = $3, updated_at = $4, updated_by = $5
-  where id = $1`
-
 const applyResponseUpdate = `update {risk_responses} set
     type = case when $2::jsonb ? 'type' then $2->>'type' else type end,
     description = case when $2 ? 'description' then $2->>'description' else description end,
@@ -68,14 +53,14 @@ func (p *Projector) Handle(_ context.Context, w *projections.Writer, e events.Ev
 	at, actor := e.RecordedAt, e.Metadata.ActorID
 	switch x := payload.(type) {
 	case ev.RiskCreated:
-		f := x.Fields
-		w.Exec(`insert into {risks} (id, org_id, title, description, category, status, likelihood, impact,
-			residual_likelihood, residual_impact, owner_id, review_date, created_at, created_by, updated_at, updated_by, version)
-			values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::date, $13, $14, $13, $14, $15)`,
-			x.RiskID, e.Metadata.OrgID, f.Title, f.Description, f.Category, f.Status, f.Likelihood, f.Impact,
-			f.ResidualLikelihood, f.ResidualImpact, f.OwnerID, f.ReviewDate, at, actor, e.StreamVersion)
+		held(w).create(created{id: x.RiskID, org: e.Metadata.OrgID, actor: actor, version: e.StreamVersion, at: at, f: x.Fields})
+		return nil
 	case ev.RiskUpdated:
-		w.Exec(applyRiskUpdate, x.RiskID, string(x.Set), e.StreamVersion, at, actor)
+		return held(w).update(x.RiskID, x.Set, e.StreamVersion, at, actor)
+	}
+	// Whatever else happened follows the held run.
+	w.Release(foldKey{})
+	switch x := payload.(type) {
 	case ev.RiskDeleted:
 		w.Exec(`update {risks} set deleted_at = $3, version = $2, updated_at = $3, updated_by = $4 where id = $1`,
 			x.RiskID, e.StreamVersion, at, actor)
