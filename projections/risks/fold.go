@@ -31,8 +31,10 @@ type created struct {
 }
 
 // update is a risk's updates in the run, merged: a later value of a field replaces an
-// earlier one, as applying them one by one would.
+// earlier one, as applying them one by one would. Most runs update a risk once, so its
+// set is kept as it came and decoded only when a second update arrives.
 type update struct {
+	raw            json.RawMessage
 	set            map[string]json.RawMessage
 	version, actor int64
 	at             time.Time
@@ -45,18 +47,26 @@ func held(w *projections.Writer) *fold {
 func (f *fold) create(c created) { f.creates = append(f.creates, c) }
 
 func (f *fold) update(id int64, set json.RawMessage, version int64, at time.Time, actor int64) error {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(set, &fields); err != nil {
-		return err
-	}
 	u, ok := f.updates[id]
-	if !ok {
-		u = &update{set: map[string]json.RawMessage{}}
+	switch {
+	case !ok:
+		u = &update{raw: set}
 		f.updates[id] = u
 		f.order = append(f.order, id)
-	}
-	for k, v := range fields {
-		u.set[k] = v
+	case u.set == nil:
+		if err := json.Unmarshal(u.raw, &u.set); err != nil {
+			return err
+		}
+		u.raw = nil
+		fallthrough
+	default:
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(set, &fields); err != nil {
+			return err
+		}
+		for k, v := range fields {
+			u.set[k] = v
+		}
 	}
 	u.version, u.at, u.actor = version, at, actor
 	return nil
@@ -109,7 +119,10 @@ func (f *fold) Queue(w *projections.Writer) {
 		ids, sets, versions, ats, actors := make([]int64, n), make([]string, n), make([]int64, n), make([]time.Time, n), make([]int64, n)
 		for i, id := range f.order {
 			u := f.updates[id]
-			set, _ := json.Marshal(u.set) // raw values taken from valid JSON: never fails
+			set := []byte(u.raw)
+			if u.set != nil {
+				set, _ = json.Marshal(u.set) // raw values taken from valid JSON: never fails
+			}
 			ids[i], sets[i], versions[i], ats[i], actors[i] = id, string(set), u.version, u.at, u.actor
 		}
 		w.Exec(updateRisks, ids, sets, versions, ats, actors)
