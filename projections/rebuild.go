@@ -115,6 +115,7 @@ func Rebuild(ctx context.Context, store events.Store, pool *pgxpool.Pool, p Proj
 	sub, err := NewSubscriber(store, pool, SubscriberConfig{
 		BatchSize:   cfg.BatchSize,
 		TableSuffix: rebuildSuffix,
+		Prefetch:    true, // only the rebuild moves its checkpoint
 		IdlePoll:    50 * time.Millisecond,
 		OnCommit: func(_ string, pos events.Position, n int) {
 			progress(n, pos)

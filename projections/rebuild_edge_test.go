@@ -178,3 +178,51 @@ func TestRebuildSwitchOverOutwaitsALongReader(t *testing.T) {
 		t.Errorf("%d rows after the rebuild, want 50", got)
 	}
 }
+
+// A rebuild reads each next batch of the log while the one before it applies. A batch
+// that fails once is applied again from the log, not from the read made for the batch
+// after it, and every event still lands exactly once, in order.
+func TestRebuildPrefetchAcrossAFailedBatch(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := testdb.New(t)
+	if _, err := db.Pool.Exec(ctx, `create table flaky_rows (event_id uuid primary key, stream_version bigint not null)`); err != nil {
+		t.Fatal(err)
+	}
+	store := postgres.New(db.Pool)
+	var want []uuid.UUID
+	for i := range 6 {
+		evs := newEvents(10)
+		expected := events.Exact(int64(i * 10))
+		if i == 0 {
+			expected = events.NoStream()
+		}
+		if _, err := store.Append(ctx, "thing-1", expected, meta, evs...); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs {
+			want = append(want, e.ID)
+		}
+	}
+	f := &flaky{name: "flaky", refuse: 23, once: true}
+	f.failing.Store(true)
+	res, err := projections.Rebuild(ctx, store, db.Pool, f, projections.RebuildConfig{BatchSize: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if failures, _, _ := f.seen(); failures != 1 {
+		t.Errorf("the projector failed %d times, want once", failures)
+	}
+	if res.Events != len(want) {
+		t.Errorf("the rebuild applied %d events, want %d", res.Events, len(want))
+	}
+	got := rowIDs(t, db)
+	if len(got) != len(want) {
+		t.Fatalf("%d rows after the rebuild, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("row %d is event %s, want %s", i, got[i], want[i])
+		}
+	}
+}

@@ -46,6 +46,9 @@ type SubscriberConfig struct {
 	// Follow, when set, feeds the subscriber from a catch-up subscription instead of
 	// polling ReadAll: how a store that pushes events (EventStoreDB) is read.
 	Follow events.Follower
+	// Prefetch reads the next batch of the log on a connection of its own while a
+	// full batch is being applied, for a checkpoint nothing else moves (a rebuild's).
+	Prefetch bool
 }
 
 func (c *SubscriberConfig) setDefaults() {
@@ -137,13 +140,14 @@ func (s *Subscriber) run(ctx context.Context, name string, out chan<- *message.M
 	// writers, 85% of the locked batches that wake-ups began rolled back empty, at five
 	// round trips each; a look costs two.
 	probe := false
+	var next *prefetch
 	for {
 		var wake <-chan struct{}
 		if s.cfg.Wakeup != nil {
 			wake = s.cfg.Wakeup()
 		}
 		limit := rec.limit()
-		n, pos, err := s.batch(ctx, name, out, limit, probe)
+		n, pos, err := s.batch(ctx, name, out, limit, probe, &next)
 		switch {
 		case errors.Is(err, errStopped):
 			return
@@ -242,10 +246,42 @@ func (s *Subscriber) sleep(ctx context.Context, d time.Duration, wake <-chan str
 
 var errStopped = errors.New("projections: subscriber stopped")
 
+// prefetch is a read of the log begun while the batch before it was applied.
+type prefetch struct {
+	from  events.Position
+	limit int
+	done  chan prefetched
+}
+
+type prefetched struct {
+	evs []events.Event
+	err error
+}
+
+// startPrefetch reads, on a pooled connection of its own, the limit events after from.
+func (s *Subscriber) startPrefetch(ctx context.Context, from events.Position, limit int) *prefetch {
+	p := &prefetch{from: from, limit: limit, done: make(chan prefetched, 1)}
+	go func() {
+		evs, err := s.store.ReadAll(ctx, from, limit)
+		p.done <- prefetched{evs: evs, err: err}
+	}()
+	return p
+}
+
 // batch applies up to limit events and commits them with the checkpoint.
-// With probe it first looks whether there is anything to apply (nothingNew).
-func (s *Subscriber) batch(ctx context.Context, name string, out chan<- *message.Message, limit int, probe bool) (int, events.Position, error) {
-	if probe {
+// With probe it first looks whether there is anything to apply (nothingNew). With
+// *next set it uses that read of the log when it starts where the checkpoint stands;
+// with Prefetch configured it leaves in *next the read of the batch after a full one.
+func (s *Subscriber) batch(ctx context.Context, name string, out chan<- *message.Message, limit int, probe bool,
+	next **prefetch) (int, events.Position, error) {
+	// Waited for before taking a connection: the read may need one from the pool.
+	var early *prefetch
+	var got prefetched
+	if *next != nil {
+		early, *next = *next, nil
+		got = <-early.done
+	}
+	if probe && early == nil {
 		if pos, idle := s.nothingNew(ctx, name); idle {
 			return 0, pos, nil
 		}
@@ -260,10 +296,20 @@ func (s *Subscriber) batch(ctx context.Context, name string, out chan<- *message
 		return 0, from, s.stopped(ctx, err)
 	}
 	// The log is read through the batch's own transaction: asking the pool for a
-	// second connection while holding this one could wait forever.
-	evs, err := s.store.ReadAll(schema.WithConn(ctx, tx), from, limit)
-	if err != nil || len(evs) == 0 {
+	// second connection while holding this one could wait forever. A read made
+	// earlier from this checkpoint serves as well: it returned events below a horizon
+	// that only moves up, so they are the first ones after the checkpoint, in order.
+	var evs []events.Event
+	if early != nil && got.err == nil && early.from == from && early.limit == limit {
+		evs = got.evs
+	} else if evs, err = s.store.ReadAll(schema.WithConn(ctx, tx), from, limit); err != nil {
 		return 0, from, s.stopped(ctx, err)
+	}
+	if len(evs) == 0 {
+		return 0, from, nil
+	}
+	if s.cfg.Prefetch && len(evs) == limit {
+		*next = s.startPrefetch(ctx, evs[len(evs)-1].Position(), limit)
 	}
 	return s.apply(ctx, tx, name, from, evs, out)
 }
