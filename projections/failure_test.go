@@ -162,10 +162,7 @@ func waitFor(t *testing.T, r *projections.Runner, name string, pos events.Positi
 func TestPoisonEventHaltsTheProjectionAtIt(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := testdb.New(t)
-	if _, err := db.Pool.Exec(ctx, `create table flaky_rows (event_id uuid primary key, stream_version bigint not null)`); err != nil {
-		t.Fatal(err)
-	}
+	db := flakyDB(t)
 	store := postgres.New(db.Pool)
 	f := &flaky{name: "flaky", refuse: 8}
 	errs := make(chan error, 100)
@@ -267,10 +264,7 @@ func TestPoisonEventHaltsTheProjectionAtIt(t *testing.T) {
 func TestPassingFailureIsNotAHalt(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := testdb.New(t)
-	if _, err := db.Pool.Exec(ctx, `create table flaky_rows (event_id uuid primary key, stream_version bigint not null)`); err != nil {
-		t.Fatal(err)
-	}
+	db := flakyDB(t)
 	store := postgres.New(db.Pool)
 	f := &flaky{name: "once", refuse: 2, once: true}
 	f.failing.Store(true)
@@ -310,10 +304,7 @@ func waitHalted(t *testing.T, r *projections.Runner, name string, halted bool) {
 func TestTrackerWait(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := testdb.New(t)
-	if _, err := db.Pool.Exec(ctx, `create table flaky_rows (event_id uuid primary key, stream_version bigint not null)`); err != nil {
-		t.Fatal(err)
-	}
+	db := flakyDB(t)
 	store := postgres.New(db.Pool)
 	f := &flaky{name: "gated"}
 	r := startRunner(t, db, store, f, make(chan error, 100))
@@ -398,4 +389,14 @@ func TestTrackerWait(t *testing.T) {
 	if got := rowIDs(t, db); len(got) != 5 {
 		t.Errorf("%d rows, want 5", len(got))
 	}
+}
+
+// flakyDB is a test database with the table flaky writes to.
+func flakyDB(t *testing.T) *testdb.DB {
+	t.Helper()
+	db := testdb.New(t)
+	if _, err := db.Pool.Exec(context.Background(), `create table flaky_rows (event_id uuid primary key, stream_version bigint not null)`); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }

@@ -86,11 +86,8 @@ func TestRebuildOfALogKeptElsewhereReplaysInTheBulkPhase(t *testing.T) {
 // instead of retrying forever.
 func TestRebuildStopsAtAPoisonEvent(t *testing.T) {
 	t.Parallel()
-	db := testdb.New(t)
+	db := flakyDB(t)
 	ctx := context.Background()
-	if _, err := db.Pool.Exec(ctx, `create table flaky_rows (event_id uuid primary key, stream_version bigint not null)`); err != nil {
-		t.Fatal(err)
-	}
 	store := postgres.New(db.Pool)
 	if _, err := store.Append(ctx, "thing-1", events.NoStream(), meta, newEvents(6)...); err != nil {
 		t.Fatal(err)
@@ -129,11 +126,8 @@ func TestRebuildStopsAtAPoisonEvent(t *testing.T) {
 // behind the rename; once the read ends the rebuild completes.
 func TestRebuildSwitchOverOutwaitsALongReader(t *testing.T) {
 	t.Parallel()
-	db := testdb.New(t)
+	db := flakyDB(t)
 	ctx := context.Background()
-	if _, err := db.Pool.Exec(ctx, `create table flaky_rows (event_id uuid primary key, stream_version bigint not null)`); err != nil {
-		t.Fatal(err)
-	}
 	store := postgres.New(db.Pool)
 	if _, err := store.Append(ctx, "thing-1", events.NoStream(), meta, newEvents(50)...); err != nil {
 		t.Fatal(err)
@@ -185,10 +179,7 @@ func TestRebuildSwitchOverOutwaitsALongReader(t *testing.T) {
 func TestRebuildPrefetchAcrossAFailedBatch(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := testdb.New(t)
-	if _, err := db.Pool.Exec(ctx, `create table flaky_rows (event_id uuid primary key, stream_version bigint not null)`); err != nil {
-		t.Fatal(err)
-	}
+	db := flakyDB(t)
 	store := postgres.New(db.Pool)
 	var want []uuid.UUID
 	for i := range 6 {

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,8 +21,13 @@ import (
 // Only one group is written at a time. Whatever queues meanwhile becomes the next
 // group as soon as it ends, so an append waits at most for the group in flight.
 
-// maxGroup bounds the appends written together, so one statement stays small.
-const maxGroup = 128
+// maxGroup and maxGroupBytes bound the appends written together, so one statement
+// stays small whatever the appends carry: a group stops before the append that would
+// take its event data past maxGroupBytes (an append larger than that goes alone).
+const (
+	maxGroup      = 128
+	maxGroupBytes = 4 << 20
+)
 
 // groupTimeout bounds a group's statement. It does not follow any one caller's
 // context: a caller that gives up must not fail the others' appends.
@@ -42,6 +46,15 @@ type pending struct {
 
 	abandoned atomic.Bool // its caller gave up before the group was formed
 	done      chan grouped
+}
+
+// size is roughly what an append sends: its events' data and its metadata.
+func (p *pending) size() int {
+	n := len(p.meta)
+	for _, d := range p.datas {
+		n += len(d)
+	}
+	return n
 }
 
 // grouped is a group's answer to one of its appends. With alone set the group did
@@ -109,14 +122,17 @@ func (s *Store) take() []*pending {
 	defer s.groups.mu.Unlock()
 	var group, rest []*pending
 	streams := map[string]bool{}
+	size := 0
 	for _, p := range s.groups.queue {
+		n := p.size()
 		switch {
 		case p.abandoned.Load():
-		case streams[p.stream] || len(group) == maxGroup:
+		case streams[p.stream] || len(group) == maxGroup || len(group) > 0 && size+n > maxGroupBytes:
 			rest = append(rest, p)
 		default:
 			streams[p.stream] = true
 			group = append(group, p)
+			size += n
 		}
 	}
 	s.groups.queue = rest
@@ -221,18 +237,10 @@ func (s *Store) runGroup(ctx context.Context, streams []string, wants []*int64, 
 		if err := rows.Scan(&stream, &v, &pos, &xid, &at); err != nil {
 			return nil, err
 		}
-		tx, err := strconv.ParseUint(xid, 10, 64)
-		if err != nil {
-			return nil, err
-		}
 		res := results[stream]
 		res.StreamID = stream
-		if res.FromVersion == 0 || v < res.FromVersion {
-			res.FromVersion = v
-		}
-		if v >= res.ToVersion {
-			res.ToVersion, res.RecordedAt = v, at
-			res.Position = events.Position{TransactionID: tx, GlobalPosition: pos}
+		if err := addWritten(&res, v, pos, xid, at); err != nil {
+			return nil, err
 		}
 		results[stream] = res
 	}

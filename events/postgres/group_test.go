@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -243,4 +244,31 @@ func TestGroupCommitUnderContention(t *testing.T) {
 	}
 	appends, groups := s.GroupStats()
 	t.Logf("%d appends succeeded; %d written in %d groups", len(all), appends, groups)
+}
+
+// A group stops before the append that would take its data past 4 MiB, so large
+// appends are written a few at a time; each is still stored whole.
+func TestGroupCommitBoundsItsSize(t *testing.T) {
+	t.Parallel()
+	s := postgres.New(testdb.New(t).Pool)
+	big := func() []events.NewEvent {
+		evs := storetest.NewEvents(1)
+		evs[0].Data = json.RawMessage(`{"text":"` + strings.Repeat("x", 3<<19) + `"}`)
+		return evs
+	}
+	cases := []*groupCase{
+		{name: "first", stream: "thing-1", expected: events.NoStream(), evs: big()},
+		{name: "second", stream: "thing-2", expected: events.NoStream(), evs: big()},
+		{name: "third", stream: "thing-3", expected: events.NoStream(), evs: big()},
+	}
+	appendHeld(t, s, cases)
+	for _, c := range cases {
+		if c.err != nil || c.res.ToVersion != 1 {
+			t.Errorf("%s: %+v, %v", c.name, c.res, c.err)
+		}
+	}
+	// Two of 1.5 MiB fit in 4 MiB; the third made a group of one, written alone.
+	if n, groups := s.GroupStats(); n != 2 || groups != 1 {
+		t.Errorf("%d appends were written in %d groups, want 2 in 1", n, groups)
+	}
 }

@@ -263,19 +263,28 @@ func (s *Store) insert(ctx context.Context, streamID string, ids []uuid.UUID, ty
 		if err := rows.Scan(&v, &pos, &xid, &at); err != nil {
 			return events.AppendResult{}, err
 		}
-		tx, err := strconv.ParseUint(xid, 10, 64)
-		if err != nil {
+		if err := addWritten(&res, v, pos, xid, at); err != nil {
 			return events.AppendResult{}, err
-		}
-		if res.FromVersion == 0 || v < res.FromVersion {
-			res.FromVersion = v
-		}
-		if v >= res.ToVersion {
-			res.ToVersion, res.RecordedAt = v, at
-			res.Position = events.Position{TransactionID: tx, GlobalPosition: pos}
 		}
 	}
 	return res, rows.Err()
+}
+
+// addWritten folds one row an append returned into its result: the versions it
+// spans, and the position and time of its last event.
+func addWritten(res *events.AppendResult, v, pos int64, xid string, at time.Time) error {
+	tx, err := strconv.ParseUint(xid, 10, 64)
+	if err != nil {
+		return err
+	}
+	if res.FromVersion == 0 || v < res.FromVersion {
+		res.FromVersion = v
+	}
+	if v >= res.ToVersion {
+		res.ToVersion, res.RecordedAt = v, at
+		res.Position = events.Position{TransactionID: tx, GlobalPosition: pos}
+	}
+	return nil
 }
 
 // already reports the original result when every id is in the stream, in order.
