@@ -128,9 +128,19 @@ func NewReader(pool *pgxpool.Pool, controls *commands.Streams[cmd.Control], fram
 // liveRisks lists the live risks mapping a control, for the risk_ids column.
 // Every join between modules names the organization on both sides: a mapping made
 // before mappings were checked may point at another organization's record.
-const liveRisks = `array(select rc.risk_id from risk_controls rc join risks r on r.id = rc.risk_id
-	where rc.control_id = controls.id and rc.org_id = controls.org_id and r.org_id = controls.org_id
-	and r.deleted_at is null order by rc.risk_id)`
+//
+// The risk is looked up by its key from each mapping (a scalar subquery, which the
+// planner cannot turn into a join) rather than joined: a join let the planner start
+// from the organization's risks whenever its statistics said the organization had
+// few, and on tables not yet analysed (just rebuilt or caught up) a page of 50
+// controls then read every risk 50 times: 16 s over 41,000 risks, against 44 ms.
+const liveRisks = `array(select rc.risk_id from risk_controls rc
+	where rc.control_id = controls.id and rc.org_id = controls.org_id and ` + riskIsLive + ` order by rc.risk_id)`
+
+// riskIsLive holds for a mapping rc whose risk belongs to the control's organization
+// and is not deleted (the mapping's own organization is the control's: both
+// conditions name it).
+const riskIsLive = `(select r.org_id = rc.org_id and r.deleted_at is null from risks r where r.id = rc.risk_id)`
 
 const columns = `id, code, title, description, framework_id, status, type, frequency, owner_id, effectiveness,
 	last_tested_at, ` + liveRisks + `, array(select unnest(requirement_ids) order by 1), created_at, updated_at, version`
@@ -469,8 +479,8 @@ func (r *Reader) Current(ctx context.Context, orgID, id int64) (Detail, error) {
 	return fill(d), nil
 }
 
-const liveRiskIDs = `select array(select rc.risk_id from risk_controls rc join risks r on r.id = rc.risk_id
-	where rc.control_id = $1 and rc.org_id = $2 and r.org_id = $2 and r.deleted_at is null order by rc.risk_id)`
+const liveRiskIDs = `select array(select rc.risk_id from risk_controls rc
+	where rc.control_id = $1 and rc.org_id = $2 and ` + riskIsLive + ` order by rc.risk_id)`
 
 // replay builds a control's detail from its stream. Its lists embed their first
 // pages; withCursors adds the cursors that read on through the list routes, which
