@@ -162,6 +162,12 @@ func Rebuild(ctx context.Context, store events.Store, pool *pgxpool.Pool, p Proj
 	_ = router.Close()
 	<-done
 
+	// The fresh tables are analysed before they are switched in: until then the
+	// planner knows nothing of them, and a query planned blind can take seconds where
+	// it should take milliseconds (autovacuum would get there, but only later).
+	for _, t := range p.Tables() {
+		deferred = append(deferred, `analyze `+pgx.Identifier{t + rebuildSuffix}.Sanitize())
+	}
 	for _, sql := range deferred {
 		// An index over a million rows may take longer than a request's statement is
 		// allowed to; nothing waits on these tables yet.
@@ -172,7 +178,7 @@ func Rebuild(ctx context.Context, store events.Store, pool *pgxpool.Pool, p Proj
 			_, err := tx.Exec(ctx, sql)
 			return err
 		}); err != nil {
-			return RebuildResult{}, fmt.Errorf("rebuild %s: build index: %w", name, err)
+			return RebuildResult{}, fmt.Errorf("rebuild %s: %s: %w", name, sql, err)
 		}
 	}
 	pos, err := switchOver(ctx, store, pool, p, tmpName, progress)
@@ -312,6 +318,7 @@ func trySwitch(ctx context.Context, pool *pgxpool.Pool, p Projector, tmpName str
 // applyAll hands events to the projector and sends its writes; a failure names the
 // event.
 func applyAll(ctx context.Context, w *Writer, p Projector, evs []events.Event) error {
+	w.events = evs
 	for _, e := range evs {
 		if err := p.Handle(ctx, w, e); err != nil {
 			return &EventError{Event: e, Err: err}

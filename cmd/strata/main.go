@@ -24,6 +24,7 @@ import (
 	"github.com/strata-grc/strata/commands/blobs"
 	"github.com/strata-grc/strata/events"
 	"github.com/strata-grc/strata/projections"
+	"github.com/strata-grc/strata/schema"
 )
 
 const usage = `strata — governance, risk and compliance on an event log
@@ -346,6 +347,13 @@ func serve(ctx context.Context, dbURL, addr string, stdout io.Writer, logger *sl
 		return err
 	}
 	defer a.Close()
+	advice, err := schema.Advice(ctx, a.Pool)
+	if err != nil {
+		return err
+	}
+	for _, x := range advice {
+		logger.Warn(x)
+	}
 	runner, err := a.Runner(ctx, logger, nil)
 	if err != nil {
 		return err
