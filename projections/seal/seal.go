@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -79,17 +80,35 @@ func (p *Projector) Handle(ctx context.Context, w *projections.Writer, e events.
 		return fmt.Errorf("seal event %d: %w", e.GlobalPosition, err)
 	}
 	first := tlog.StoredHashIndex(0, t.size)
-	raw := make([][]byte, len(hashes))
+	r := w.Hold(rowsKey{}, func() projections.Held { return &rows{} }).(*rows)
 	for i, h := range hashes {
 		t.hashes[first+int64(i)] = h
-		raw[i] = h[:]
+		r.hashOrgs, r.indexes, r.hashes = append(r.hashOrgs, org), append(r.indexes, first+int64(i)), append(r.hashes, h[:])
 	}
-	w.Exec(`insert into {seal_hashes} (org_id, index, hash)
-		select $1, $2 + x.i - 1, x.h from unnest($3::bytea[]) with ordinality as x(h, i)`, org, first, raw)
-	w.Exec(`insert into {seal_leaves} (org_id, leaf, position, event_id) values ($1, $2, $3, $4)`,
-		org, t.size, e.GlobalPosition, e.ID)
+	r.leafOrgs, r.leaves = append(r.leafOrgs, org), append(r.leaves, t.size)
+	r.positions, r.ids = append(r.positions, e.GlobalPosition), append(r.ids, e.ID)
 	t.size++
 	return nil
+}
+
+// rows are a batch's new hashes and leaves, held until the batch is sent
+// (projections.Writer.Hold) and written as one insert into each table: two
+// statements per batch instead of two per event.
+type rows struct {
+	hashOrgs, indexes           []int64
+	hashes                      [][]byte
+	leafOrgs, leaves, positions []int64
+	ids                         []uuid.UUID
+}
+
+type rowsKey struct{}
+
+// Queue implements projections.Held.
+func (r *rows) Queue(w *projections.Writer) {
+	w.Exec(`insert into {seal_hashes} (org_id, index, hash)
+		select * from unnest($1::bigint[], $2::bigint[], $3::bytea[])`, r.hashOrgs, r.indexes, r.hashes)
+	w.Exec(`insert into {seal_leaves} (org_id, leaf, position, event_id)
+		select * from unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::uuid[])`, r.leafOrgs, r.leaves, r.positions, r.ids)
 }
 
 // tree returns the organization's tree as this batch stands.
