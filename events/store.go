@@ -24,6 +24,43 @@ type Store interface {
 	PositionOf(ctx context.Context, globalPosition int64) (Position, error)
 }
 
+// StreamsReader is a Store that reads the beginnings of many streams in one request:
+// what a projection that folds streams needs when a batch brings hundreds of streams
+// it has no state for. ReadStreamHeads says how to read with any store.
+type StreamsReader interface {
+	// ReadStreams returns each named stream's events up to and including its
+	// ToVersion, by stream, each in version order; a missing stream is absent.
+	ReadStreams(ctx context.Context, heads []StreamHead) (map[string][]Event, error)
+}
+
+// StreamHead names a stream and the last of its versions a read wants.
+type StreamHead struct {
+	StreamID  string
+	ToVersion int64
+}
+
+// ReadStreamHeads reads heads with one request when store is a StreamsReader, and
+// stream by stream otherwise.
+func ReadStreamHeads(ctx context.Context, store Store, heads []StreamHead) (map[string][]Event, error) {
+	if r, ok := store.(StreamsReader); ok {
+		return r.ReadStreams(ctx, heads)
+	}
+	out := make(map[string][]Event, len(heads))
+	for _, h := range heads {
+		if h.ToVersion < 1 { // to ReadStream, no bound at all
+			continue
+		}
+		evs, err := store.ReadStream(ctx, h.StreamID, ReadOptions{FromVersion: 1, ToVersion: h.ToVersion})
+		if err != nil {
+			return nil, err
+		}
+		if len(evs) > 0 {
+			out[h.StreamID] = evs
+		}
+	}
+	return out, nil
+}
+
 // ReadOptions narrows a stream read. Zero values mean no bound.
 type ReadOptions struct {
 	FromVersion int64     // first version wanted (inclusive)

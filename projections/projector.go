@@ -35,6 +35,8 @@ type Writer struct {
 	// held is work projectors keep back within the batch (Hold), in the order it was
 	// begun; it is queued before anything is sent.
 	held []heldWork
+	// events are the batch's events, when a subscriber made the writer.
+	events []events.Event
 }
 
 // Held is work a projector keeps back while a batch's events arrive, so that many
@@ -53,6 +55,11 @@ type heldWork struct {
 func NewWriter(tx pgx.Tx, suffix string) *Writer {
 	return &Writer{tx: tx, suffix: suffix, batch: &pgx.Batch{}, sqls: map[string]string{}}
 }
+
+// Events returns every event of the batch the writer belongs to, in the order they
+// are handled, for a projector that gets ready for many of them at once (reading what
+// it needs for all with one query). A writer made outside a subscriber has none.
+func (w *Writer) Events() []events.Event { return w.events }
 
 // Exec queues a statement.
 func (w *Writer) Exec(sql string, args ...any) {

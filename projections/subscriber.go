@@ -341,6 +341,7 @@ func (s *Subscriber) apply(ctx context.Context, tx pgx.Tx, name string, from eve
 		return 0, from, &batchError{first: evs[0], last: evs[len(evs)-1], size: len(evs), err: err}
 	}
 	w := NewWriter(tx, s.cfg.TableSuffix)
+	w.events = evs
 	wctx := context.WithValue(ctx, writerKey{}, w)
 	for i := range evs {
 		if err := s.deliver(wctx, out, &evs[i]); err != nil {

@@ -363,6 +363,37 @@ func (s *Store) ReadStream(ctx context.Context, streamID string, opts events.Rea
 	return collect(rows)
 }
 
+// ReadStreams implements events.StreamsReader in one query.
+func (s *Store) ReadStreams(ctx context.Context, heads []events.StreamHead) (map[string][]events.Event, error) {
+	ids, tos := make([]string, len(heads)), make([]int64, len(heads))
+	for i, h := range heads {
+		ids[i], tos[i] = h.StreamID, h.ToVersion
+	}
+	// A lateral read per stream: joined any other way, the planner guesses how many
+	// streams the arrays hold and, guessing high, scans the whole log.
+	rows, err := schema.Conn(ctx, s.pool).Query(ctx, `select e.* from unnest($1::text[], $2::bigint[]) as h(stream, upto)
+		cross join lateral (select `+eventColumns+` from events
+			where stream_id = h.stream and stream_version <= h.upto order by stream_version) e`, ids, tos)
+	if err != nil {
+		return nil, err
+	}
+	evs, err := collect(rows)
+	if err != nil {
+		return nil, err
+	}
+	// Each stream's events come together, streams in the order heads named them.
+	out := make(map[string][]events.Event, len(heads))
+	for i := 0; i < len(evs); {
+		j := i + 1
+		for j < len(evs) && evs[j].StreamID == evs[i].StreamID {
+			j++
+		}
+		out[evs[i].StreamID] = evs[i:j:j]
+		i = j
+	}
+	return out, nil
+}
+
 // ReadAll implements events.Store. It reads only below the snapshot horizon: every
 // transaction older than the oldest one still running has ended, so nothing can
 // later appear before the last event returned.

@@ -262,6 +262,37 @@ func Run(t *testing.T, newStore func(t *testing.T) events.Store, opts ...Options
 		}
 	})
 
+	t.Run("the heads of many streams", func(t *testing.T) {
+		s := newStore(t)
+		for i, n := range []int{5, 1, 3} {
+			if _, err := s.Append(ctx, fmt.Sprintf("head-%d", i), events.NoStream(), Meta, NewEvents(n)...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		heads := []events.StreamHead{{StreamID: "head-0", ToVersion: 3}, {StreamID: "head-1", ToVersion: 9},
+			{StreamID: "head-2", ToVersion: 0}, {StreamID: "head-missing", ToVersion: 4}}
+		want := map[string][]int64{"head-0": {1, 2, 3}, "head-1": {1}}
+		// With the store's own read of many streams, if it has one, and stream by stream.
+		for _, store := range []events.Store{s, struct{ events.Store }{s}} {
+			got, err := events.ReadStreamHeads(ctx, store, heads)
+			if err != nil {
+				t.Fatal(err)
+			}
+			versions := map[string][]int64{}
+			for id, evs := range got {
+				for _, e := range evs {
+					if e.StreamID != id {
+						t.Errorf("%s's events hold one of %s", id, e.StreamID)
+					}
+					versions[id] = append(versions[id], e.StreamVersion)
+				}
+			}
+			if fmt.Sprint(versions) != fmt.Sprint(want) {
+				t.Fatalf("%T read %v, want %v", store, versions, want)
+			}
+		}
+	})
+
 	t.Run("a copied event keeps its recorded time", func(t *testing.T) {
 		s := newStore(t)
 		evs := NewEvents(2)

@@ -36,6 +36,15 @@ func (l *lru) take(stream string) (state, bool) {
 	return el.Value.(*lruItem).state, true
 }
 
+// peek returns a stream's state and leaves it kept.
+func (l *lru) peek(stream string) (state, bool) {
+	el, ok := l.items[stream]
+	if !ok {
+		return state{}, false
+	}
+	return el.Value.(*lruItem).state, true
+}
+
 // put keeps a stream's state, forgetting the least recently used one when full.
 func (l *lru) put(stream string, s state) {
 	if el, ok := l.items[stream]; ok {

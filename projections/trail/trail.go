@@ -184,6 +184,14 @@ func (p *Projector) changes(ctx context.Context, w *projections.Writer, s Stream
 	st, ok := p.states.take(e.StreamID)
 	p.mu.Unlock()
 	if !ok || st.version != e.StreamVersion-1 {
+		if err := p.foldAhead(ctx, w, e); err != nil {
+			return nil, err
+		}
+		p.mu.Lock()
+		st, ok = p.states.take(e.StreamID)
+		p.mu.Unlock()
+	}
+	if !ok || st.version != e.StreamVersion-1 {
 		var err error
 		if st, err = p.refold(ctx, w, s, e); err != nil {
 			return nil, err
@@ -199,6 +207,82 @@ func (p *Projector) changes(ctx context.Context, w *projections.Writer, s Stream
 
 // refoldChunk is how many events a refold holds at once.
 const refoldChunk = 500
+
+// aheadEvents bounds the events one foldAhead reads, and so the memory it holds.
+const aheadEvents = 10000
+
+// foldAhead folds, with one read of the log, the state of every stream of the rest of
+// e's batch that is described from its past and whose state is not at hand: a batch
+// of a catch-up or a rebuild spread over many streams would otherwise read the log
+// once per stream, and most of its time went there. Streams longer than what is left
+// of aheadEvents, and any beyond half the states kept, are left to refold. A stream
+// whose events do not decode is left too, so that its own event reports the error.
+func (p *Projector) foldAhead(ctx context.Context, w *projections.Writer, e events.Event) error {
+	batch := w.Events()
+	i := slices.IndexFunc(batch, func(x events.Event) bool { return x.GlobalPosition == e.GlobalPosition })
+	if i < 0 {
+		return nil
+	}
+	type wanted struct {
+		stream Stream
+		head   events.StreamHead
+	}
+	var want []wanted
+	seen := map[string]bool{}
+	budget := int64(aheadEvents)
+	p.mu.Lock()
+	room := p.states.max / 2
+	for _, x := range batch[i:] {
+		if seen[x.StreamID] || len(want) >= room {
+			continue
+		}
+		seen[x.StreamID] = true
+		prefix, _, _ := splitStream(x.StreamID)
+		s, known := p.streams[prefix]
+		if !known || s.Stateless || x.StreamVersion-1 > budget {
+			continue
+		}
+		if st, ok := p.states.peek(x.StreamID); ok && st.version == x.StreamVersion-1 {
+			continue
+		}
+		want = append(want, wanted{stream: s, head: events.StreamHead{StreamID: x.StreamID, ToVersion: x.StreamVersion - 1}})
+		budget -= x.StreamVersion - 1
+	}
+	p.mu.Unlock()
+	var heads []events.StreamHead
+	for _, x := range want {
+		if x.head.ToVersion > 0 {
+			heads = append(heads, x.head)
+		}
+	}
+	var read map[string][]events.Event
+	if len(heads) > 0 {
+		var err error
+		if read, err = events.ReadStreamHeads(schema.WithConn(ctx, writerConn{w}), p.store, heads); err != nil {
+			return fmt.Errorf("trail: fold %d streams: %w", len(heads), err)
+		}
+	}
+	folded := make(map[string]state, len(want))
+fold:
+	for _, x := range want {
+		st := state{describer: x.stream.New()}
+		for _, y := range read[x.head.StreamID] {
+			payload, err := p.reg.Decode(y)
+			if err != nil {
+				continue fold
+			}
+			st.describer.Changes(y, payload)
+			st.version = y.StreamVersion
+		}
+		folded[x.head.StreamID] = st
+	}
+	p.mu.Lock()
+	for stream, st := range folded {
+		p.states.put(stream, st)
+	}
+	p.mu.Unlock()
+	return nil
+}
 
 // refold folds a stream's events before e into a fresh describer. It reads the log
 // through the batch's own transaction, never a second pooled connection.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"sync/atomic"
 	"testing"
 
 	"github.com/strata-grc/strata/events"
@@ -161,5 +162,98 @@ func TestTrailFoldsAndNumbers(t *testing.T) {
 func TestTrailRefusesTwoDescriptions(t *testing.T) {
 	if _, err := trail.New(registry(), nil, qrisks.Trail, qrisks.Trail); err == nil {
 		t.Fatal("risk streams described twice were accepted")
+	}
+}
+
+// onlyStore hides everything of a store but events.Store, as a store that cannot read
+// many streams at once (EventStoreDB's) would be seen.
+type onlyStore struct{ events.Store }
+
+// countingStore counts the reads of streams made through it.
+type countingStore struct {
+	*postgres.Store
+	one, many atomic.Int64
+}
+
+func (s *countingStore) ReadStream(ctx context.Context, id string, opts events.ReadOptions) ([]events.Event, error) {
+	s.one.Add(1)
+	return s.Store.ReadStream(ctx, id, opts)
+}
+
+func (s *countingStore) ReadStreams(ctx context.Context, heads []events.StreamHead) (map[string][]events.Event, error) {
+	s.many.Add(1)
+	return s.Store.ReadStreams(ctx, heads)
+}
+
+// TestTrailFoldsABatchsStreamsAtOnce writes a log over many streams first, so a
+// projection catching up gets batches that each name many streams whose states it
+// does not hold (it keeps eight); it folds them ahead of their events with one read
+// of the log, or stream by stream from a store that cannot do that. Either way the
+// trail must equal a rebuild's by a projector that never has to read a stream again.
+func TestTrailFoldsABatchsStreamsAtOnce(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		wrap func(*countingStore) events.Store
+	}{
+		{"one read", func(s *countingStore) events.Store { return s }},
+		{"stream by stream", func(s *countingStore) events.Store { return onlyStore{s} }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			db := testdb.New(t)
+			reg := registry()
+			pg := postgres.New(db.Pool)
+			l := &logWriter{t: t, store: pg, reg: reg}
+			rng := rand.New(rand.NewPCG(3, 4))
+			likelihood := map[int64]int{}
+			for cid := int64(100); cid < 106; cid++ {
+				l.append(evcases.Stream(cid), 1, evcases.CaseOpened{CaseID: cid, Fields: evcases.Fields{Title: "C", Priority: "low"}, Status: "new"})
+			}
+			for i := range 600 {
+				org := int64(1 + i%2)
+				id := int64(1 + rng.IntN(40))
+				if likelihood[id] == 0 {
+					likelihood[id] = 1 + rng.IntN(5)
+					l.append(evrisks.Stream(id), org, evrisks.RiskCreated{RiskID: id,
+						Fields: evrisks.Fields{Title: "R", Status: "open", Likelihood: likelihood[id], Impact: 3}})
+					continue
+				}
+				to := 1 + rng.IntN(5)
+				set, _ := json.Marshal(map[string]int{"likelihood": to})
+				prev, _ := json.Marshal(map[string]int{"likelihood": likelihood[id]})
+				likelihood[id] = to
+				l.append(evrisks.Stream(id), org, evrisks.RiskUpdated{RiskID: id, Set: set, Previous: prev})
+				if i%25 == 0 {
+					cid := 100 + int64(rng.IntN(6))
+					l.append(evcases.Stream(cid), 1, evcases.CaseUpdated{CaseID: cid, Set: json.RawMessage(`{"title":"T` + fmt.Sprint(i) + `"}`),
+						Previous: json.RawMessage(`{}`)})
+				}
+			}
+			counted := &countingStore{Store: pg}
+			store := c.wrap(counted)
+			p, err := trail.New(reg, store, trail.Core, qrisks.Trail, qcases.Trail)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.KeepStates(8)
+			live := projectiontest.Named(p, "trail_"+db.Schema)
+			r := projectiontest.Run(t, projections.RunnerConfig{Store: store, Pool: db.Pool, Projectors: []projections.Projector{live},
+				Subscriber: projections.SubscriberConfig{BatchSize: 50}})
+			projectiontest.Wait(t, r, l.last, live.Name())
+			// Folded ahead, every state is at hand when its event comes: no stream is
+			// read on its own when the store can read many at once.
+			one, many := counted.one.Load(), counted.many.Load()
+			if _, ok := store.(events.StreamsReader); ok && (one != 0 || many == 0) {
+				t.Errorf("%d reads of one stream and %d of many, want none of one", one, many)
+			}
+			t.Logf("%d reads of one stream, %d of many", one, many)
+
+			fresh, err := trail.New(reg, store, trail.Core, qrisks.Trail, qcases.Trail)
+			if err != nil {
+				t.Fatal(err)
+			}
+			projectiontest.RebuildEquals(t, "caught up and rebuilt", store, db.Pool, projectiontest.Named(fresh, live.Name()),
+				projectiontest.Table{Name: "trail", OrderBy: "org_id, position"})
+		})
 	}
 }
