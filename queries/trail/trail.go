@@ -299,12 +299,6 @@ func (r *Reader) Page(ctx context.Context, orgID int64, v Viewer, f Filter) (que
 	}
 	var page []Row
 	err = queries.Snapshot(ctx, r.pool, func(tx pgx.Tx) error {
-		// Compiling a plan to machine code pays off for long scans; a page and a count
-		// that stops at CountCap are short, yet a text search's count is estimated
-		// costly enough to be compiled, which took from a third to half of its time.
-		if _, err := tx.Exec(ctx, `set local jit = off`); err != nil {
-			return err
-		}
 		w, named, err := r.filter(ctx, tx, orgID, v, f)
 		if err != nil {
 			return err
