@@ -162,7 +162,7 @@ func (w *Writer) expand(sql string) string {
 }
 
 type writerKey struct{}
-type eventKey struct{}
+type eventsKey struct{}
 
 // failureKey holds where a handler leaves its error for the subscriber, which hears
 // of a failed message only through its nack.
@@ -177,13 +177,13 @@ func WriterFrom(ctx context.Context) (*Writer, error) {
 	return w, nil
 }
 
-// EventFrom returns the recorded event a message carries.
-func EventFrom(ctx context.Context) (events.Event, error) {
-	e, ok := ctx.Value(eventKey{}).(*events.Event)
+// EventsFrom returns the recorded events a message carries: one batch, in order.
+func EventsFrom(ctx context.Context) ([]events.Event, error) {
+	evs, ok := ctx.Value(eventsKey{}).([]events.Event)
 	if !ok {
-		return events.Event{}, errors.New("projections: message carries no event")
+		return nil, errors.New("projections: message carries no events")
 	}
-	return *e, nil
+	return evs, nil
 }
 
 func isTableName(s string) bool {

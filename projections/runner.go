@@ -113,22 +113,29 @@ func NewRunner(ctx context.Context, cfg RunnerConfig) (*Runner, error) {
 	return r, nil
 }
 
-// Handler adapts a projector to a watermill handler.
+// Handler adapts a projector to a watermill handler: it applies a message's batch
+// event by event, and a failure names its event (*EventError) for the subscriber.
 func Handler(p Projector) message.NoPublishHandlerFunc {
 	return func(msg *message.Message) error {
-		w, err := WriterFrom(msg.Context())
+		ctx := msg.Context()
+		w, err := WriterFrom(ctx)
 		if err != nil {
 			return err
 		}
-		e, err := EventFrom(msg.Context())
+		evs, err := EventsFrom(ctx)
 		if err != nil {
 			return err
 		}
-		err = p.Handle(msg.Context(), w, e)
-		if slot, ok := msg.Context().Value(failureKey{}).(*error); ok && err != nil {
-			*slot = err
+		for i := range evs {
+			if err := p.Handle(ctx, w, evs[i]); err != nil {
+				err = &EventError{Event: evs[i], Err: err}
+				if slot, ok := ctx.Value(failureKey{}).(*error); ok {
+					*slot = err
+				}
+				return err
+			}
 		}
-		return err
+		return nil
 	}
 }
 

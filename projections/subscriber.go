@@ -71,8 +71,8 @@ func (c *SubscriberConfig) setDefaults() {
 // checkpoint row, so two processes never apply the same batch, and a rebuild can
 // pause the live projector while it switches tables.
 //
-// Messages are delivered one at a time; each must be acked before the next is sent.
-// A nack rolls the whole batch back and it is delivered again after a backoff.
+// Each message carries one batch (EventsFrom); it must be acked before the next is
+// sent. A nack rolls the whole batch back and it is delivered again after a backoff.
 type Subscriber struct {
 	store events.Store
 	pool  *pgxpool.Pool
@@ -342,11 +342,8 @@ func (s *Subscriber) apply(ctx context.Context, tx pgx.Tx, name string, from eve
 	}
 	w := NewWriter(tx, s.cfg.TableSuffix)
 	w.events = evs
-	wctx := context.WithValue(ctx, writerKey{}, w)
-	for i := range evs {
-		if err := s.deliver(wctx, out, &evs[i]); err != nil {
-			return failed(err)
-		}
+	if err := s.deliver(context.WithValue(ctx, writerKey{}, w), out, evs); err != nil {
+		return failed(err)
 	}
 	if err := w.Flush(ctx); err != nil {
 		return failed(err)
@@ -364,13 +361,20 @@ func (s *Subscriber) apply(ctx context.Context, tx pgx.Tx, name string, from eve
 	return len(evs), to, nil
 }
 
-func (s *Subscriber) deliver(ctx context.Context, out chan<- *message.Message, e *events.Event) error {
-	msg := message.NewMessage(e.ID.String(), message.Payload(e.Data))
-	msg.Metadata.Set("type", e.Type)
-	msg.Metadata.Set("stream_id", e.StreamID)
-	msg.Metadata.Set("global_position", strconv.FormatInt(e.GlobalPosition, 10))
+// deliver hands a batch to the handler as one message and waits for its verdict. One
+// message per batch rather than per event: the router runs each message on a goroutine
+// of its own, and per event that hand-off (a fresh goroutine growing its stack, a
+// channel round, the context's values looked up through watermill's layers) cost
+// about a sixth of a rebuild's processor time. The batch is acked or nacked whole,
+// as its transaction commits or rolls back whole.
+func (s *Subscriber) deliver(ctx context.Context, out chan<- *message.Message, evs []events.Event) error {
+	first, last := evs[0], evs[len(evs)-1]
+	msg := message.NewMessage(first.ID.String(), nil)
+	msg.Metadata.Set("first_position", strconv.FormatInt(first.GlobalPosition, 10))
+	msg.Metadata.Set("last_position", strconv.FormatInt(last.GlobalPosition, 10))
+	msg.Metadata.Set("events", strconv.Itoa(len(evs)))
 	var handlerErr error
-	msg.SetContext(context.WithValue(context.WithValue(ctx, eventKey{}, e), failureKey{}, &handlerErr))
+	msg.SetContext(context.WithValue(context.WithValue(ctx, eventsKey{}, evs), failureKey{}, &handlerErr))
 	select {
 	case out <- msg:
 	case <-ctx.Done():
@@ -385,11 +389,10 @@ func (s *Subscriber) deliver(ctx context.Context, out chan<- *message.Message, e
 	case <-msg.Acked():
 		return nil
 	case <-msg.Nacked():
-		err := handlerErr
-		if err == nil {
-			err = errors.New("not applied")
+		if handlerErr == nil {
+			return errors.New("batch not applied")
 		}
-		return &EventError{Event: *e, Err: err}
+		return handlerErr
 	}
 }
 

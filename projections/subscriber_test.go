@@ -108,16 +108,18 @@ func TestSubscriberTorture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The message itself names the event it carries.
+	// The message itself names the batch it carries.
 	var mismatches atomic.Int64
 	handle := projections.Handler(rec)
 	router.AddConsumerHandler(name, name, sub, func(msg *message.Message) error {
-		e, err := projections.EventFrom(msg.Context())
+		evs, err := projections.EventsFrom(msg.Context())
 		if err != nil {
 			return err
 		}
-		if msg.UUID != e.ID.String() || msg.Metadata.Get("stream_id") != e.StreamID || msg.Metadata.Get("type") != e.Type ||
-			msg.Metadata.Get("global_position") != strconv.FormatInt(e.GlobalPosition, 10) || string(msg.Payload) != string(e.Data) {
+		first, last := evs[0], evs[len(evs)-1]
+		if msg.UUID != first.ID.String() || msg.Metadata.Get("events") != strconv.Itoa(len(evs)) ||
+			msg.Metadata.Get("first_position") != strconv.FormatInt(first.GlobalPosition, 10) ||
+			msg.Metadata.Get("last_position") != strconv.FormatInt(last.GlobalPosition, 10) {
 			mismatches.Add(1)
 		}
 		return handle(msg)
