@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"runtime"
 	"testing"
 	"time"
 
@@ -248,6 +249,41 @@ func TestPasswordHashesTakeTurns(t *testing.T) {
 	if _, err := h.RegisterUser(ctx, meta, "cy@example.com", "Cy", "another good password"); err != nil {
 		t.Fatalf("registration with a turn free: %v", err)
 	}
+}
+
+// TestPasswordHashLeavesNoGarbage: a hash at the production cost (19 MiB) leaves its
+// memory collected when its turn ends. A server holds tens of MB, so the collector
+// would otherwise wait for as much garbage again, and a burst of logins stacked one
+// hash's memory on the last. Not parallel: other tests' allocations would blur the
+// heap it reads.
+func TestPasswordHashLeavesNoGarbage(t *testing.T) {
+	db := testdb.New(t)
+	reg := events.NewRegistry()
+	ev.Register(reg)
+	h, err := identity.NewHandler(db.Pool, postgres.New(db.Pool), reg, commands.NewSequences(db.Pool), identity.DefaultHasher)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	meta := events.Metadata{OrgID: 1, ActorName: events.System, CorrelationID: "test"}
+	if _, err := h.RegisterUser(ctx, meta, "dee@example.com", "Dee", "a very good password"); err != nil {
+		t.Fatal(err)
+	}
+	ballast := make([]byte, 64<<20) // what a server holds, so the next collection is far off
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	base := m.HeapAlloc
+	for _, email := range []string{"dee@example.com", "nobody@example.com", "dee@example.com"} {
+		if _, _, err := h.Authenticate(ctx, email, "a guess"); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&m)
+		if grown := int64(m.HeapAlloc) - int64(base); grown > 8<<20 {
+			t.Errorf("after a login as %s the heap holds %d MiB more than before it", email, grown>>20)
+		}
+	}
+	runtime.KeepAlive(ballast)
 }
 
 // Membership keeps each organization's state between calls and reads only what was
