@@ -3,8 +3,8 @@ package identity_test
 import (
 	"context"
 	"errors"
-	"strings"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
