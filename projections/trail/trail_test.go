@@ -54,6 +54,22 @@ func (l *logWriter) append(stream string, org int64, p events.Payload) {
 	l.last = res.Position
 }
 
+// risk creates risk id at likelihood first when likelihood holds none for it, and
+// otherwise moves its likelihood to to; impact is always 2. It reports a creation.
+func (l *logWriter) risk(org, id int64, likelihood map[int64]int, first, to int) bool {
+	if likelihood[id] == 0 {
+		likelihood[id] = first
+		l.append(evrisks.Stream(id), org, evrisks.RiskCreated{RiskID: id,
+			Fields: evrisks.Fields{Title: "R", Status: "open", Likelihood: first, Impact: 2}})
+		return true
+	}
+	set, _ := json.Marshal(map[string]int{"likelihood": to})
+	prev, _ := json.Marshal(map[string]int{"likelihood": likelihood[id]})
+	likelihood[id] = to
+	l.append(evrisks.Stream(id), org, evrisks.RiskUpdated{RiskID: id, Set: set, Previous: prev})
+	return false
+}
+
 // TestTrailFoldsAndNumbers writes interleaved risks and cases of two organizations
 // while the projection keeps the state of only two streams, so most events find their
 // stream's state gone and fold it again from the log; the live rows must equal a
@@ -83,16 +99,9 @@ func TestTrailFoldsAndNumbers(t *testing.T) {
 		org := int64(1 + i%2)
 		id := int64(1 + i%6)
 		perOrg[org]++
-		if likelihood[id] == 0 {
-			likelihood[id] = 1
-			l.append(evrisks.Stream(id), org, evrisks.RiskCreated{RiskID: id, Fields: evrisks.Fields{Title: "R", Status: "open", Likelihood: 1, Impact: 2}})
+		if l.risk(org, id, likelihood, 1, 1+rng.IntN(5)) {
 			continue
 		}
-		to := 1 + rng.IntN(5)
-		set, _ := json.Marshal(map[string]int{"likelihood": to})
-		prev, _ := json.Marshal(map[string]int{"likelihood": likelihood[id]})
-		likelihood[id] = to
-		l.append(evrisks.Stream(id), org, evrisks.RiskUpdated{RiskID: id, Set: set, Previous: prev})
 		if i%10 == 0 {
 			perOrg[org]++
 			l.append(evcases.Stream(100+id), org, evcases.CaseOpened{CaseID: 100 + id, Fields: evcases.Fields{Title: "C", Priority: "low"}, Status: "new"})
@@ -212,17 +221,9 @@ func TestTrailFoldsABatchsStreamsAtOnce(t *testing.T) {
 			for i := range 600 {
 				org := int64(1 + i%2)
 				id := int64(1 + rng.IntN(40))
-				if likelihood[id] == 0 {
-					likelihood[id] = 1 + rng.IntN(5)
-					l.append(evrisks.Stream(id), org, evrisks.RiskCreated{RiskID: id,
-						Fields: evrisks.Fields{Title: "R", Status: "open", Likelihood: likelihood[id], Impact: 3}})
+				if l.risk(org, id, likelihood, 1+rng.IntN(5), 1+rng.IntN(5)) {
 					continue
 				}
-				to := 1 + rng.IntN(5)
-				set, _ := json.Marshal(map[string]int{"likelihood": to})
-				prev, _ := json.Marshal(map[string]int{"likelihood": likelihood[id]})
-				likelihood[id] = to
-				l.append(evrisks.Stream(id), org, evrisks.RiskUpdated{RiskID: id, Set: set, Previous: prev})
 				if i%25 == 0 {
 					cid := 100 + int64(rng.IntN(6))
 					l.append(evcases.Stream(cid), 1, evcases.CaseUpdated{CaseID: cid, Set: json.RawMessage(`{"title":"T` + fmt.Sprint(i) + `"}`),
