@@ -233,7 +233,10 @@ func (p *Projector) foldAhead(ctx context.Context, w *projections.Writer, e even
 	p.mu.Lock()
 	room := p.states.max / 2
 	for _, x := range batch[i:] {
-		if seen[x.StreamID] || len(want) >= room {
+		if len(want) >= room {
+			break
+		}
+		if seen[x.StreamID] {
 			continue
 		}
 		seen[x.StreamID] = true
