@@ -158,11 +158,19 @@ func TestTrailFoldsAndNumbers(t *testing.T) {
 
 	// A fresh projector keeps the default number of states: the rebuild folds most
 	// streams once, the live run folded them again and again; both must agree.
+	rebuildEqualsFresh(t, "live and rebuilt", reg, store, db, live.Name())
+}
+
+// rebuildEqualsFresh rebuilds the trail named name with a fresh projector, which keeps
+// the default number of states, and fails t unless the rebuild equals the trail as it
+// stands.
+func rebuildEqualsFresh(t *testing.T, what string, reg *events.Registry, store events.Store, db *testdb.DB, name string) {
+	t.Helper()
 	fresh, err := trail.New(reg, store, trail.Core, qrisks.Trail, qcases.Trail)
 	if err != nil {
 		t.Fatal(err)
 	}
-	projectiontest.RebuildEquals(t, "live and rebuilt", store, db.Pool, projectiontest.Named(fresh, live.Name()),
+	projectiontest.RebuildEquals(t, what, store, db.Pool, projectiontest.Named(fresh, name),
 		projectiontest.Table{Name: "trail", OrderBy: "org_id, position"})
 }
 
@@ -248,13 +256,7 @@ func TestTrailFoldsABatchsStreamsAtOnce(t *testing.T) {
 				t.Errorf("%d reads of one stream and %d of many, want none of one", one, many)
 			}
 			t.Logf("%d reads of one stream, %d of many", one, many)
-
-			fresh, err := trail.New(reg, store, trail.Core, qrisks.Trail, qcases.Trail)
-			if err != nil {
-				t.Fatal(err)
-			}
-			projectiontest.RebuildEquals(t, "caught up and rebuilt", store, db.Pool, projectiontest.Named(fresh, live.Name()),
-				projectiontest.Table{Name: "trail", OrderBy: "org_id, position"})
+			rebuildEqualsFresh(t, "caught up and rebuilt", reg, store, db, live.Name())
 		})
 	}
 }
