@@ -81,10 +81,18 @@ var benchSpaces = regexp.MustCompile(`\s+`)
 
 func benchStmtKey(sql string) string {
 	s := strings.TrimSpace(benchSpaces.ReplaceAllString(sql, " "))
-	if len(s) > 72 {
-		s = s[:72] + "…"
+	if len(s) <= 72 {
+		return s
 	}
-	return s
+	// Reads of the log share their select list; what tells them apart is their filter.
+	if i := strings.Index(s, " where "); i > 40 {
+		w := s[i+1:]
+		if len(w) > 40 {
+			w = w[:40]
+		}
+		return s[:32] + "… " + w + "…"
+	}
+	return s[:72] + "…"
 }
 
 func (t *benchTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {

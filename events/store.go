@@ -33,6 +33,13 @@ type StreamsReader interface {
 	ReadStreams(ctx context.Context, heads []StreamHead) (map[string][]Event, error)
 }
 
+// HeadReader is a Store that can tell cheaply where the readable end of its log
+// stands: the position of the last event ReadAll could return now (zero for none).
+// Subscribers share one such read instead of each polling ReadAll.
+type HeadReader interface {
+	VisibleHead(ctx context.Context) (Position, error)
+}
+
 // StreamHead names a stream and the last of its versions a read wants.
 type StreamHead struct {
 	StreamID  string

@@ -78,6 +78,11 @@ type Subscriber struct {
 	pool  *pgxpool.Pool
 	cfg   SubscriberConfig
 
+	// tail, when the store can read its readable end, is watched for all projections
+	// by one goroutine, started with the first subscription.
+	tail      *tail
+	tailStart sync.Once
+
 	closing chan struct{}
 	once    sync.Once
 	wg      sync.WaitGroup
@@ -89,13 +94,26 @@ func NewSubscriber(store events.Store, pool *pgxpool.Pool, cfg SubscriberConfig)
 		return nil, errors.New("projections: subscriber needs a store and a pool")
 	}
 	cfg.setDefaults()
-	return &Subscriber{store: store, pool: pool, cfg: cfg, closing: make(chan struct{})}, nil
+	s := &Subscriber{store: store, pool: pool, cfg: cfg, closing: make(chan struct{})}
+	if hr, ok := store.(events.HeadReader); ok && cfg.Follow == nil {
+		s.tail = newTail(hr)
+	}
+	return s, nil
 }
 
 // Subscribe implements message.Subscriber.
 func (s *Subscriber) Subscribe(ctx context.Context, name string) (<-chan *message.Message, error) {
 	if _, err := s.pool.Exec(ctx, `insert into checkpoints (name) values ($1) on conflict do nothing`, name); err != nil {
 		return nil, fmt.Errorf("projections: checkpoint %s: %w", name, err)
+	}
+	if s.tail != nil {
+		s.tailStart.Do(func() {
+			s.wg.Add(1)
+			go func() {
+				defer s.wg.Done()
+				s.watch(s.tail)
+			}()
+		})
 	}
 	out := make(chan *message.Message)
 	s.wg.Add(1)
@@ -168,6 +186,20 @@ func (s *Subscriber) run(ctx context.Context, name string, out chan<- *message.M
 			quiet, active = 0, time.Now()
 		} else if s.cfg.OnIdle != nil {
 			s.cfg.OnIdle(name, pos)
+		}
+		if s.tail != nil {
+			floor := pos
+			if head, _ := s.tail.now(); n == 0 && head.Compare(floor) > 0 {
+				// The end said there was more and the read found none (a checkpoint
+				// moved on by a rebuild): wait for the end to move again.
+				floor = head
+			}
+			ahead, ok := s.awaitTail(ctx, s.tail, floor)
+			if !ok {
+				return
+			}
+			probe = !ahead
+			continue
 		}
 		wait := s.cfg.IdlePoll
 		switch {

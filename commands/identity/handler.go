@@ -43,8 +43,34 @@ type Handler struct {
 	// known holds organizations as last read by Membership. EvolveOrganization copies
 	// the member map it changes, so a kept state is never written to.
 	knownMu sync.Mutex
-	known   map[int64]commands.Aggregate[Organization]
+	known   map[int64]knownOrg
+	// changes counts the membership changes this handler made; a kept organization
+	// read before the latest one is not trusted.
+	changes uint64
+	// access, when set, says whether a kept organization can still be trusted
+	// without reading its stream (HearAccess).
+	access Generations
 }
+
+// Generations tells whether what was read earlier about access may still be trusted:
+// gen moves whenever any process announces an access change, and ok is false while
+// such announcements are not heard.
+type Generations interface {
+	Generation() (gen uint64, ok bool)
+}
+
+// knownOrg is an organization as last read, with the access generation taken before
+// the read (ok false when announcements were not heard then).
+type knownOrg struct {
+	agg     commands.Aggregate[Organization]
+	gen     uint64
+	ok      bool
+	changes uint64
+}
+
+// HearAccess lets IsMember trust a kept organization's members while g's generation
+// stands still. Call it before the handler is used.
+func (h *Handler) HearAccess(g Generations) { h.access = g }
 
 // NewHandler refuses missing dependencies.
 func NewHandler(pool *pgxpool.Pool, store events.Store, reg *events.Registry, ids IDs, hasher Hasher) (*Handler, error) {
@@ -61,7 +87,7 @@ func NewHandler(pool *pgxpool.Pool, store events.Store, reg *events.Registry, id
 		ids:     ids,
 		hasher:  hasher,
 		hashing: make(chan struct{}, max(1, runtime.GOMAXPROCS(0))),
-		known:   map[int64]commands.Aggregate[Organization]{},
+		known:   map[int64]knownOrg{},
 	}, nil
 }
 
@@ -293,9 +319,15 @@ func (h *Handler) SetMembership(ctx context.Context, meta events.Metadata, userI
 	} else if !found {
 		return commands.Result{}, strata.Errorf(strata.NotFound, "user not found")
 	}
-	return h.orgs.Execute(ctx, meta.OrgID, nil, meta, func(a commands.Aggregate[Organization]) ([]events.Payload, error) {
+	res, err := h.orgs.Execute(ctx, meta.OrgID, nil, meta, func(a commands.Aggregate[Organization]) ([]events.Payload, error) {
 		return DecideMember(a.State, userID, role)
 	})
+	// IsMember must not trust what was read before this change, including a read in
+	// flight now; an error may follow a change that committed, so it counts too.
+	h.knownMu.Lock()
+	h.changes++
+	h.knownMu.Unlock()
+	return res, err
 }
 
 // Membership returns a user's role in an organization, replayed from its stream. The
@@ -304,9 +336,16 @@ func (h *Handler) SetMembership(ctx context.Context, meta events.Metadata, userI
 // replaying the whole stream cost every create that names an owner a read and a
 // decode of every membership change the organization ever had.
 func (h *Handler) Membership(ctx context.Context, orgID, userID int64) (string, bool, error) {
+	var gen uint64
+	var heard bool
+	if h.access != nil {
+		gen, heard = h.access.Generation()
+	}
 	h.knownMu.Lock()
-	agg, ok := h.known[orgID]
+	kept, ok := h.known[orgID]
+	changes := h.changes
 	h.knownMu.Unlock()
+	agg := kept.agg
 	var err error
 	if ok {
 		agg, err = h.orgs.Refresh(ctx, orgID, agg)
@@ -317,11 +356,11 @@ func (h *Handler) Membership(ctx context.Context, orgID, userID int64) (string, 
 		return "", false, err
 	}
 	h.knownMu.Lock()
-	if cur, ok := h.known[orgID]; !ok || cur.Version < agg.Version {
+	if cur, ok := h.known[orgID]; !ok || cur.agg.Version <= agg.Version {
 		if len(h.known) >= maxKnownOrgs {
 			clear(h.known)
 		}
-		h.known[orgID] = agg
+		h.known[orgID] = knownOrg{agg: agg, gen: gen, ok: heard, changes: changes}
 	}
 	h.knownMu.Unlock()
 	role, ok := agg.State.Members[userID]
@@ -335,7 +374,27 @@ const maxKnownOrgs = 10_000
 // IsMember reports whether a user belongs to an organization, from the organization's
 // stream: a membership change counts from the moment it commits, without waiting for
 // the read model.
+//
+// A member found in an organization kept since the last access announcement is
+// trusted without reading the stream: naming an owner cost every create a read that
+// almost always found nothing new. A removal made in this process is forgotten before
+// it answers (SetMembership); one made in another process counts once its
+// announcement arrives, a window no wider than the one between any check and the
+// append that follows it. Only a yes is trusted: a no is read again, so a member just
+// added by another process is never refused.
 func (h *Handler) IsMember(ctx context.Context, orgID, userID int64) (bool, error) {
+	if h.access != nil {
+		gen, heard := h.access.Generation()
+		h.knownMu.Lock()
+		kept, ok := h.known[orgID]
+		current := kept.changes == h.changes
+		h.knownMu.Unlock()
+		if ok && heard && kept.ok && kept.gen == gen && current {
+			if _, member := kept.agg.State.Members[userID]; member {
+				return true, nil
+			}
+		}
+	}
 	_, ok, err := h.Membership(ctx, orgID, userID)
 	return ok, err
 }

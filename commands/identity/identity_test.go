@@ -5,10 +5,12 @@ import (
 	"errors"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/strata-grc/strata"
+	"github.com/strata-grc/strata/api/authcache"
 	"github.com/strata-grc/strata/commands"
 	"github.com/strata-grc/strata/commands/identity"
 	"github.com/strata-grc/strata/events"
@@ -357,4 +359,137 @@ func newHandler(t *testing.T, db *testdb.DB) *identity.Handler {
 		t.Fatal(err)
 	}
 	return h
+}
+
+// readCounter counts the stream reads a handler makes.
+type readCounter struct {
+	events.Store
+	reads atomic.Int64
+}
+
+func (c *readCounter) ReadStream(ctx context.Context, stream string, opts events.ReadOptions) ([]events.Event, error) {
+	c.reads.Add(1)
+	return c.Store.ReadStream(ctx, stream, opts)
+}
+
+// IsMember answers a yes from a kept organization while the access announcements are
+// heard and none arrived; a removal made by this handler counts at once, one made
+// elsewhere once announced, and a no is always read again.
+func TestIsMemberTrustsAKeptYesUntilAccessMoves(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := testdb.New(t)
+	writer := newHandler(t, db)
+	reg := events.NewRegistry()
+	ev.Register(reg)
+	counted := &readCounter{Store: postgres.New(db.Pool)}
+	reader, err := identity.NewHandler(db.Pool, counted, reg, commands.NewSequences(db.Pool), identity.Hasher{Memory: 64, Time: 1, Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := authcache.New(0)
+	reader.HearAccess(cache)
+
+	meta := events.Metadata{OrgID: 1, ActorName: events.System, CorrelationID: "test"}
+	org, err := writer.CreateOrganization(ctx, meta, "Trusted Org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta.OrgID = org.ID
+	var users []int64
+	for _, email := range []string{"a@example.com", "b@example.com", "boss@example.com"} {
+		u, err := writer.RegisterUser(ctx, meta, email, "U", "a very good password")
+		if err != nil {
+			t.Fatal(err)
+		}
+		users = append(users, u.ID)
+	}
+	u, late, boss := users[0], users[1], users[2]
+	for _, id := range []int64{boss, u} {
+		if _, err := writer.SetMembership(ctx, meta, id, identity.Admin); err != nil {
+			t.Fatal(err)
+		}
+	}
+	member := func(step string, user int64, want bool, wantReads int64) {
+		t.Helper()
+		before := counted.reads.Load()
+		ok, err := reader.IsMember(ctx, org.ID, user)
+		if err != nil || ok != want {
+			t.Fatalf("%s: member %v, err %v; want %v", step, ok, err, want)
+		}
+		if got := counted.reads.Load() - before; got != wantReads {
+			t.Fatalf("%s: %d stream reads, want %d", step, got, wantReads)
+		}
+	}
+
+	member("deaf, first", u, true, 1)
+	member("deaf, again", u, true, 1)
+
+	lctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); cache.Listen(lctx, db.Pool) }()
+	t.Cleanup(func() { cancel(); <-done })
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if _, heard := cache.Generation(); heard {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the cache did not start listening")
+		}
+	}
+	// Another test's announcement may move the generation between two steps (the
+	// channel is shared by every schema of the test database); the steps that
+	// expect no read are retried once after a fresh read in that case.
+	trusted := func(step string, user int64) {
+		t.Helper()
+		for range 10 {
+			gen, _ := cache.Generation()
+			if ok, err := reader.IsMember(ctx, org.ID, user); err != nil || !ok {
+				t.Fatalf("%s: member %v, err %v", step, ok, err)
+			}
+			before := counted.reads.Load()
+			if ok, err := reader.IsMember(ctx, org.ID, user); err != nil || !ok {
+				t.Fatalf("%s: member %v, err %v", step, ok, err)
+			}
+			if counted.reads.Load() == before {
+				return
+			}
+			if now, _ := cache.Generation(); now == gen {
+				t.Fatalf("%s: a kept yes was read again with no announcement in between", step)
+			}
+		}
+		t.Fatalf("%s: never answered from memory", step)
+	}
+	trusted("hearing", u)
+
+	// A member added elsewhere is found at once: a no is never trusted.
+	if _, err := writer.SetMembership(ctx, meta, late, identity.Viewer); err != nil {
+		t.Fatal(err)
+	}
+	member("added elsewhere", late, true, 1)
+
+	// Removed elsewhere: trusted until the announcement, refused after it.
+	if _, err := writer.SetMembership(ctx, meta, u, ""); err != nil {
+		t.Fatal(err)
+	}
+	gen, _ := cache.Generation()
+	if _, err := db.Pool.Exec(ctx, `select pg_notify($1, 'a')`, authcache.Channel); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if now, _ := cache.Generation(); now != gen {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the announcement was not heard")
+		}
+	}
+	member("removed elsewhere, announced", u, false, 1)
+
+	// Removed by this handler: refused on the next call, with no announcement.
+	trusted("before removal here", late)
+	if _, err := reader.SetMembership(ctx, meta, late, ""); err != nil {
+		t.Fatal(err)
+	}
+	member("removed here", late, false, 1)
 }

@@ -415,6 +415,25 @@ func (s *Store) ReadAll(ctx context.Context, from events.Position, limit int) ([
 	return collect(rows)
 }
 
+// VisibleHead implements events.HeadReader: the last event below the horizon ReadAll
+// reads under, found by walking the subscriber index backwards from the horizon.
+func (s *Store) VisibleHead(ctx context.Context) (events.Position, error) {
+	var xid string
+	var pos events.Position
+	err := schema.Conn(ctx, s.pool).QueryRow(ctx, `select transaction_id::text, global_position from events
+		where transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+		order by events.transaction_id desc, events.global_position desc
+		limit 1`).Scan(&xid, &pos.GlobalPosition)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return events.Position{}, nil
+	}
+	if err != nil {
+		return events.Position{}, err
+	}
+	pos.TransactionID, err = strconv.ParseUint(xid, 10, 64)
+	return pos, err
+}
+
 // PositionOf implements events.Store.
 func (s *Store) PositionOf(ctx context.Context, globalPosition int64) (events.Position, error) {
 	var xid string

@@ -182,3 +182,59 @@ func TestImport(t *testing.T) {
 		}
 	}
 }
+
+// VisibleHead is the last event ReadAll could return: it stops below a transaction
+// still open, as ReadAll does, and reaches the end once it ends.
+func TestVisibleHeadStopsAtTheHorizon(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := testdb.New(t)
+	s := postgres.New(db.Pool)
+	if head, err := s.VisibleHead(ctx); err != nil || !head.IsZero() {
+		t.Fatalf("the head of an empty log: %v, %v", head, err)
+	}
+	first, err := s.Append(ctx, "thing-1", events.NoStream(), storetest.Meta, storetest.NewEvents(3)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Other tests' transactions hold the horizon back for a moment too.
+	eventually := func(want events.Position) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+			head, err := s.VisibleHead(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if head == want {
+				return
+			}
+			if head.Compare(want) > 0 || time.Now().After(deadline) {
+				t.Fatalf("head %v, want %v", head, want)
+			}
+		}
+	}
+	eventually(first.Position)
+
+	tx, err := db.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `select pg_current_xact_id()`); err != nil {
+		t.Fatal(err)
+	}
+	second, err := s.Append(ctx, "thing-2", events.NoStream(), storetest.Meta, storetest.NewEvents(1)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if head, err := s.VisibleHead(ctx); err != nil || head != first.Position {
+		t.Fatalf("with an older transaction open the head is %v (%v), want %v", head, err, first.Position)
+	}
+	if evs, err := s.ReadAll(ctx, first.Position, 10); err != nil || len(evs) != 0 {
+		t.Fatalf("ReadAll past the head returned %d events (%v)", len(evs), err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	eventually(second.Position)
+}

@@ -168,6 +168,7 @@ func New(pool *pgxpool.Pool, opts Options) (*App, error) {
 	if a.Identity, err = cmdidentity.NewHandler(pool, a.Store, a.Registry, ids, opts.Hasher); err != nil {
 		return nil, err
 	}
+	a.Identity.HearAccess(a.Auth)
 	a.IdentityReader = qidentity.NewReader(pool)
 	if a.Roles, err = RoleTable(); err != nil {
 		return nil, err

@@ -1,0 +1,155 @@
+package projections_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/google/uuid"
+
+	"github.com/strata-grc/strata/events"
+	"github.com/strata-grc/strata/events/postgres"
+	"github.com/strata-grc/strata/projections"
+	"github.com/strata-grc/strata/schema/testdb"
+)
+
+// gatedHead is the log with a readable end the test can hold back, and a count of the
+// reads of the log itself.
+type gatedHead struct {
+	*postgres.Store
+	open  atomic.Bool
+	reads atomic.Int64
+}
+
+func (g *gatedHead) VisibleHead(ctx context.Context) (events.Position, error) {
+	if !g.open.Load() {
+		return events.Position{}, nil
+	}
+	return g.Store.VisibleHead(ctx)
+}
+
+func (g *gatedHead) ReadAll(ctx context.Context, from events.Position, limit int) ([]events.Event, error) {
+	g.reads.Add(1)
+	return g.Store.ReadAll(ctx, from, limit)
+}
+
+// counter is a projection that only counts what it is handed.
+type counter struct {
+	name string
+	mu   sync.Mutex
+	ids  []uuid.UUID
+}
+
+func (c *counter) Name() string     { return c.name }
+func (c *counter) Tables() []string { return nil }
+
+func (c *counter) Handle(_ context.Context, _ *projections.Writer, e events.Event) error {
+	c.mu.Lock()
+	c.ids = append(c.ids, e.ID)
+	c.mu.Unlock()
+	return nil
+}
+
+func (c *counter) seen() []uuid.UUID {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]uuid.UUID(nil), c.ids...)
+}
+
+// Projections that are caught up do not read the log when woken by an append: they
+// wait for the subscriber's one watcher to see the readable end move past their
+// checkpoints, then each applies every event once.
+func TestProjectionsWaitOnTheSharedTail(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	db := testdb.New(t)
+	store := &gatedHead{Store: postgres.New(db.Pool)}
+	var appendedIDs []uuid.UUID
+	appendOne := func() {
+		t.Helper()
+		id := uuid.New()
+		if _, err := store.Append(ctx, "tail-"+id.String(), events.NoStream(), meta,
+			events.NewEvent{ID: id, Type: "Noted", Data: []byte(`{}`)}); err != nil {
+			t.Fatal(err)
+		}
+		appendedIDs = append(appendedIDs, id)
+	}
+	appendOne()
+	store.open.Store(true)
+
+	sub, err := projections.NewSubscriber(store, db.Pool, projections.SubscriberConfig{
+		IdlePoll: time.Hour, // no projection looks for itself during the test
+		Wakeup:   store.Wakeup().C,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	router, err := message.NewRouter(message.RouterConfig{}, watermill.NopLogger{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	counters := []*counter{{name: "first"}, {name: "second"}, {name: "third"}}
+	for _, c := range counters {
+		router.AddConsumerHandler(c.name, c.name, sub, projections.Handler(c))
+	}
+	runDone := make(chan error, 1)
+	go func() { runDone <- router.Run(ctx) }()
+	t.Cleanup(func() {
+		_ = router.Close()
+		_ = sub.Close()
+		<-runDone
+	})
+	waitAll := func(n int) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+			done := true
+			for _, c := range counters {
+				if len(c.seen()) < n {
+					done = false
+				}
+			}
+			if done {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the projections did not reach %d events", n)
+			}
+		}
+	}
+	waitAll(1)
+
+	store.open.Store(false)
+	before := store.reads.Load()
+	for range 20 {
+		appendOne()
+	}
+	time.Sleep(300 * time.Millisecond)
+	if got := store.reads.Load() - before; got != 0 {
+		t.Fatalf("caught-up projections read the log %d times before its readable end moved", got)
+	}
+	for _, c := range counters {
+		if n := len(c.seen()); n != 1 {
+			t.Fatalf("%s applied %d events before the end moved", c.name, n)
+		}
+	}
+
+	store.open.Store(true)
+	appendOne()
+	waitAll(len(appendedIDs))
+	for _, c := range counters {
+		got := c.seen()
+		if len(got) != len(appendedIDs) {
+			t.Fatalf("%s applied %d events, want %d", c.name, len(got), len(appendedIDs))
+		}
+		for i := range got {
+			if got[i] != appendedIDs[i] {
+				t.Fatalf("%s: event %d is %s, want %s", c.name, i, got[i], appendedIDs[i])
+			}
+		}
+	}
+}
