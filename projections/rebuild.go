@@ -95,6 +95,16 @@ func Rebuild(ctx context.Context, store events.Store, pool *pgxpool.Pool, p Proj
 			return RebuildResult{}, err
 		}
 	}
+	// What the log held when the rebuild began must be readable before the bulk
+	// phase starts: a transaction still open anywhere on the server keeps it from
+	// ReadAll, and a first read that finds nothing ends the bulk phase. A rebuild run
+	// while the server is busy could finish without the last events appended before
+	// it, left for a live projection that may not be running.
+	if st, ok := store.(settler); ok {
+		if err := st.Settle(ctx); err != nil {
+			return RebuildResult{}, fmt.Errorf("rebuild %s: %w", name, err)
+		}
+	}
 	total := 0
 	progress := func(n int, pos events.Position) {
 		total += n
@@ -368,4 +378,9 @@ func indexDefinitions(ctx context.Context, tx pgx.Tx, table string) ([]indexDefi
 		}
 		return indexDefinition{sql: head + " on " + fresh + def[using:], key: unique}, nil
 	})
+}
+
+// settler is a store that can wait until what it holds is readable.
+type settler interface {
+	Settle(ctx context.Context) error
 }

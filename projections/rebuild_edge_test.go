@@ -226,3 +226,50 @@ func TestRebuildPrefetchAcrossAFailedBatch(t *testing.T) {
 		t.Errorf("the planner thinks the rebuilt table holds %v rows, want %d", tuples, len(want))
 	}
 }
+
+// A rebuild holds every event the log held when it began, even one that an older
+// transaction, still open elsewhere on the server, keeps from being read yet.
+func TestRebuildWaitsForWhatTheLogHeldWhenItBegan(t *testing.T) {
+	t.Parallel()
+	db := testdb.New(t)
+	ctx := context.Background()
+	if _, err := db.Pool.Exec(ctx, `create table rebuild_seen (pos bigint primary key)`); err != nil {
+		t.Fatal(err)
+	}
+	store := postgres.New(db.Pool)
+	older, err := db.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer older.Rollback(ctx)
+	if _, err := older.Exec(ctx, `select pg_current_xact_id()`); err != nil {
+		t.Fatal(err)
+	}
+	res, err := store.Append(ctx, "thing-1", events.NoStream(), meta, events.NewEvent{ID: uuid.New(), Type: "Noted", Data: []byte(`{}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := projections.Rebuild(ctx, store, db.Pool, seenProjector{}, projections.RebuildConfig{})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("the rebuild ended (%v) while an older transaction kept its last event from it", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	if err := older.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := db.Pool.QueryRow(ctx, `select count(*) from rebuild_seen where pos = $1`, res.Position.GlobalPosition).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Fatal("the rebuilt table lacks the event appended before the rebuild began")
+	}
+}

@@ -166,6 +166,10 @@ func (s *Subscriber) run(ctx context.Context, name string, out chan<- *message.M
 		}
 		limit := rec.limit()
 		n, pos, err := s.batch(ctx, name, out, limit, probe, &next)
+		if s.tail != nil && (n > 0 || err != nil) {
+			// Only a batch that wrote held a transaction id, and so held events back.
+			s.tail.batchEnded()
+		}
 		switch {
 		case errors.Is(err, errStopped):
 			return
@@ -377,11 +381,13 @@ func (s *Subscriber) apply(ctx context.Context, tx pgx.Tx, name string, from eve
 	if err := s.deliver(context.WithValue(ctx, writerKey{}, w), out, evs); err != nil {
 		return failed(err)
 	}
-	if err := w.Flush(ctx); err != nil {
-		return failed(err)
-	}
+	// The checkpoint moves in the same round trip as the batch's writes: the
+	// transaction holds an id from its first write on, and every round trip until
+	// it commits keeps the events appended meanwhile from every projection.
 	to := evs[len(evs)-1].Position()
-	if err := SaveCheckpoint(ctx, tx, name, to); err != nil {
+	w.releaseAll()
+	w.batch.Queue(saveCheckpointSQL, checkpointArgs(name, to)...)
+	if err := w.Flush(ctx); err != nil {
 		return failed(err)
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -490,12 +496,17 @@ func readCheckpoint(ctx context.Context, q schema.Querier, name string) (events.
 	return pos, err
 }
 
+const saveCheckpointSQL = `insert into checkpoints (name, transaction_id, position, updated_at)
+	values ($1, $2::text::xid8, $3, now())
+	on conflict (name) do update set transaction_id = excluded.transaction_id,
+		position = excluded.position, updated_at = excluded.updated_at`
+
+func checkpointArgs(name string, pos events.Position) []any {
+	return []any{name, strconv.FormatUint(pos.TransactionID, 10), pos.GlobalPosition}
+}
+
 // SaveCheckpoint moves a checkpoint.
 func SaveCheckpoint(ctx context.Context, tx pgx.Tx, name string, pos events.Position) error {
-	_, err := tx.Exec(ctx, `insert into checkpoints (name, transaction_id, position, updated_at)
-		values ($1, $2::text::xid8, $3, now())
-		on conflict (name) do update set transaction_id = excluded.transaction_id,
-			position = excluded.position, updated_at = excluded.updated_at`,
-		name, strconv.FormatUint(pos.TransactionID, 10), pos.GlobalPosition)
+	_, err := tx.Exec(ctx, saveCheckpointSQL, checkpointArgs(name, pos)...)
 	return err
 }
