@@ -124,6 +124,12 @@ func TestSubscriberTorture(t *testing.T) {
 		}
 		return handle(msg)
 	})
+	// Two more projections on the same subscriber, woken by the same watcher of the
+	// log's readable end: each must see every event once, in the recorder's order.
+	bystanders := []*counter{{name: "bystander_1"}, {name: "bystander_2"}}
+	for _, b := range bystanders {
+		router.AddConsumerHandler(b.name, b.name, sub, projections.Handler(b))
+	}
 	runDone := make(chan error, 1)
 	go func() { runDone <- router.Run(ctx) }()
 	t.Cleanup(func() {
@@ -290,6 +296,24 @@ func TestSubscriberTorture(t *testing.T) {
 	}
 	if len(got) != len(committed) {
 		t.Errorf("%d deliveries for %d committed events", len(got), len(committed))
+	}
+	for _, b := range bystanders {
+		var ids []uuid.UUID
+		for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			if ids = b.seen(); len(ids) >= len(got) || time.Now().After(deadline) {
+				break
+			}
+		}
+		if len(ids) != len(got) {
+			t.Errorf("%s applied %d events, the recorder %d", b.name, len(ids), len(got))
+			continue
+		}
+		for i := range ids {
+			if ids[i] != got[i].ID {
+				t.Errorf("%s: event %d is %s, the recorder's %s", b.name, i, ids[i], got[i].ID)
+				break
+			}
+		}
 	}
 
 	// In the read model: one row per committed event (the primary key refuses a second).
