@@ -118,13 +118,7 @@ func TestFollowedSubscriberAppliesEachEventOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	router.AddConsumerHandler(name, name, sub, projections.Handler(rec))
-	runDone := make(chan error, 1)
-	go func() { runDone <- router.Run(ctx) }()
-	t.Cleanup(func() {
-		_ = router.Close()
-		_ = sub.Close()
-		<-runDone
-	})
+	startRouter(ctx, t, router, sub)
 
 	var wg sync.WaitGroup
 	for w := range writers {

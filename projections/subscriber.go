@@ -205,18 +205,8 @@ func (s *Subscriber) run(ctx context.Context, name string, out chan<- *message.M
 			probe = !ahead
 			continue
 		}
-		wait := s.cfg.IdlePoll
-		switch {
-		case quiet < len(settle):
-			wait = settle[quiet]
-			quiet++
-		case time.Since(active) < busyFor:
-			// Recently busy: another transaction may hold events back for longer than
-			// the settle steps, so keep looking often for a while before idling.
-			wait = min(busyPoll, wait)
-		}
 		woken := make(chan struct{}, 1)
-		if !s.sleep(ctx, wait, wake, woken) {
+		if !s.sleep(ctx, s.nextLook(&quiet, active), wake, woken) {
 			return
 		}
 		probe = true
@@ -226,6 +216,22 @@ func (s *Subscriber) run(ctx context.Context, name string, out chan<- *message.M
 		default:
 		}
 	}
+}
+
+// nextLook is how long to wait before looking at the log again, quiet being the
+// looks that found nothing since the last activity (counted here) and active when
+// that activity was.
+func (s *Subscriber) nextLook(quiet *int, active time.Time) time.Duration {
+	switch {
+	case *quiet < len(settle):
+		*quiet++
+		return settle[*quiet-1]
+	case time.Since(active) < busyFor:
+		// Recently busy: another transaction may hold events back for longer than
+		// the settle steps, so keep looking often for a while before idling.
+		return min(busyPoll, s.cfg.IdlePoll)
+	}
+	return s.cfg.IdlePoll
 }
 
 func (s *Subscriber) newRecovery(name string) *recovery {

@@ -130,18 +130,7 @@ func TestSubscriberTorture(t *testing.T) {
 	for _, b := range bystanders {
 		router.AddConsumerHandler(b.name, b.name, sub, projections.Handler(b))
 	}
-	runDone := make(chan error, 1)
-	go func() { runDone <- router.Run(ctx) }()
-	t.Cleanup(func() {
-		_ = router.Close()
-		_ = sub.Close()
-		<-runDone
-	})
-	select {
-	case <-router.Running():
-	case err := <-runDone:
-		t.Fatalf("router stopped before running: %v", err)
-	}
+	startRouter(ctx, t, router, sub)
 
 	metaJSON, err := json.Marshal(meta)
 	if err != nil {

@@ -91,15 +91,7 @@ func (s *Subscriber) watch(t *tail) {
 		if head, err := t.reader.VisibleHead(ctx); err == nil && t.advance(head) {
 			quiet, active = 0, time.Now()
 		}
-		wait := s.cfg.IdlePoll
-		switch {
-		case quiet < len(settle):
-			wait = settle[quiet]
-			quiet++
-		case time.Since(active) < busyFor:
-			wait = min(busyPoll, wait)
-		}
-		timer := time.NewTimer(wait)
+		timer := time.NewTimer(s.nextLook(&quiet, active))
 		select {
 		case <-timer.C:
 		case <-wake:

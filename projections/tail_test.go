@@ -97,13 +97,7 @@ func TestProjectionsWaitOnTheSharedTail(t *testing.T) {
 	for _, c := range counters {
 		router.AddConsumerHandler(c.name, c.name, sub, projections.Handler(c))
 	}
-	runDone := make(chan error, 1)
-	go func() { runDone <- router.Run(ctx) }()
-	t.Cleanup(func() {
-		_ = router.Close()
-		_ = sub.Close()
-		<-runDone
-	})
+	startRouter(ctx, t, router, sub)
 	waitAll := func(n int) {
 		t.Helper()
 		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
@@ -151,5 +145,23 @@ func TestProjectionsWaitOnTheSharedTail(t *testing.T) {
 				t.Fatalf("%s: event %d is %s, want %s", c.name, i, got[i], appendedIDs[i])
 			}
 		}
+	}
+}
+
+// startRouter runs router until the test ends, closing it and its subscriber then,
+// and returns once the router is running.
+func startRouter(ctx context.Context, t *testing.T, router *message.Router, sub *projections.Subscriber) {
+	t.Helper()
+	runDone := make(chan error, 1)
+	go func() { runDone <- router.Run(ctx) }()
+	t.Cleanup(func() {
+		_ = router.Close()
+		_ = sub.Close()
+		<-runDone
+	})
+	select {
+	case <-router.Running():
+	case err := <-runDone:
+		t.Fatalf("router stopped before running: %v", err)
 	}
 }
