@@ -13,7 +13,7 @@ import (
 // load its events are not readable yet (an older transaction, often another
 // projection's batch, holds them back), so each projection used to look for them
 // itself, a checkpoint read and a log read at every settle step: with 32 writers
-// those looks were two thirds of all the statements the server sent. Now one
+// those looks were more than half of all the statements the server sent. Now one
 // goroutine looks, and a projection goes to the database only once the readable end
 // is past its checkpoint.
 type tail struct {
@@ -26,7 +26,7 @@ type tail struct {
 	// ended hears that a projection's batch transaction ended here. An open batch
 	// holds back every event appended after it began, so its end is the likeliest
 	// moment for the readable end to move; without it the watcher found out at its
-	// next settle step, up to 25 ms later.
+	// next settle step, up to 50 ms later.
 	ended chan struct{}
 }
 
