@@ -25,11 +25,14 @@ type gatedHead struct {
 	reads atomic.Int64
 }
 
+// VisibleHead looks at the gate after the read: a read begun while the gate was open
+// may see the appends the test makes once it has closed it.
 func (g *gatedHead) VisibleHead(ctx context.Context) (events.Position, error) {
+	head, err := g.Store.VisibleHead(ctx)
 	if !g.open.Load() {
 		return events.Position{}, nil
 	}
-	return g.Store.VisibleHead(ctx)
+	return head, err
 }
 
 func (g *gatedHead) ReadAll(ctx context.Context, from events.Position, limit int) ([]events.Event, error) {
