@@ -150,6 +150,7 @@ const (
 func (s *Subscriber) run(ctx context.Context, name string, out chan<- *message.Message) {
 	rec := s.newRecovery(name)
 	quiet := len(settle) // reads that found nothing since the last activity
+	emptyAhead := 0      // reads in a row that found nothing though the tail was ahead
 	var active time.Time // last wake-up or applied batch
 	// probe says the next batch may find nothing, so it looks before it locks: every
 	// batch except the first and the one after a full batch. That includes a wake-up
@@ -192,13 +193,19 @@ func (s *Subscriber) run(ctx context.Context, name string, out chan<- *message.M
 			s.cfg.OnIdle(name, pos)
 		}
 		if s.tail != nil {
-			floor := pos
-			if head, _ := s.tail.now(); n == 0 && head.Compare(floor) > 0 {
-				// The end said there was more and the read found none (a checkpoint
-				// moved on by a rebuild): wait for the end to move again.
-				floor = head
+			if head, _ := s.tail.now(); n == 0 && head.Compare(pos) > 0 {
+				// The end said there was more and the read found none: the read took
+				// its snapshot before the watcher's did. A fresh read finds it, after a
+				// settle step so that nothing can turn this into a busy loop.
+				if !s.sleep(ctx, settle[min(emptyAhead, len(settle)-1)], nil) {
+					return
+				}
+				emptyAhead++
+				probe = false
+				continue
 			}
-			ahead, ok := s.awaitTail(ctx, s.tail, floor)
+			emptyAhead = 0
+			ahead, ok := s.awaitTail(ctx, s.tail, pos)
 			if !ok {
 				return
 			}

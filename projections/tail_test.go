@@ -23,6 +23,9 @@ type gatedHead struct {
 	*postgres.Store
 	open  atomic.Bool
 	reads atomic.Int64
+	// blind makes that many reads of the log come back empty, as a read whose
+	// snapshot was taken before the watcher's does.
+	blind atomic.Int64
 }
 
 // VisibleHead looks at the gate after the read: a read begun while the gate was open
@@ -37,6 +40,9 @@ func (g *gatedHead) VisibleHead(ctx context.Context) (events.Position, error) {
 
 func (g *gatedHead) ReadAll(ctx context.Context, from events.Position, limit int) ([]events.Event, error) {
 	g.reads.Add(1)
+	if g.blind.Add(-1) >= 0 {
+		return nil, nil
+	}
 	return g.Store.ReadAll(ctx, from, limit)
 }
 
@@ -166,5 +172,41 @@ func startRouter(ctx context.Context, t *testing.T, router *message.Router, sub 
 	case <-router.Running():
 	case err := <-runDone:
 		t.Fatalf("router stopped before running: %v", err)
+	}
+}
+
+// A projection whose read comes back empty although the readable end is past its
+// checkpoint (its snapshot was older than the watcher's) reads again at once rather
+// than waiting for the end to move again.
+func TestProjectionReadsAgainWhenTheTailWasAhead(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	db := testdb.New(t)
+	store := &gatedHead{Store: postgres.New(db.Pool)}
+	store.open.Store(true)
+	sub, err := projections.NewSubscriber(store, db.Pool, projections.SubscriberConfig{
+		IdlePoll: time.Hour, // only the tail may start a read
+		Wakeup:   store.Wakeup().C,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	router, err := message.NewRouter(message.RouterConfig{}, watermill.NopLogger{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &counter{name: "blinded"}
+	router.AddConsumerHandler(c.name, c.name, sub, projections.Handler(c))
+	startRouter(ctx, t, router, sub)
+	store.blind.Store(3)
+	if _, err := store.Append(ctx, "blind-1", events.NoStream(), meta,
+		events.NewEvent{ID: uuid.New(), Type: "Noted", Data: []byte(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); len(c.seen()) == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the event was never applied (%d reads, %d of them blinded)", store.reads.Load(), 3-max(store.blind.Load(), 0))
+		}
 	}
 }
