@@ -91,22 +91,8 @@ func TestProjectionsWaitOnTheSharedTail(t *testing.T) {
 	appendOne()
 	store.open.Store(true)
 
-	sub, err := projections.NewSubscriber(store, db.Pool, projections.SubscriberConfig{
-		IdlePoll: time.Hour, // no projection looks for itself during the test
-		Wakeup:   store.Wakeup().C,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	router, err := message.NewRouter(message.RouterConfig{}, watermill.NopLogger{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	counters := []*counter{{name: "first"}, {name: "second"}, {name: "third"}}
-	for _, c := range counters {
-		router.AddConsumerHandler(c.name, c.name, sub, projections.Handler(c))
-	}
-	startRouter(ctx, t, router, sub)
+	runOnTail(ctx, t, db, store, counters...)
 	waitAll := func(n int) {
 		t.Helper()
 		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
@@ -185,20 +171,8 @@ func TestProjectionReadsAgainWhenTheTailWasAhead(t *testing.T) {
 	db := testdb.New(t)
 	store := &gatedHead{Store: postgres.New(db.Pool)}
 	store.open.Store(true)
-	sub, err := projections.NewSubscriber(store, db.Pool, projections.SubscriberConfig{
-		IdlePoll: time.Hour, // only the tail may start a read
-		Wakeup:   store.Wakeup().C,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	router, err := message.NewRouter(message.RouterConfig{}, watermill.NopLogger{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	c := &counter{name: "blinded"}
-	router.AddConsumerHandler(c.name, c.name, sub, projections.Handler(c))
-	startRouter(ctx, t, router, sub)
+	runOnTail(ctx, t, db, store, c)
 	store.blind.Store(3)
 	if _, err := store.Append(ctx, "blind-1", events.NoStream(), meta,
 		events.NewEvent{ID: uuid.New(), Type: "Noted", Data: []byte(`{}`)}); err != nil {
@@ -209,4 +183,25 @@ func TestProjectionReadsAgainWhenTheTailWasAhead(t *testing.T) {
 			t.Fatalf("the event was never applied (%d reads, %d of them blinded)", store.reads.Load(), 3-max(store.blind.Load(), 0))
 		}
 	}
+}
+
+// runOnTail runs counters on one subscriber over store until the test ends. Their
+// own polls are an hour apart, so only the tail starts their reads.
+func runOnTail(ctx context.Context, t *testing.T, db *testdb.DB, store *gatedHead, counters ...*counter) {
+	t.Helper()
+	sub, err := projections.NewSubscriber(store, db.Pool, projections.SubscriberConfig{
+		IdlePoll: time.Hour,
+		Wakeup:   store.Wakeup().C,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	router, err := message.NewRouter(message.RouterConfig{}, watermill.NopLogger{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range counters {
+		router.AddConsumerHandler(c.name, c.name, sub, projections.Handler(c))
+	}
+	startRouter(ctx, t, router, sub)
 }
