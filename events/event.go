@@ -68,6 +68,11 @@ type Event struct {
 	Data           json.RawMessage `json:"data"`
 	Metadata       Metadata        `json:"metadata"`
 	RecordedAt     time.Time       `json:"recorded_at"`
+
+	// payload is Data decoded ahead of time by Registry.Predecode, which decodedBy
+	// names: Decode hands it back instead of decoding again.
+	payload   Payload
+	decodedBy *Registry
 }
 
 // Position orders events the way subscribers read them: by writing transaction, then

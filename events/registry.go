@@ -82,6 +82,9 @@ func (r *Registry) Encode(p Payload) (NewEvent, error) {
 
 // Decode upcasts a recorded event's data to the current schema and unmarshals it.
 func (r *Registry) Decode(e Event) (Payload, error) {
+	if e.decodedBy == r {
+		return e.payload, nil
+	}
 	reg, ok := r.types[e.Type]
 	if !ok {
 		return nil, fmt.Errorf("events: unknown event type %q", e.Type)
@@ -102,4 +105,14 @@ func (r *Registry) Decode(e Event) (Payload, error) {
 		return nil, fmt.Errorf("events: decode %s at %s/%d: %w", e.Type, e.StreamID, e.StreamVersion, err)
 	}
 	return p, nil
+}
+
+// Predecode decodes e now and keeps the result in it, for a reader that has time to
+// spare before e reaches whoever decodes it: a rebuild decodes the next batch while
+// the one before is being written. An event that does not decode is left as it was,
+// so that Decode reports its error where it is handled.
+func (r *Registry) Predecode(e *Event) {
+	if p, err := r.Decode(*e); err == nil {
+		e.payload, e.decodedBy = p, r
+	}
 }

@@ -50,3 +50,29 @@ func TestRegistryUpcastsOldSchemas(t *testing.T) {
 		t.Fatal("an unknown type must not decode")
 	}
 }
+
+// A predecoded event hands back what was decoded, to the registry that decoded it only;
+// one that did not decode is decoded again where it is handled, and fails there.
+func TestPredecodedEventsDecodeOnce(t *testing.T) {
+	reg := events.NewRegistry()
+	events.Register[Renamed](reg, 1)
+	e := events.Event{Type: "Renamed", SchemaVersion: 1, Data: json.RawMessage(`{"title":"Phishing"}`)}
+	reg.Predecode(&e)
+	// The data changes under the kept payload: only a payload kept from before can
+	// still say "Phishing".
+	e.Data = json.RawMessage(`{"title":"changed"}`)
+	if p, err := reg.Decode(e); err != nil || p.(Renamed).Title != "Phishing" {
+		t.Fatalf("predecoded: %+v %v", p, err)
+	}
+	other := events.NewRegistry()
+	events.Register[Renamed](other, 1)
+	if p, err := other.Decode(e); err != nil || p.(Renamed).Title != "changed" {
+		t.Fatalf("another registry must decode for itself: %+v %v", p, err)
+	}
+
+	broken := events.Event{Type: "Renamed", SchemaVersion: 1, Data: json.RawMessage(`{"title":`)}
+	reg.Predecode(&broken)
+	if _, err := reg.Decode(broken); err == nil || !strings.Contains(err.Error(), "decode Renamed") {
+		t.Fatalf("an event that did not decode must fail where it is handled: %v", err)
+	}
+}

@@ -24,6 +24,15 @@ type Projector interface {
 	Handle(ctx context.Context, w *Writer, e events.Event) error
 }
 
+// Preparer is a projector that can do part of a batch's work, decoding say, before
+// the batch is handled. A rebuild prepares each batch on the goroutine that read it,
+// while the batch before it is being written, so that work leaves the path every
+// batch waits on. Prepare runs while Handle is busy with an earlier batch: it may
+// change only the events it is given.
+type Preparer interface {
+	Prepare(evs []events.Event)
+}
+
 // Writer queues a projector's statements on the batch's transaction and sends them in
 // one round trip when the batch ends. SQL names tables in braces, {risks}, so the same
 // projector can write into a rebuild's fresh tables.

@@ -1,10 +1,12 @@
 package projections
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/strata-grc/strata/events"
 	"github.com/strata-grc/strata/schema"
@@ -122,10 +125,15 @@ func Rebuild(ctx context.Context, store events.Store, pool *pgxpool.Pool, p Proj
 			close(caughtUp)
 		}
 	}
+	var prepare func([]events.Event)
+	if pp, ok := p.(Preparer); ok {
+		prepare = pp.Prepare
+	}
 	sub, err := NewSubscriber(store, pool, SubscriberConfig{
 		BatchSize:   cfg.BatchSize,
 		TableSuffix: rebuildSuffix,
 		Prefetch:    true, // only the rebuild moves its checkpoint
+		Prepare:     prepare,
 		IdlePoll:    50 * time.Millisecond,
 		OnCommit: func(_ string, pos events.Position, n int) {
 			progress(n, pos)
@@ -172,30 +180,66 @@ func Rebuild(ctx context.Context, store events.Store, pool *pgxpool.Pool, p Proj
 	_ = router.Close()
 	<-done
 
-	// The fresh tables are analysed before they are switched in: until then the
-	// planner knows nothing of them, and a query planned blind can take seconds where
-	// it should take milliseconds (autovacuum would get there, but only later).
-	for _, t := range p.Tables() {
-		deferred = append(deferred, `analyze `+pgx.Identifier{t + rebuildSuffix}.Sanitize())
-	}
-	for _, sql := range deferred {
-		// An index over a million rows may take longer than a request's statement is
-		// allowed to; nothing waits on these tables yet.
-		if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, `set local statement_timeout = 0`); err != nil {
-				return err
-			}
-			_, err := tx.Exec(ctx, sql)
-			return err
-		}); err != nil {
-			return RebuildResult{}, fmt.Errorf("rebuild %s: %s: %w", name, sql, err)
-		}
+	if err := buildDeferred(ctx, pool, p, deferred); err != nil {
+		return RebuildResult{}, fmt.Errorf("rebuild %s: %w", name, err)
 	}
 	pos, err := switchOver(ctx, store, pool, p, tmpName, progress)
 	if err != nil {
 		return RebuildResult{}, fmt.Errorf("rebuild %s: switch over: %w", name, err)
 	}
 	return RebuildResult{Events: total, Position: pos, Elapsed: time.Since(start)}, nil
+}
+
+// deferredBuilders is how many of the deferred indexes are built at once. PostgreSQL
+// 15 builds a GIN index (text search) in one process, and it takes most of the time:
+// a second connection builds the B-tree indexes beside it rather than after it.
+const deferredBuilders = 2
+
+// buildDeferred builds the indexes left out of the fresh tables, the GIN ones first
+// since they take longest, then analyses the tables. Until then the planner knows
+// nothing of them, and a query planned blind can take seconds where it should take
+// milliseconds (autovacuum would get there, but only later); the analysis comes after
+// the indexes because it also gathers statistics on their expressions.
+func buildDeferred(ctx context.Context, pool *pgxpool.Pool, p Projector, indexes []string) error {
+	slices.SortStableFunc(indexes, func(a, b string) int {
+		return cmp.Compare(gin(b), gin(a))
+	})
+	analyses := make([]string, 0, len(p.Tables()))
+	for _, t := range p.Tables() {
+		analyses = append(analyses, `analyze `+pgx.Identifier{t + rebuildSuffix}.Sanitize())
+	}
+	for _, step := range [][]string{indexes, analyses} {
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(deferredBuilders)
+		for _, sql := range step {
+			g.Go(func() error {
+				// An index over a million rows may take longer than a request's
+				// statement is allowed to; nothing waits on these tables yet.
+				err := pgx.BeginFunc(gctx, pool, func(tx pgx.Tx) error {
+					if _, err := tx.Exec(gctx, `set local statement_timeout = 0`); err != nil {
+						return err
+					}
+					_, err := tx.Exec(gctx, sql)
+					return err
+				})
+				if err != nil {
+					return fmt.Errorf("%s: %w", sql, err)
+				}
+				return nil
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func gin(indexSQL string) int {
+	if strings.Contains(indexSQL, " USING gin ") {
+		return 1
+	}
+	return 0
 }
 
 // Switch-over bounds. The live projection and every reader of its tables wait while

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -271,5 +272,60 @@ func TestRebuildWaitsForWhatTheLogHeldWhenItBegan(t *testing.T) {
 	}
 	if n != 1 {
 		t.Fatal("the rebuilt table lacks the event appended before the rebuild began")
+	}
+}
+
+// preparing writes flaky_rows and notes which events Prepare saw before Handle did.
+type preparing struct {
+	mu       sync.Mutex
+	prepared map[uuid.UUID]bool
+	early    int // events handled after they were prepared
+	batches  map[*projections.Writer]bool
+}
+
+func (p *preparing) Name() string     { return "preparing" }
+func (p *preparing) Tables() []string { return []string{"flaky_rows"} }
+
+func (p *preparing) Prepare(evs []events.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, e := range evs {
+		p.prepared[e.ID] = true
+	}
+}
+
+func (p *preparing) Handle(_ context.Context, w *projections.Writer, e events.Event) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.batches[w] = true
+	if p.prepared[e.ID] {
+		p.early++
+	}
+	w.Exec(`insert into {flaky_rows} (event_id, stream_version) values ($1, $2)`, e.ID, e.StreamVersion)
+	return nil
+}
+
+// A rebuild hands each batch it read ahead to a Preparer before applying it: every
+// batch but the first, which nothing read ahead of.
+func TestRebuildPreparesWhatItReadAhead(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := flakyDB(t)
+	store := postgres.New(db.Pool)
+	evs := newEvents(40)
+	if _, err := store.Append(ctx, "thing-1", events.NoStream(), meta, evs...); err != nil {
+		t.Fatal(err)
+	}
+	p := &preparing{prepared: map[uuid.UUID]bool{}, batches: map[*projections.Writer]bool{}}
+	res, err := projections.Rebuild(ctx, store, db.Pool, p, projections.RebuildConfig{BatchSize: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Events != len(evs) || len(rowIDs(t, db)) != len(evs) {
+		t.Fatalf("the rebuild applied %d events and wrote %d rows, want %d", res.Events, len(rowIDs(t, db)), len(evs))
+	}
+	if p.early != len(evs)-10 {
+		t.Errorf("%d events were prepared before they were handled, want %d (all but the first batch's %d in %d batches)",
+			p.early, len(evs)-10, 10, len(p.batches))
 	}
 }

@@ -49,6 +49,9 @@ type SubscriberConfig struct {
 	// Prefetch reads the next batch of the log on a connection of its own while a
 	// full batch is being applied, for a checkpoint nothing else moves (a rebuild's).
 	Prefetch bool
+	// Prepare, when set, is given each prefetched batch on the goroutine that read it,
+	// before the batch is applied (Preparer).
+	Prepare func([]events.Event)
 }
 
 func (c *SubscriberConfig) setDefaults() {
@@ -312,6 +315,9 @@ func (s *Subscriber) startPrefetch(ctx context.Context, from events.Position, li
 	p := &prefetch{from: from, limit: limit, done: make(chan prefetched, 1)}
 	go func() {
 		evs, err := s.store.ReadAll(ctx, from, limit)
+		if err == nil && s.cfg.Prepare != nil {
+			s.cfg.Prepare(evs)
+		}
 		p.done <- prefetched{evs: evs, err: err}
 	}()
 	return p

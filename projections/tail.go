@@ -28,10 +28,43 @@ type tail struct {
 	// moment for the readable end to move; without it the watcher found out at its
 	// next settle step, up to 50 ms later.
 	ended chan struct{}
+
+	// waiting counts the projections in awaitTail. With none waiting the watcher does
+	// not read: projections that are all applying full batches (a catch-up, a
+	// rebuild) do not need the end, and its reads after every batch were two
+	// thousand statements competing with a million-event rebuild for the database.
+	waiting int
+	wanted  chan struct{} // told when the first projection starts waiting
 }
 
 func newTail(r events.HeadReader) *tail {
-	return &tail{reader: r, moved: make(chan struct{}), ended: make(chan struct{}, 1)}
+	return &tail{reader: r, moved: make(chan struct{}), ended: make(chan struct{}, 1), wanted: make(chan struct{}, 1)}
+}
+
+// wait registers a projection waiting for the end to move; the function it returns
+// ends the wait.
+func (t *tail) wait() (done func()) {
+	t.mu.Lock()
+	t.waiting++
+	if t.waiting == 1 {
+		select {
+		case t.wanted <- struct{}{}:
+		default:
+		}
+	}
+	t.mu.Unlock()
+	return func() {
+		t.mu.Lock()
+		t.waiting--
+		t.mu.Unlock()
+	}
+}
+
+// idle says no projection waits for the end.
+func (t *tail) idle() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.waiting == 0
 }
 
 // batchEnded tells the watcher that a batch transaction committed or rolled back.
@@ -68,8 +101,9 @@ func (t *tail) advance(p events.Position) bool {
 const probeGap = 2 * time.Millisecond
 
 // watch reads the readable end after every wake-up, with the same settle steps and
-// polls a projection used, until the subscriber closes. A failed read is not
-// reported: the projections then fall back on their own polls, which report errors.
+// polls a projection used, until the subscriber closes; while no projection waits it
+// sleeps until one does. A failed read is not reported: the projections then fall
+// back on their own polls, which report errors.
 func (s *Subscriber) watch(t *tail) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -83,6 +117,13 @@ func (s *Subscriber) watch(t *tail) {
 		var wake <-chan struct{}
 		if s.cfg.Wakeup != nil {
 			wake = s.cfg.Wakeup()
+		}
+		if t.idle() {
+			select {
+			case <-t.wanted:
+			case <-ctx.Done():
+				return
+			}
 		}
 		if gap := probeGap - time.Since(last); gap > 0 && !s.sleep(ctx, gap, nil) {
 			return
@@ -113,6 +154,7 @@ func (s *Subscriber) watch(t *tail) {
 func (s *Subscriber) awaitTail(ctx context.Context, t *tail, floor events.Position) (ahead, ok bool) {
 	timer := time.NewTimer(s.cfg.IdlePoll)
 	defer timer.Stop()
+	defer t.wait()()
 	for {
 		head, moved := t.now()
 		if head.Compare(floor) > 0 {

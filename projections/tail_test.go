@@ -2,6 +2,7 @@ package projections_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -23,6 +24,7 @@ type gatedHead struct {
 	*postgres.Store
 	open  atomic.Bool
 	reads atomic.Int64
+	heads atomic.Int64 // reads of the readable end
 	// blind makes that many reads of the log come back empty, as a read whose
 	// snapshot was taken before the watcher's does.
 	blind atomic.Int64
@@ -31,6 +33,7 @@ type gatedHead struct {
 // VisibleHead looks at the gate after the read: a read begun while the gate was open
 // may see the appends the test makes once it has closed it.
 func (g *gatedHead) VisibleHead(ctx context.Context) (events.Position, error) {
+	g.heads.Add(1)
 	head, err := g.Store.VisibleHead(ctx)
 	if !g.open.Load() {
 		return events.Position{}, nil
@@ -51,6 +54,8 @@ type counter struct {
 	name string
 	mu   sync.Mutex
 	ids  []uuid.UUID
+	// hold, when set, keeps Handle from returning until it is closed.
+	hold chan struct{}
 }
 
 func (c *counter) Name() string     { return c.name }
@@ -60,6 +65,9 @@ func (c *counter) Handle(_ context.Context, _ *projections.Writer, e events.Even
 	c.mu.Lock()
 	c.ids = append(c.ids, e.ID)
 	c.mu.Unlock()
+	if c.hold != nil {
+		<-c.hold
+	}
 	return nil
 }
 
@@ -139,6 +147,53 @@ func TestProjectionsWaitOnTheSharedTail(t *testing.T) {
 			if got[i] != appendedIDs[i] {
 				t.Fatalf("%s: event %d is %s, want %s", c.name, i, got[i], appendedIDs[i])
 			}
+		}
+	}
+}
+
+// While no projection waits for the readable end (each is busy with a batch) the
+// watcher does not read it, however many appends wake it; once one waits, it reads
+// again and the projection gets what arrived meanwhile.
+func TestWatcherRestsWhileNoProjectionWaits(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	db := testdb.New(t)
+	store := &gatedHead{Store: postgres.New(db.Pool)}
+	store.open.Store(true)
+	c := &counter{name: "busy", hold: make(chan struct{})}
+	runOnTail(ctx, t, db, store, c)
+	// Cleanups run last first: the handler is let go before the router is closed.
+	release := sync.OnceFunc(func() { close(c.hold) })
+	t.Cleanup(release)
+	appendOne := func(stream string) {
+		t.Helper()
+		if _, err := store.Append(ctx, stream, events.NoStream(), meta,
+			events.NewEvent{ID: uuid.New(), Type: "Noted", Data: []byte(`{}`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	appendOne("busy-0")
+	for deadline := time.Now().Add(30 * time.Second); len(c.seen()) == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the first event was never handed to the projection")
+		}
+	}
+	// The watcher's settle steps after the first event end within 100 ms; it then
+	// finds nobody waiting.
+	time.Sleep(150 * time.Millisecond)
+	before := store.heads.Load()
+	for i := range 10 {
+		appendOne(fmt.Sprintf("busy-%d", i+1))
+	}
+	time.Sleep(300 * time.Millisecond)
+	if got := store.heads.Load() - before; got != 0 {
+		t.Fatalf("the watcher read the readable end %d times while no projection waited for it", got)
+	}
+	release()
+	for deadline := time.Now().Add(30 * time.Second); len(c.seen()) < 11; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the projection applied %d of 11 events after it was let go", len(c.seen()))
 		}
 	}
 }

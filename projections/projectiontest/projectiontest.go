@@ -195,12 +195,35 @@ func countEvents(t testing.TB, pool *pgxpool.Pool) int {
 func RebuildEquals(t testing.TB, what string, store events.Store, pool *pgxpool.Pool, p projections.Projector, tables ...Table) projections.RebuildResult {
 	t.Helper()
 	before := TakeSnapshot(t, pool, tables...)
+	indexes := indexShapes(t, pool, p.Tables())
 	res := Rebuild(t, store, pool, p)
 	if n := countEvents(t, pool); res.Events != n {
 		t.Errorf("the rebuild applied %d events, the log holds %d", res.Events, n)
 	}
 	CompareSnapshots(t, what, before, TakeSnapshot(t, pool, tables...))
+	if after := indexShapes(t, pool, p.Tables()); !slices.Equal(after, indexes) {
+		t.Errorf("%s: the rebuilt tables' indexes differ from the live ones'\n before %q\n after  %q", what, indexes, after)
+	}
 	return res
+}
+
+// indexShapes lists the indexes of tables by what they index, leaving out their
+// names: a rebuild builds its indexes under names of its own.
+func indexShapes(t testing.TB, pool *pgxpool.Pool, tables []string) []string {
+	t.Helper()
+	rows, err := pool.Query(context.Background(), `select c.relname || ': ' || i.indisunique::text || ' ' ||
+			substr(pg_get_indexdef(i.indexrelid), strpos(pg_get_indexdef(i.indexrelid), ' USING '))
+		from pg_index i join pg_class c on c.oid = i.indrelid
+		where i.indrelid = any($1::regclass[])
+		order by 1`, tables)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shapes, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return shapes
 }
 
 // Handle applies evs to p in one transaction, as one batch of a live projection

@@ -40,7 +40,9 @@ type benchRebuildTracer struct {
 	dur   map[string]time.Duration
 	n     map[string]int64
 	reads []time.Duration // each ReadAll, in order
-	on    atomic.Bool
+	// first and last bound the deferred index builds, which run side by side.
+	first, last time.Time
+	on          atomic.Bool
 }
 
 type benchRebuildKey struct{}
@@ -50,7 +52,10 @@ type benchRebuildStart struct {
 	at   time.Time
 }
 
-const benchReadAll = "ReadAll (read the log)"
+const (
+	benchReadAll  = "ReadAll (read the log)"
+	benchDeferred = "deferred indexes, analyze"
+)
 
 func benchRebuildKind(sql string) string {
 	s := strings.TrimSpace(sql)
@@ -59,6 +64,8 @@ func benchRebuildKind(sql string) string {
 		return benchReadAll
 	case strings.HasPrefix(s, "commit"):
 		return "commit"
+	case strings.HasPrefix(s, "create index"), strings.HasPrefix(s, "analyze"):
+		return benchDeferred
 	default:
 		return "other statements"
 	}
@@ -98,6 +105,13 @@ func (t *benchRebuildTracer) add(kind string, d time.Duration) {
 	t.n[kind]++
 	if kind == benchReadAll {
 		t.reads = append(t.reads, d)
+	}
+	if kind == benchDeferred {
+		end := time.Now()
+		if t.first.IsZero() || end.Add(-d).Before(t.first) {
+			t.first = end.Add(-d)
+		}
+		t.last = end
 	}
 	t.mu.Unlock()
 }
@@ -330,15 +344,21 @@ func BenchmarkRebuild(b *testing.B) {
 	fmt.Printf("  CPU: machine %.2f of %d cores busy; this Go process %.2f cores; the rest (postgres, anything else running) %.2f; load average %s\n",
 		machine, runtime.NumCPU(), self, machine-self, load)
 	tr.mu.Lock()
-	var dbTime time.Duration
-	for _, k := range []string{"batch of projector writes", "ReadAll (read the log)", "commit", "other statements"} {
-		dbTime += tr.dur[k]
+	// The log is read ahead on a connection of its own and the deferred indexes are
+	// built side by side, so only the other kinds add up along the rebuild's path;
+	// the index builds count there for their span, first start to last end.
+	serial := tr.last.Sub(tr.first)
+	for _, k := range []string{"batch of projector writes", benchReadAll, benchDeferred, "commit", "other statements"} {
+		if k != benchReadAll && k != benchDeferred {
+			serial += tr.dur[k]
+		}
 		fmt.Printf("  %-26s %6d calls  %6.1fs (%4.1f%% of the rebuild)\n", k, tr.n[k], tr.dur[k].Seconds(),
 			100*tr.dur[k].Seconds()/res.Elapsed.Seconds())
 	}
+	fmt.Printf("  %-26s %6s        %6.1fs (the deferred indexes' span, first start to last end)\n", "", "", tr.last.Sub(tr.first).Seconds())
 	tr.mu.Unlock()
-	fmt.Printf("  %-26s %6s        %6.1fs (%4.1f%%: decoding, watermill delivery, queueing)\n", "outside the database", "",
-		(res.Elapsed - dbTime).Seconds(), 100*(res.Elapsed-dbTime).Seconds()/res.Elapsed.Seconds())
+	fmt.Printf("  %-26s %6s        %6.1fs (%4.1f%%: handling events in Go, watermill delivery, waiting for a read ahead)\n", "outside the database", "",
+		(res.Elapsed - serial).Seconds(), 100*(res.Elapsed-serial).Seconds()/res.Elapsed.Seconds())
 	if k := min(10, len(tr.reads)/2); k > 0 {
 		mean := func(ds []time.Duration) float64 {
 			var sum time.Duration
