@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -76,6 +77,7 @@ STRATA_S3_SECRET_KEY); STRATA_MAX_UPLOAD caps one file (default 100MiB).
 `
 
 func main() {
+	setMemoryLimit(os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	// A password is read from standard input only when it is not a terminal.
@@ -342,6 +344,7 @@ func logLevel() slog.Level {
 }
 
 func serve(ctx context.Context, dbURL, addr string, stdout io.Writer, logger *slog.Logger) error {
+	logger.Info("memory limit", "limit", memoryLimitText(debug.SetMemoryLimit(-1)))
 	a, err := openApp(ctx, dbURL, logger)
 	if err != nil {
 		return err

@@ -273,7 +273,7 @@ func (s *Store) insert(ctx context.Context, streamID string, ids []uuid.UUID, ty
 // addWritten folds one row an append returned into its result: the versions it
 // spans, and the position and time of its last event.
 func addWritten(res *events.AppendResult, v, pos int64, xid string, at time.Time) error {
-	tx, err := strconv.ParseUint(xid, 10, 64)
+	tx, err := parseXID(xid)
 	if err != nil {
 		return err
 	}
@@ -322,7 +322,7 @@ func (s *Store) already(ctx context.Context, streamID string, ids []uuid.UUID) (
 		}
 	}
 	last := hits[len(hits)-1]
-	tx, err := strconv.ParseUint(last.xid, 10, 64)
+	tx, err := parseXID(last.xid)
 	if err != nil {
 		return events.AppendResult{}, false, err
 	}
@@ -394,9 +394,22 @@ func (s *Store) ReadStreams(ctx context.Context, heads []events.StreamHead) (map
 	return out, nil
 }
 
-// ReadAll implements events.Store. It reads only below the snapshot horizon: every
-// transaction older than the oldest one still running has ended, so nothing can
-// later appear before the last event returned.
+// belowHorizon keeps a read of the log below the snapshot horizon: every transaction
+// older than the oldest one still running has ended, so nothing can later appear
+// before the last event such a read returns. ReadAll and VisibleHead must agree on
+// it, or the watcher would see an end that reads cannot reach.
+const belowHorizon = `transaction_id < pg_snapshot_xmin(pg_current_snapshot())`
+
+// parseXID reads a transaction id, which every query here returns as text.
+func parseXID(text string) (uint64, error) {
+	tx, err := strconv.ParseUint(text, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("transaction id %q: %w", text, err)
+	}
+	return tx, nil
+}
+
+// ReadAll implements events.Store. It reads only below the snapshot horizon.
 func (s *Store) ReadAll(ctx context.Context, from events.Position, limit int) ([]events.Event, error) {
 	// The order names the table's columns: the select list has a text column called
 	// transaction_id, and ordering by that would sort "1000000" before "999999" and
@@ -406,7 +419,7 @@ func (s *Store) ReadAll(ctx context.Context, from events.Position, limit int) ([
 	}
 	rows, err := schema.Conn(ctx, s.pool).Query(ctx, `select `+eventColumns+` from events
 		where (transaction_id, global_position) > ($1::text::xid8, $2)
-		  and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+		  and `+belowHorizon+`
 		order by events.transaction_id, events.global_position
 		limit $3`, strconv.FormatUint(from.TransactionID, 10), from.GlobalPosition, limit)
 	if err != nil {
@@ -421,7 +434,7 @@ func (s *Store) VisibleHead(ctx context.Context) (events.Position, error) {
 	var xid string
 	var pos events.Position
 	err := schema.Conn(ctx, s.pool).QueryRow(ctx, `select transaction_id::text, global_position from events
-		where transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+		where `+belowHorizon+`
 		order by events.transaction_id desc, events.global_position desc
 		limit 1`).Scan(&xid, &pos.GlobalPosition)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -430,7 +443,7 @@ func (s *Store) VisibleHead(ctx context.Context) (events.Position, error) {
 	if err != nil {
 		return events.Position{}, err
 	}
-	pos.TransactionID, err = strconv.ParseUint(xid, 10, 64)
+	pos.TransactionID, err = parseXID(xid)
 	return pos, err
 }
 
@@ -444,7 +457,7 @@ func (s *Store) PositionOf(ctx context.Context, globalPosition int64) (events.Po
 	if err != nil {
 		return events.Position{}, err
 	}
-	tx, err := strconv.ParseUint(xid, 10, 64)
+	tx, err := parseXID(xid)
 	return events.Position{TransactionID: tx, GlobalPosition: globalPosition}, err
 }
 
@@ -459,7 +472,7 @@ func collect(rows pgx.Rows) ([]events.Event, error) {
 			&e.Type, &e.SchemaVersion, &data, &meta, &e.RecordedAt); err != nil {
 			return nil, err
 		}
-		tx, err := strconv.ParseUint(xid, 10, 64)
+		tx, err := parseXID(xid)
 		if err != nil {
 			return nil, err
 		}
