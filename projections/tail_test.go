@@ -156,24 +156,12 @@ func TestProjectionsWaitOnTheSharedTail(t *testing.T) {
 // again and the projection gets what arrived meanwhile.
 func TestWatcherRestsWhileNoProjectionWaits(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	db := testdb.New(t)
-	store := &gatedHead{Store: postgres.New(db.Pool)}
-	store.open.Store(true)
 	c := &counter{name: "busy", hold: make(chan struct{})}
-	runOnTail(ctx, t, db, store, c)
+	ctx, store := onOpenTail(t, c)
 	// Cleanups run last first: the handler is let go before the router is closed.
 	release := sync.OnceFunc(func() { close(c.hold) })
 	t.Cleanup(release)
-	appendOne := func(stream string) {
-		t.Helper()
-		if _, err := store.Append(ctx, stream, events.NoStream(), meta,
-			events.NewEvent{ID: uuid.New(), Type: "Noted", Data: []byte(`{}`)}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	appendOne("busy-0")
+	appendNoted(ctx, t, store, "busy-0")
 	for deadline := time.Now().Add(30 * time.Second); len(c.seen()) == 0; time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the first event was never handed to the projection")
@@ -184,7 +172,7 @@ func TestWatcherRestsWhileNoProjectionWaits(t *testing.T) {
 	time.Sleep(150 * time.Millisecond)
 	before := store.heads.Load()
 	for i := range 10 {
-		appendOne(fmt.Sprintf("busy-%d", i+1))
+		appendNoted(ctx, t, store, fmt.Sprintf("busy-%d", i+1))
 	}
 	time.Sleep(300 * time.Millisecond)
 	if got := store.heads.Load() - before; got != 0 {
@@ -221,22 +209,36 @@ func startRouter(ctx context.Context, t *testing.T, router *message.Router, sub 
 // than waiting for the end to move again.
 func TestProjectionReadsAgainWhenTheTailWasAhead(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	db := testdb.New(t)
-	store := &gatedHead{Store: postgres.New(db.Pool)}
-	store.open.Store(true)
 	c := &counter{name: "blinded"}
-	runOnTail(ctx, t, db, store, c)
+	ctx, store := onOpenTail(t, c)
 	store.blind.Store(3)
-	if _, err := store.Append(ctx, "blind-1", events.NoStream(), meta,
-		events.NewEvent{ID: uuid.New(), Type: "Noted", Data: []byte(`{}`)}); err != nil {
-		t.Fatal(err)
-	}
+	appendNoted(ctx, t, store, "blind-1")
 	for deadline := time.Now().Add(30 * time.Second); len(c.seen()) == 0; time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the event was never applied (%d reads, %d of them blinded)", store.reads.Load(), 3-max(store.blind.Load(), 0))
 		}
+	}
+}
+
+// onOpenTail runs c alone on the tail of a fresh log whose readable end is open, until
+// the test ends.
+func onOpenTail(t *testing.T, c *counter) (context.Context, *gatedHead) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	db := testdb.New(t)
+	store := &gatedHead{Store: postgres.New(db.Pool)}
+	store.open.Store(true)
+	runOnTail(ctx, t, db, store, c)
+	return ctx, store
+}
+
+// appendNoted appends one event to a new stream.
+func appendNoted(ctx context.Context, t *testing.T, store *gatedHead, stream string) {
+	t.Helper()
+	if _, err := store.Append(ctx, stream, events.NoStream(), meta,
+		events.NewEvent{ID: uuid.New(), Type: "Noted", Data: []byte(`{}`)}); err != nil {
+		t.Fatal(err)
 	}
 }
 
