@@ -118,9 +118,13 @@ func (s *Subscriber) watch(t *tail) {
 		if s.cfg.Wakeup != nil {
 			wake = s.cfg.Wakeup()
 		}
+		// A projection that starts waiting found nothing past its checkpoint, perhaps
+		// because an open transaction elsewhere held committed events back: the first
+		// to wait starts the settle steps again, as an append does.
 		if t.idle() {
 			select {
 			case <-t.wanted:
+				quiet, active = 0, time.Now()
 			case <-ctx.Done():
 				return
 			}
@@ -138,6 +142,8 @@ func (s *Subscriber) watch(t *tail) {
 		case <-wake:
 			quiet, active = 0, time.Now()
 		case <-t.ended:
+			quiet, active = 0, time.Now()
+		case <-t.wanted:
 			quiet, active = 0, time.Now()
 		case <-ctx.Done():
 			timer.Stop()

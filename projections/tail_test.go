@@ -220,6 +220,42 @@ func TestProjectionReadsAgainWhenTheTailWasAhead(t *testing.T) {
 	}
 }
 
+// An event committed while an older transaction elsewhere holds the horizon is not
+// readable yet, and nothing tells the projection when it becomes so: no append, no
+// batch of its own ends. The watcher starts its settle steps when the projection
+// begins to wait, and those find the event once the older transaction ends.
+func TestWaitingProjectionFindsWhatAnOpenTransactionHeldBack(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	db := testdb.New(t)
+	store := &gatedHead{Store: postgres.New(db.Pool)}
+	store.open.Store(true)
+	holder, err := db.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Rollback(context.Background())
+	if _, err := holder.Exec(ctx, `select pg_current_xact_id()`); err != nil {
+		t.Fatal(err)
+	}
+	appendNoted(ctx, t, store, "held-1")
+	c := &counter{name: "held"}
+	runOnTail(ctx, t, db, store, c)
+	time.Sleep(200 * time.Millisecond)
+	if n := len(c.seen()); n != 0 {
+		t.Fatalf("the projection applied %d events while the horizon held them", n)
+	}
+	if err := holder.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); len(c.seen()) == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the event held back by the open transaction was never applied")
+		}
+	}
+}
+
 // onOpenTail runs c alone on the tail of a fresh log whose readable end is open, until
 // the test ends.
 func onOpenTail(t *testing.T, c *counter) (context.Context, *gatedHead) {
