@@ -60,10 +60,11 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-# Prints throughput, lag, rebuild, list-latency, import-memory and server-memory figures;
+# Prints throughput, lag, rebuild, log-read, list-latency, import-memory and server-memory figures;
 # takes a few minutes, and the server's memory over 1,000,000 events about 20 more.
 bench: db
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./api ./projections/risks ./events/copier ./queries/controls ./queries/audits ./queries/cases ./queries/trail ./queries/seal ./queries/dashboard
+	$(GO) test -run '^$$' -bench BenchmarkReadAll ./events/postgres
 	eval "$$(bash .ci/s3 start)" && $(GO) test -run '^$$' -bench . -benchtime 3x ./commands/blobs
 	$(GO) test -run '^$$' -bench BenchmarkEvidenceTransfer -benchtime 1x ./cmd/strata
 	$(GO) test -run '^$$' -bench BenchmarkServerMemory -benchtime 1x -timeout 60m ./cmd/strata

@@ -339,8 +339,16 @@ func (s *Store) version(ctx context.Context, streamID string) (int64, error) {
 	return v, err
 }
 
+// eventColumns are what collect scans. The metadata comes as its fields rather than
+// as JSON: every projection reads every event, and decoding the metadata's text in Go
+// was 6% of the server's processor time during creates, while PostgreSQL takes a
+// field out of jsonb without parsing anything (and no longer prints the whole
+// document as text).
 const eventColumns = `event_id, stream_id, stream_version, global_position, transaction_id::text,
-	type, schema_version, data, metadata, recorded_at`
+	type, schema_version, data, coalesce(org_id, 0), coalesce((metadata->>'actor_id')::bigint, 0),
+	coalesce(metadata->>'actor_name', ''), coalesce(metadata->>'correlation_id', ''),
+	coalesce(metadata->>'causation_id', ''), coalesce(metadata->>'ip', ''),
+	coalesce(metadata->>'user_agent', ''), recorded_at`
 
 // ReadStream implements events.Store.
 func (s *Store) ReadStream(ctx context.Context, streamID string, opts events.ReadOptions) ([]events.Event, error) {
@@ -467,9 +475,11 @@ func collect(rows pgx.Rows) ([]events.Event, error) {
 	for rows.Next() {
 		var e events.Event
 		var xid string
-		var data, meta []byte
+		var data []byte
+		m := &e.Metadata
 		if err := rows.Scan(&e.ID, &e.StreamID, &e.StreamVersion, &e.GlobalPosition, &xid,
-			&e.Type, &e.SchemaVersion, &data, &meta, &e.RecordedAt); err != nil {
+			&e.Type, &e.SchemaVersion, &data, &m.OrgID, &m.ActorID, &m.ActorName, &m.CorrelationID,
+			&m.CausationID, &m.IP, &m.UserAgent, &e.RecordedAt); err != nil {
 			return nil, err
 		}
 		tx, err := parseXID(xid)
@@ -478,9 +488,6 @@ func collect(rows pgx.Rows) ([]events.Event, error) {
 		}
 		e.TransactionID = tx
 		e.Data = json.RawMessage(data)
-		if err := json.Unmarshal(meta, &e.Metadata); err != nil {
-			return nil, fmt.Errorf("event %d metadata: %w", e.GlobalPosition, err)
-		}
 		out = append(out, e)
 	}
 	return out, rows.Err()

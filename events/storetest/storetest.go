@@ -17,7 +17,7 @@ import (
 )
 
 // Meta is metadata every contract append uses.
-var Meta = events.Metadata{OrgID: 1, ActorID: 7, ActorName: "Contract Tester", CorrelationID: "req-contract", IP: "127.0.0.1", UserAgent: "storetest"}
+var Meta = events.Metadata{OrgID: 1, ActorID: 7, ActorName: "Contract Tester", CorrelationID: "req-contract", CausationID: "cause-contract", IP: "127.0.0.1", UserAgent: "storetest"}
 
 // NewEvents makes n events whose data records their index.
 func NewEvents(n int) []events.NewEvent {
@@ -357,6 +357,9 @@ func Run(t *testing.T, newStore func(t *testing.T) events.Store, opts ...Options
 		for i := range want {
 			if got[i].ID != want[i] {
 				t.Fatalf("event %d out of append order", i)
+			}
+			if got[i].Metadata != Meta {
+				t.Fatalf("event %d read from the log has metadata %+v, want %+v", i, got[i].Metadata, Meta)
 			}
 		}
 		pos, err := s.PositionOf(ctx, got[5].GlobalPosition)
