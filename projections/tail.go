@@ -111,20 +111,19 @@ func (s *Subscriber) watch(t *tail) {
 		<-s.closing
 		cancel()
 	}()
-	quiet := len(settle)
-	var active, last time.Time
+	// Starting counts as activity: the projections' first reads may find nothing
+	// because a transaction open elsewhere holds committed events back, and no append
+	// or batch of this process will say when it ends.
+	quiet, active := 0, time.Now()
+	var last time.Time
 	for {
 		var wake <-chan struct{}
 		if s.cfg.Wakeup != nil {
 			wake = s.cfg.Wakeup()
 		}
-		// A projection that starts waiting found nothing past its checkpoint, perhaps
-		// because an open transaction elsewhere held committed events back: the first
-		// to wait starts the settle steps again, as an append does.
 		if t.idle() {
 			select {
 			case <-t.wanted:
-				quiet, active = 0, time.Now()
 			case <-ctx.Done():
 				return
 			}
@@ -142,8 +141,6 @@ func (s *Subscriber) watch(t *tail) {
 		case <-wake:
 			quiet, active = 0, time.Now()
 		case <-t.ended:
-			quiet, active = 0, time.Now()
-		case <-t.wanted:
 			quiet, active = 0, time.Now()
 		case <-ctx.Done():
 			timer.Stop()

@@ -221,9 +221,9 @@ func TestProjectionReadsAgainWhenTheTailWasAhead(t *testing.T) {
 }
 
 // An event committed while an older transaction elsewhere holds the horizon is not
-// readable yet, and nothing tells the projection when it becomes so: no append, no
-// batch of its own ends. The watcher starts its settle steps when the projection
-// begins to wait, and those find the event once the older transaction ends.
+// readable yet, and nothing tells a starting projection when it becomes so: no append,
+// no batch of its own ends. The watcher starts with its settle steps and polls, as
+// after an append, and those find the event once the older transaction ends.
 func TestWaitingProjectionFindsWhatAnOpenTransactionHeldBack(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
