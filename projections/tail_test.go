@@ -162,11 +162,7 @@ func TestWatcherRestsWhileNoProjectionWaits(t *testing.T) {
 	release := sync.OnceFunc(func() { close(c.hold) })
 	t.Cleanup(release)
 	appendNoted(ctx, t, store, "busy-0")
-	for deadline := time.Now().Add(30 * time.Second); len(c.seen()) == 0; time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the first event was never handed to the projection")
-		}
-	}
+	awaitSeen(t, c, 1, "the first event was never handed to the projection")
 	// The watcher's settle steps after the first event end within 100 ms; it then
 	// finds nobody waiting.
 	time.Sleep(150 * time.Millisecond)
@@ -179,11 +175,7 @@ func TestWatcherRestsWhileNoProjectionWaits(t *testing.T) {
 		t.Fatalf("the watcher read the readable end %d times while no projection waited for it", got)
 	}
 	release()
-	for deadline := time.Now().Add(30 * time.Second); len(c.seen()) < 11; time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the projection applied %d of 11 events after it was let go", len(c.seen()))
-		}
-	}
+	awaitSeen(t, c, 11, "the projection did not apply every event after it was let go")
 }
 
 // startRouter runs router until the test ends, closing it and its subscriber then,
@@ -213,11 +205,7 @@ func TestProjectionReadsAgainWhenTheTailWasAhead(t *testing.T) {
 	ctx, store := onOpenTail(t, c)
 	store.blind.Store(3)
 	appendNoted(ctx, t, store, "blind-1")
-	for deadline := time.Now().Add(30 * time.Second); len(c.seen()) == 0; time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the event was never applied (%d reads, %d of them blinded)", store.reads.Load(), 3-max(store.blind.Load(), 0))
-		}
-	}
+	awaitSeen(t, c, 1, "the event was never applied after the blinded reads")
 }
 
 // An event committed while an older transaction elsewhere holds the horizon is not
@@ -226,11 +214,7 @@ func TestProjectionReadsAgainWhenTheTailWasAhead(t *testing.T) {
 // after an append, and those find the event once the older transaction ends.
 func TestWaitingProjectionFindsWhatAnOpenTransactionHeldBack(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	t.Cleanup(cancel)
-	db := testdb.New(t)
-	store := &gatedHead{Store: postgres.New(db.Pool)}
-	store.open.Store(true)
+	ctx, db, store := openLog(t)
 	holder, err := db.Pool.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -249,24 +233,37 @@ func TestWaitingProjectionFindsWhatAnOpenTransactionHeldBack(t *testing.T) {
 	if err := holder.Rollback(ctx); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(30 * time.Second); len(c.seen()) == 0; time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the event held back by the open transaction was never applied")
-		}
-	}
+	awaitSeen(t, c, 1, "the event held back by the open transaction was never applied")
 }
 
 // onOpenTail runs c alone on the tail of a fresh log whose readable end is open, until
 // the test ends.
 func onOpenTail(t *testing.T, c *counter) (context.Context, *gatedHead) {
 	t.Helper()
+	ctx, db, store := openLog(t)
+	runOnTail(ctx, t, db, store, c)
+	return ctx, store
+}
+
+// openLog is a fresh log with its readable end open, and a context for the test.
+func openLog(t *testing.T) (context.Context, *testdb.DB, *gatedHead) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)
 	db := testdb.New(t)
 	store := &gatedHead{Store: postgres.New(db.Pool)}
 	store.open.Store(true)
-	runOnTail(ctx, t, db, store, c)
-	return ctx, store
+	return ctx, db, store
+}
+
+// awaitSeen waits until c has applied n events, failing with what after 30 s.
+func awaitSeen(t *testing.T, c *counter, n int, what string) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); len(c.seen()) < n; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s (%d of %d events applied)", what, len(c.seen()), n)
+		}
+	}
 }
 
 // appendNoted appends one event to a new stream.
