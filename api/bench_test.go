@@ -375,16 +375,32 @@ func benchCPUNow() benchCPU {
 }
 
 // benchCPUSince describes CPU use between two samples in cores.
-func benchCPUSince(a benchCPU) string {
+func benchCPUSince(a benchCPU) benchCPUUse {
 	b := benchCPUNow()
-	wall := b.at.Sub(a.at).Seconds()
-	self := (b.self - a.self).Seconds() / wall
-	machine := math.NaN()
+	u := benchCPUUse{wall: b.at.Sub(a.at).Seconds(), machine: math.NaN(), load: benchLoadAvg()}
+	u.self = (b.self - a.self).Seconds() / u.wall
 	if b.tota > a.tota {
-		machine = float64(b.busy-a.busy) / float64(b.tota-a.tota) * float64(runtime.NumCPU())
+		u.machine = float64(b.busy-a.busy) / float64(b.tota-a.tota) * float64(runtime.NumCPU())
 	}
+	return u
+}
+
+// benchCPUUse is the processor use over a span of wall time, in cores.
+type benchCPUUse struct {
+	wall, machine, self float64
+	load                string
+}
+
+func (u benchCPUUse) String() string {
 	return fmt.Sprintf("CPU: machine %.2f of %d cores busy; this Go process (clients+server+runner) %.2f cores; the rest (postgres, anything else running) %.2f; load average %s",
-		machine, runtime.NumCPU(), self, machine-self, benchLoadAvg())
+		u.machine, runtime.NumCPU(), u.self, u.machine-u.self, u.load)
+}
+
+// perOp is the processor time, in milliseconds, that each of rate operations a
+// second took in this process and in the rest of the machine. Less noisy than a rate
+// on a shared machine: a busy neighbour slows the rate more than it changes the cost.
+func (u benchCPUUse) perOp(rate float64) (self, rest float64) {
+	return 1000 * u.self / rate, 1000 * (u.machine - u.self) / rate
 }
 
 // benchLoadAvg is the machine's 1-minute load average: other work running beside the
@@ -520,6 +536,10 @@ func BenchmarkCreateThroughput(b *testing.B) {
 			float64(grouped)/math.Max(1, float64(groups)))
 	}
 	fmt.Printf("  during pgbench:      %s\n", pgbenchCPU)
+	createGo, createRest := cpuLine.perOp(rps)
+	_, insertRest := pgbenchCPU.perOp(tps)
+	fmt.Printf("  processor time per create: %.3f ms in this Go process, %.3f ms in the rest (PostgreSQL); per pgbench insert %.3f ms (PostgreSQL and pgbench itself); cost ratio %.2f\n",
+		createGo, createRest, insertRest, insertRest/(createGo+createRest))
 	fmt.Printf("  event row: data %.0f bytes, metadata %.0f bytes on average; pgbench_events has no indexes, events has 5\n", avgData, avgMeta)
 }
 
