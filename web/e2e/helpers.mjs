@@ -165,8 +165,31 @@ export function localValue(d) {
   return d.toISOString().slice(0, 19);
 }
 
+/**
+ * Waits until no finite animation or transition runs on the page. axe measures colours
+ * as they are drawn: a dialog fading out, its white label on a blue button blended
+ * almost into the white page, read as a contrast of 1.02. Endless animations (a
+ * spinner) are not waited for.
+ */
+async function settleAnimations(page) {
+  for (let round = 0; round < 5; round++) {
+    const running = await page.evaluate(async () => {
+      const finite = () =>
+        document
+          .getAnimations()
+          .filter((a) => a.playState === 'running' && Number.isFinite(a.effect?.getComputedTiming().endTime));
+      await Promise.all(finite().map((a) => a.finished.catch(() => {})));
+      // A transition may start a frame after the last one ended (a dialog leaving).
+      await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+      return finite().length;
+    });
+    if (running === 0) return;
+  }
+}
+
 /** Serious and critical axe violations of the page, tagged with `name`. */
 export async function axe(page, name) {
+  await settleAnimations(page);
   const result = await new AxeBuilder({ page }).analyze();
   const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   return bad.map((v) => ({
