@@ -1,12 +1,10 @@
 package projections
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"strings"
 	"time"
 
@@ -51,7 +49,7 @@ func Rebuild(ctx context.Context, store events.Store, pool *pgxpool.Pool, p Proj
 	// The fresh tables start with their primary and unique keys only, which the
 	// projector's writes need; every other index is built once, after the replay,
 	// instead of being updated a million times during it.
-	var deferred []string
+	var deferred []indexDefinition
 	if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		if err := checkMayReplace(ctx, tx, p.Tables()); err != nil {
 			return err
@@ -77,7 +75,7 @@ func Rebuild(ctx context.Context, store events.Store, pool *pgxpool.Pool, p Proj
 						return fmt.Errorf("index on %s: %w", t, err)
 					}
 				} else {
-					deferred = append(deferred, d.sql)
+					deferred = append(deferred, d)
 				}
 			}
 		}
@@ -200,10 +198,15 @@ const deferredBuilders = 2
 // nothing of them, and a query planned blind can take seconds where it should take
 // milliseconds (autovacuum would get there, but only later); the analysis comes after
 // the indexes because it also gathers statistics on their expressions.
-func buildDeferred(ctx context.Context, pool *pgxpool.Pool, p Projector, indexes []string) error {
-	slices.SortStableFunc(indexes, func(a, b string) int {
-		return cmp.Compare(gin(b), gin(a))
-	})
+func buildDeferred(ctx context.Context, pool *pgxpool.Pool, p Projector, deferred []indexDefinition) error {
+	indexes := make([]string, 0, len(deferred))
+	for _, gin := range []bool{true, false} {
+		for _, d := range deferred {
+			if (d.method == "gin") == gin {
+				indexes = append(indexes, d.sql)
+			}
+		}
+	}
 	analyses := make([]string, 0, len(p.Tables()))
 	for _, t := range p.Tables() {
 		analyses = append(analyses, `analyze `+pgx.Identifier{t + rebuildSuffix}.Sanitize())
@@ -233,13 +236,6 @@ func buildDeferred(ctx context.Context, pool *pgxpool.Pool, p Projector, indexes
 		}
 	}
 	return nil
-}
-
-func gin(indexSQL string) int {
-	if strings.Contains(indexSQL, " USING gin ") {
-		return 1
-	}
-	return 0
 }
 
 // Switch-over bounds. The live projection and every reader of its tables wait while
@@ -382,17 +378,19 @@ func applyAll(ctx context.Context, w *Writer, p Projector, evs []events.Event) e
 }
 
 type indexDefinition struct {
-	sql string
-	key bool // primary key or unique: needed while the projector writes
+	sql    string
+	key    bool   // primary key or unique: needed while the projector writes
+	method string // the access method: btree, gin, ...
 }
 
 // indexDefinitions returns statements that create, on table+rebuildSuffix, the
 // indexes the live table has.
 func indexDefinitions(ctx context.Context, tx pgx.Tx, table string) ([]indexDefinition, error) {
 	rows, err := tx.Query(ctx, `select i.indisprimary, i.indisunique, c.relname,
-			pg_get_indexdef(i.indexrelid), pg_get_constraintdef(k.oid)
+			pg_get_indexdef(i.indexrelid), pg_get_constraintdef(k.oid), am.amname::text
 		from pg_index i
 		join pg_class c on c.oid = i.indexrelid
+		join pg_am am on am.oid = c.relam
 		left join pg_constraint k on k.conindid = i.indexrelid and k.contype = 'p'
 		where i.indrelid = $1::regclass`, pgx.Identifier{table}.Sanitize())
 	if err != nil {
@@ -401,13 +399,13 @@ func indexDefinitions(ctx context.Context, tx pgx.Tx, table string) ([]indexDefi
 	fresh := pgx.Identifier{table + rebuildSuffix}.Sanitize()
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (indexDefinition, error) {
 		var primary, unique bool
-		var name, def string
+		var name, def, method string
 		var constraint *string
-		if err := row.Scan(&primary, &unique, &name, &def, &constraint); err != nil {
+		if err := row.Scan(&primary, &unique, &name, &def, &constraint, &method); err != nil {
 			return indexDefinition{}, err
 		}
 		if primary && constraint != nil {
-			return indexDefinition{sql: `alter table ` + fresh + ` add ` + *constraint, key: true}, nil
+			return indexDefinition{sql: `alter table ` + fresh + ` add ` + *constraint, key: true, method: method}, nil
 		}
 		// "CREATE [UNIQUE] INDEX name ON schema.table USING ..." -> a fresh name on the
 		// fresh table; PostgreSQL picks the name when it is left out.
@@ -420,7 +418,7 @@ func indexDefinitions(ctx context.Context, tx pgx.Tx, table string) ([]indexDefi
 		if unique {
 			head = "create unique index"
 		}
-		return indexDefinition{sql: head + " on " + fresh + def[using:], key: unique}, nil
+		return indexDefinition{sql: head + " on " + fresh + def[using:], key: unique, method: method}, nil
 	})
 }
 
