@@ -16,8 +16,11 @@ import (
 	"github.com/strata-grc/strata/events"
 )
 
-// Meta is metadata every contract append uses.
-var Meta = events.Metadata{OrgID: 1, ActorID: 7, ActorName: "Contract Tester", CorrelationID: "req-contract", CausationID: "cause-contract", IP: "127.0.0.1", UserAgent: "storetest"}
+// Meta is metadata every contract append uses. Its text holds what JSON escapes
+// (quotes, a backslash, a tab, characters beyond ASCII), so a store that stores or
+// reads the metadata as text must undo the escaping exactly.
+var Meta = events.Metadata{OrgID: 1, ActorID: 7, ActorName: `Zoë "Contract" O'Tester`, CorrelationID: "req-contract",
+	CausationID: "cause-contract", IP: "2001:db8::7", UserAgent: "storetest/1.0 (C:\\path\tτεστ; \u2028)"}
 
 // NewEvents makes n events whose data records their index.
 func NewEvents(n int) []events.NewEvent {
