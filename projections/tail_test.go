@@ -103,19 +103,8 @@ func TestProjectionsWaitOnTheSharedTail(t *testing.T) {
 	runOnTail(ctx, t, db, store, counters...)
 	waitAll := func(n int) {
 		t.Helper()
-		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-			done := true
-			for _, c := range counters {
-				if len(c.seen()) < n {
-					done = false
-				}
-			}
-			if done {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("the projections did not reach %d events", n)
-			}
+		for _, c := range counters {
+			awaitSeen(t, c, n, c.name+" did not reach its events")
 		}
 	}
 	waitAll(1)
